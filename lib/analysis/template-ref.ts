@@ -1,0 +1,46 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * The timing of one metric of an analysis template: what the plan arithmetic needs to compute
+ * how long an analysis runs and how long a bad canary can live before the analysis aborts it.
+ */
+export interface AnalysisMetricTiming {
+  /** The metric's name in the template. */
+  readonly name: string;
+  /** Time between measurements. Undefined means a single measurement. */
+  readonly interval?: Duration;
+  /** Number of measurements. Undefined with an interval means: until the rollout ends (background only). */
+  readonly count?: number;
+  /** Delay before the first measurement. */
+  readonly initialDelay?: Duration;
+  /** Failed measurements tolerated before the metric fails (Argo's failureLimit; -1 disables). */
+  readonly failureLimit: number;
+  /** Inconclusive measurements tolerated (Argo's inconclusiveLimit). */
+  readonly inconclusiveLimit: number;
+  /** Consecutive errors tolerated before the metric errors (Argo's consecutiveErrorLimit). */
+  readonly consecutiveErrorLimit: number;
+  /** The lookback window of the metric's query, if it has one: a fault shows fully only after it. */
+  readonly window?: Duration;
+  /** A dry-run metric never fails the run. */
+  readonly dryRun: boolean;
+}
+
+/** An argument an analysis template declares. */
+export interface AnalysisTemplateArg {
+  readonly name: string;
+  /** True when the template gives the arg a value (or valueFrom), so a rollout need not supply it. */
+  readonly hasDefault: boolean;
+}
+
+/** An Argo AnalysisTemplate or ClusterAnalysisTemplate that a rollout can reference. */
+export interface IAnalysisTemplate extends IConstruct {
+  /** metadata.name of the template. */
+  readonly templateName: string;
+  /** True for a ClusterAnalysisTemplate. */
+  readonly clusterScope: boolean;
+  /** The args the template declares. */
+  readonly args: AnalysisTemplateArg[];
+  /** The timing of each metric, for the plan arithmetic. */
+  readonly metrics: AnalysisMetricTiming[];
+}

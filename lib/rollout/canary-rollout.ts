@@ -1,20 +1,19 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CanaryStep } from './canary-step';
-import { formatSeconds, validateDnsLabel, validateInteger } from './internal-validation';
+import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { formatSeconds } from './internal-validation';
 import { canaryPlan, formatPlan, RolloutPlan } from './plan';
 import { analysisErrors, BackgroundAnalysis, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
-import { podTemplateJson, resolveWorkload, WorkloadProps } from './workload';
-import { Rollout, toJson_RolloutSpec } from '../../imports/argoproj.io';
+import { resolveWorkload } from './workload';
 
 /** Labels the controller puts on canary and stable pods while a rollout runs (canaryMetadata / stableMetadata). */
 export const CANARY_LABELS: { readonly [key: string]: string } = { track: 'canary' };
 export const STABLE_LABELS: { readonly [key: string]: string } = { track: 'stable' };
 
 /** Props of a canary rollout. */
-export interface CanaryRolloutProps extends WorkloadProps {
+export interface CanaryRolloutProps extends RolloutCommonProps {
   /** The steps from 0% to 100%, e.g. `CanaryStep.weightsWithPauses([10, 25, 50, 75], Duration.minutes(1))`. */
   readonly steps: CanaryStep[];
   /**
@@ -48,33 +47,11 @@ export interface CanaryRolloutProps extends WorkloadProps {
    */
   readonly scaleDownDelay?: Duration;
   /**
-   * How long canary pods keep running after an abort.
-   * @default 30s (the controller's default)
-   */
-  readonly abortScaleDownDelay?: Duration;
-  /**
    * Scale the stable pods down as the canary takes traffic (saves capacity, slows an abort).
    * Needs traffic routing; excludes scaleDownDelay.
    * @default false
    */
   readonly dynamicStableScale?: boolean;
-  /** @default 3 */
-  readonly revisionHistoryLimit?: number;
-  /**
-   * Old ReplicaSets kept running during their scale-down delay; at most revisionHistoryLimit.
-   * @default - the controller's default
-   */
-  readonly scaleDownDelayRevisionLimit?: number;
-  /**
-   * A rollout that makes no progress for this long is marked degraded; must exceed minReady.
-   * @default 10m
-   */
-  readonly progressDeadline?: Duration;
-  /**
-   * Abort the rollout when the progress deadline passes, instead of only reporting it.
-   * @default true
-   */
-  readonly progressDeadlineAbort?: boolean;
 }
 
 /** Where a rollout runs an analysis added with `addAnalysis`. */
@@ -135,77 +112,38 @@ export class CanaryRollout extends Construct {
     this.stableLabels = { ...STABLE_LABELS };
     this.stableServiceName = props.stableServiceName ?? `${w.name}-stable`;
     this.canaryServiceName = props.canaryServiceName ?? `${w.name}-canary`;
-    validateDnsLabel('stableServiceName', this.stableServiceName);
-    validateDnsLabel('canaryServiceName', this.canaryServiceName);
-    if (this.stableServiceName === this.canaryServiceName) {
-      throw new Error(`canaryServiceName and stableServiceName must differ, both are '${this.stableServiceName}': `
-        + 'the controller points each Service at a different ReplicaSet');
-    }
+    validateServicePair(['stableServiceName', this.stableServiceName], ['canaryServiceName', this.canaryServiceName],
+      'the controller points each Service at a different ReplicaSet');
+    validateRolloutCommon(props);
     const routed = props.trafficRouting !== undefined;
     validateStrategy(props, routed);
     this._steps = [...props.steps];
     validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
 
-    const labels = { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/managed-by': 'cdk8s-progressive' };
-    for (const [svcId, svcName] of [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]) {
-      new k8s.KubeService(this, svcId, {
-        metadata: { name: svcName, namespace: w.namespace, labels },
-        spec: {
-          type: 'ClusterIP',
-          selector: w.selectorLabels,
-          ports: [{ name: 'http', port: w.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-        },
-      });
-    }
+    addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
     const routing = props.trafficRouting?._bind(this, {
-      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, servicePort: w.servicePort, labels,
+      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, servicePort: w.servicePort,
+      labels: objectLabels(w),
     });
     this.stableIngressName = routing?.spec.nginx?.stableIngress;
 
-    new k8s.KubePodDisruptionBudget(this, 'Pdb', {
-      metadata: { name: w.name, namespace: w.namespace, labels },
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
-        selector: { matchLabels: w.selectorLabels },
-      },
-    });
-
+    addPdb(this, w, props);
     if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);
-    // The strategy is typed by the imported Rollout types; the pod template is rendered by the
-    // Kubernetes types (see podTemplateJson) and embedded as JSON.
-    const template = podTemplateJson(props, w);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...Rollout.GVK,
-      metadata: { name: w.name, namespace: w.namespace, labels },
-      spec: Lazy.any({
-        produce: () => ({ ...toJson_RolloutSpec({
-          replicas: w.replicas,
-          selector: { matchLabels: w.selectorLabels },
-          minReadySeconds: w.minReadySeconds || undefined,
-          revisionHistoryLimit: props.revisionHistoryLimit ?? 3,
-          progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
-          progressDeadlineAbort: props.progressDeadlineAbort ?? true,
-          strategy: {
-            canary: {
-              stableService: this.stableServiceName,
-              canaryService: this.canaryServiceName,
-              canaryMetadata: { labels: this.canaryLabels },
-              stableMetadata: { labels: this.stableLabels },
-              trafficRouting: routing?.spec,
-              scaleDownDelaySeconds: props.scaleDownDelay?.toSeconds(),
-              scaleDownDelayRevisionLimit: props.scaleDownDelayRevisionLimit,
-              abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
-              dynamicStableScale: props.dynamicStableScale,
-              analysis: this.background && {
-                ...renderAnalysis(this.background),
-                startingStep: this.backgroundStartingStep(),
-              },
-              steps: this._steps.map((s) => s._spec),
-            },
-          },
-        }), template }),
-      }),
-    });
+    this.resource = addRollout(this, w, props, () => ({
+      canary: {
+        stableService: this.stableServiceName,
+        canaryService: this.canaryServiceName,
+        canaryMetadata: { labels: this.canaryLabels },
+        stableMetadata: { labels: this.stableLabels },
+        trafficRouting: routing?.spec,
+        scaleDownDelaySeconds: props.scaleDownDelay?.toSeconds(),
+        scaleDownDelayRevisionLimit: props.scaleDownDelayRevisionLimit,
+        abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
+        dynamicStableScale: props.dynamicStableScale,
+        analysis: this.background && { ...renderAnalysis(this.background), startingStep: this.backgroundStartingStep() },
+        steps: this._steps.map((s) => s._spec),
+      },
+    }));
 
     const maxPromotion = props.maxPromotionTime;
     this.node.addValidation({
@@ -283,21 +221,6 @@ export class CanaryRollout extends Construct {
 }
 
 function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
-  if (props.revisionHistoryLimit !== undefined) validateInteger('revisionHistoryLimit', props.revisionHistoryLimit, 0);
-  if (props.scaleDownDelayRevisionLimit !== undefined) {
-    validateInteger('scaleDownDelayRevisionLimit', props.scaleDownDelayRevisionLimit, 0);
-    const limit = props.revisionHistoryLimit ?? 3;
-    if (props.scaleDownDelayRevisionLimit > limit) {
-      throw new Error(`scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (${limit}), got ${props.scaleDownDelayRevisionLimit}: `
-        + 'lower it or raise revisionHistoryLimit');
-    }
-  }
-  const deadline = props.progressDeadline?.toSeconds() ?? 600;
-  const minReady = props.minReady?.toSeconds() ?? 5;
-  if (deadline <= minReady) {
-    throw new Error(`progressDeadline must be longer than minReady (${formatSeconds(minReady)}), got ${formatSeconds(deadline)}: `
-      + 'raise progressDeadline or shorten minReady');
-  }
   if (props.scaleDownDelay !== undefined && !routed) {
     throw new Error('scaleDownDelay needs trafficRouting: without a traffic router the controller scales pods by weight; '
       + 'remove scaleDownDelay or set trafficRouting');

@@ -1,0 +1,114 @@
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { formatSeconds, validateDnsLabel, validateInteger } from './internal-validation';
+import { podTemplateJson, ResolvedWorkload, WorkloadProps } from './workload';
+import { Rollout, RolloutSpecStrategy, toJson_RolloutSpec } from '../../imports/argoproj.io';
+
+/** Props every Rollout has, whatever its strategy. */
+export interface RolloutCommonProps extends WorkloadProps {
+  /** @default 3 */
+  readonly revisionHistoryLimit?: number;
+  /**
+   * Old ReplicaSets kept running during their scale-down delay; at most revisionHistoryLimit.
+   * @default - the controller's default
+   */
+  readonly scaleDownDelayRevisionLimit?: number;
+  /**
+   * A rollout that makes no progress for this long is marked degraded; must exceed minReady.
+   * @default 10m
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Abort the rollout when the progress deadline passes, instead of only reporting it.
+   * @default true
+   */
+  readonly progressDeadlineAbort?: boolean;
+  /**
+   * How long the new pods keep running after an abort.
+   * @default 30s (the controller's default)
+   */
+  readonly abortScaleDownDelay?: Duration;
+}
+
+/** Labels of every object a rollout construct emits. */
+export function objectLabels(w: ResolvedWorkload): { [key: string]: string } {
+  return { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/managed-by': 'cdk8s-progressive' };
+}
+
+/** Checks what the controller checks on every Rollout. */
+export function validateRolloutCommon(props: RolloutCommonProps): void {
+  if (props.revisionHistoryLimit !== undefined) validateInteger('revisionHistoryLimit', props.revisionHistoryLimit, 0);
+  if (props.scaleDownDelayRevisionLimit !== undefined) {
+    validateInteger('scaleDownDelayRevisionLimit', props.scaleDownDelayRevisionLimit, 0);
+    const limit = props.revisionHistoryLimit ?? 3;
+    if (props.scaleDownDelayRevisionLimit > limit) {
+      throw new Error(`scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (${limit}), got ${props.scaleDownDelayRevisionLimit}: `
+        + 'lower it or raise revisionHistoryLimit');
+    }
+  }
+  const deadline = props.progressDeadline?.toSeconds() ?? 600;
+  const minReady = props.minReady?.toSeconds() ?? 5;
+  if (deadline <= minReady) {
+    throw new Error(`progressDeadline must be longer than minReady (${formatSeconds(minReady)}), got ${formatSeconds(deadline)}: `
+      + 'raise progressDeadline or shorten minReady');
+  }
+}
+
+/** Checks two Service names of a strategy (stable/canary, active/preview): valid and different. */
+export function validateServicePair(a: [prop: string, name: string], b: [prop: string, name: string], why: string): void {
+  validateDnsLabel(a[0], a[1]);
+  validateDnsLabel(b[0], b[1]);
+  if (a[1] === b[1]) throw new Error(`${b[0]} and ${a[0]} must differ, both are '${a[1]}': ${why}`);
+}
+
+/** The Services the strategy switches between, each selecting the rollout's pods on the named http port. */
+export function addServices(scope: Construct, w: ResolvedWorkload, services: [id: string, name: string][]): void {
+  for (const [id, name] of services) {
+    new k8s.KubeService(scope, id, {
+      metadata: { name, namespace: w.namespace, labels: objectLabels(w) },
+      spec: {
+        type: 'ClusterIP',
+        selector: w.selectorLabels,
+        ports: [{ name: 'http', port: w.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+  }
+}
+
+/** The PodDisruptionBudget: node drains take down at most maxUnavailable pods at once. */
+export function addPdb(scope: Construct, w: ResolvedWorkload, props: WorkloadProps): void {
+  new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
+    metadata: { name: w.name, namespace: w.namespace, labels: objectLabels(w) },
+    spec: {
+      maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
+      selector: { matchLabels: w.selectorLabels },
+    },
+  });
+}
+
+/**
+ * The Rollout object, child `Resource`, its spec produced at synth. The strategy is typed by the imported
+ * Rollout types; the pod template is rendered by the Kubernetes types (podTemplateJson) and embedded as JSON.
+ */
+export function addRollout(scope: Construct, w: ResolvedWorkload, props: RolloutCommonProps, strategy: () => RolloutSpecStrategy): ApiObject {
+  const template = podTemplateJson(props, w);
+  return new ApiObject(scope, 'Resource', {
+    ...Rollout.GVK,
+    metadata: { name: w.name, namespace: w.namespace, labels: objectLabels(w) },
+    spec: Lazy.any({
+      produce: () => ({
+        ...toJson_RolloutSpec({
+          replicas: w.replicas,
+          selector: { matchLabels: w.selectorLabels },
+          minReadySeconds: w.minReadySeconds || undefined,
+          revisionHistoryLimit: props.revisionHistoryLimit ?? 3,
+          progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
+          progressDeadlineAbort: props.progressDeadlineAbort ?? true,
+          strategy: strategy(),
+        }),
+        template,
+      }),
+    }),
+  });
+}

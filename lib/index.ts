@@ -1,5 +1,6 @@
 export * from './rollout/canary-rollout';
 export * from './rollout/canary-step';
+export * from './rollout/blue-green-rollout';
 export * from './rollout/rollout-analysis';
 export * from './rollout/traffic-routing';
 export * from './rollout/workload';

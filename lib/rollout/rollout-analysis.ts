@@ -13,6 +13,9 @@ export enum PodTemplateHash {
   LATEST = 'Latest',
 }
 
+/** The metadata paths the controller resolves for fieldRef args (the downward API's). */
+const DOWNWARD_API_METADATA = /^metadata\.(name|namespace|uid|labels|annotations|(labels|annotations)\['[^']+'\])$/;
+
 /** A value the rollout passes to an analysis template arg. */
 export class AnalysisArg {
   /** A literal value. */
@@ -28,6 +31,10 @@ export class AnalysisArg {
   /** A field of the Rollout object, e.g. `metadata.namespace` or `metadata.labels['app']`. */
   public static fieldRef(name: string, fieldPath: string): AnalysisArg {
     if (!fieldPath) throw new Error(`analysis arg '${name}' fieldRef must not be empty: give a path such as metadata.namespace`);
+    if (fieldPath.startsWith('metadata') && !DOWNWARD_API_METADATA.test(fieldPath)) {
+      throw new Error(`analysis arg '${name}' fieldRef '${fieldPath}' is not a metadata field the controller can read: use metadata.name, `
+        + "metadata.namespace, metadata.uid, metadata.labels['key'] or metadata.annotations['key']");
+    }
     return new AnalysisArg(name, { name, valueFrom: { fieldRef: { fieldPath } } });
   }
 

@@ -42,3 +42,15 @@ describe('strict schema validation', () => {
       .toEqual(['Thing/t: no schema known for example.com/v1 Thing']);
   });
 });
+
+describe('schemas beyond Argo Rollouts and core Kubernetes', () => {
+  test('validates a PodMonitor against the prometheus-operator schema', () => {
+    const pm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p' },
+      spec: { selector: {}, podMetricsEndpoints: [{ port: 8080 }] } };
+    expect(schemaErrors(pm)).toEqual(['PodMonitor/p: data/spec/podMetricsEndpoints/0/port must be string']);
+  });
+  test('validates an Argo CD Application', () => {
+    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, spec: { project: 'default' } };
+    expect(schemaErrors(app)).toEqual(["Application/a: data/spec must have required property destination"]);
+  });
+});

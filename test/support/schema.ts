@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { Chart, Testing } from 'cdk8s';
-import * as k8sModels from 'kubernetes-models';
 import * as YAML from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { crdDir } = require('../../scripts/crds');
@@ -12,7 +11,8 @@ const { crdDir } = require('../../scripts/crds');
  * - argoproj.io objects against the openAPIV3Schema of the Argo Rollouts v1.9.1 CRDs, with unknown
  *   fields rejected wherever the schema does not say x-kubernetes-preserve-unknown-fields
  *   (the API server prunes unknown fields silently, which hides typos such as `setWeigth`);
- * - core Kubernetes objects against the kubernetes-models schemas.
+ * - core Kubernetes objects, Argo CD Applications and prometheus-operator objects against the
+ *   kubernetes-models schemas.
  */
 
 type Json = { [key: string]: any };
@@ -61,17 +61,21 @@ export function registerSchema(apiVersion: string, kind: string, schema: Json): 
   extraSchemas.set(`${apiVersion}/${kind}`, new Ajv({ strict: false, allErrors: true }).compile(schema));
 }
 
-function coreModel(apiVersion: string, kind: string): (new (o: Json) => { validate(): void }) | undefined {
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-  const version = apiVersion.split('/').pop()!;
-  const models = k8sModels as Json;
-  const moduleName = group ? `${group}/${version}` : version;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(`kubernetes-models/${moduleName}`)[kind];
-  } catch {
-    return models[kind];
+/** Model packages with generated schemas: core Kubernetes, Argo CD, prometheus-operator. */
+const MODEL_PACKAGES = ['kubernetes-models', '@kubernetes-models/argo-cd', '@kubernetes-models/prometheus-operator'];
+
+function model(apiVersion: string, kind: string): (new (o: Json) => { validate(): void }) | undefined {
+  const moduleName = apiVersion.includes('/') ? apiVersion : `v1`;
+  for (const pkg of MODEL_PACKAGES) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Model = require(`${pkg}/${moduleName}`)[kind];
+      if (Model) return Model;
+    } catch {
+      // not in this package
+    }
   }
+  return undefined;
 }
 
 /** Returns one message per schema violation of the given object; an empty list means valid. */
@@ -84,7 +88,7 @@ export function schemaErrors(obj: Json): string[] {
     return (validator.errors ?? []).map((e) => `${name}: ${e.instancePath || '/'} ${e.message}${
       e.params && 'additionalProperty' in e.params ? ` '${(e.params as Json).additionalProperty}'` : ''}`);
   }
-  const Model = coreModel(apiVersion, kind);
+  const Model = model(apiVersion, kind);
   if (!Model) return [`${name}: no schema known for ${apiVersion} ${kind}`];
   try {
     new Model(obj).validate();

@@ -32,36 +32,33 @@ export interface AllowOptions {
   readonly canary?: boolean;
 }
 
-/** A set of pods named by namespace and labels, with a port of theirs or ours. */
-export interface PodsInNamespaceOptions {
-  /** Namespace of the pods. */
-  readonly namespace?: string;
-  /** Labels of the pods. */
-  readonly podLabels?: Record<string, string>;
-  /** The port. */
-  readonly port?: number;
-}
-
 /** Options of `allowFromIngressController`. */
-export interface IngressControllerOptions extends PodsInNamespaceOptions {
-  /** @default 'ingress-nginx' */
+export interface IngressControllerOptions {
+  /** Namespace of the ingress controller. @default 'ingress-nginx' */
   readonly namespace?: string;
-  /** @default { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } */
+  /** Labels of the controller pods. @default { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } */
   readonly podLabels?: Record<string, string>;
   /** Port of the workload the controller may call. @default - the workload's trafficPort */
   readonly port?: number;
 }
 
-/** Options of `allowPrometheusScrape` and `allowToPrometheus`. */
-export interface PrometheusOptions extends PodsInNamespaceOptions {
-  /** @default 'monitoring' */
+/** Options of `allowPrometheusScrape`. */
+export interface PrometheusScrapeOptions {
+  /** Namespace of Prometheus. @default 'monitoring' */
   readonly namespace?: string;
   /** Labels of the Prometheus server pods. @default { 'app.kubernetes.io/name': 'prometheus' } */
   readonly podLabels?: Record<string, string>;
-  /**
-   * For `allowPrometheusScrape`: the workload's port Prometheus may scrape (@default the workload's metricsPort).
-   * For `allowToPrometheus`: Prometheus' HTTP API port (@default 9090).
-   */
+  /** Port of the workload Prometheus may scrape. @default - the workload's metricsPort */
+  readonly port?: number;
+}
+
+/** Options of `allowToPrometheus`. */
+export interface PrometheusServerOptions {
+  /** Namespace of Prometheus. @default 'monitoring' */
+  readonly namespace?: string;
+  /** Labels of the Prometheus server pods. @default { 'app.kubernetes.io/name': 'prometheus' } */
+  readonly podLabels?: Record<string, string>;
+  /** Port of Prometheus' HTTP API. @default 9090 */
   readonly port?: number;
 }
 
@@ -74,10 +71,10 @@ export interface DnsOptions {
 }
 
 /** Options of `allowFromArgoRolloutsController`. */
-export interface ArgoRolloutsControllerOptions extends PodsInNamespaceOptions {
-  /** @default 'argo-rollouts' */
+export interface ArgoRolloutsControllerOptions {
+  /** Namespace of the Argo Rollouts controller. @default 'argo-rollouts' */
   readonly namespace?: string;
-  /** @default { 'app.kubernetes.io/name': 'argo-rollouts' } */
+  /** Labels of the controller pods. @default { 'app.kubernetes.io/name': 'argo-rollouts' } */
   readonly podLabels?: Record<string, string>;
   /** Port of the workload the controller may call. @default - the workload's trafficPort */
   readonly port?: number;
@@ -87,8 +84,8 @@ export interface ArgoRolloutsControllerOptions extends PodsInNamespaceOptions {
 export interface AnalysisGateNetworkOptions {
   /** Where the Argo Rollouts controller runs. @default - see ArgoRolloutsControllerOptions */
   readonly argoRollouts?: ArgoRolloutsControllerOptions;
-  /** The Prometheus server the gate queries. @default - see PrometheusOptions, port 9090 */
-  readonly prometheus?: PrometheusOptions;
+  /** The Prometheus server the gate queries. @default - see PrometheusServerOptions */
+  readonly prometheus?: PrometheusServerOptions;
   /**
    * Let the same Prometheus scrape the gate's metricsPort. When metricsPort equals trafficPort
    * this also lets Prometheus call the gate's verdict endpoint.
@@ -185,7 +182,7 @@ export class LockedDownNetwork extends Construct {
   }
 
   /** Lets Prometheus scrape the workload's metrics port, and only that port. Canary pods are scraped too. */
-  public allowPrometheusScrape(options: PrometheusOptions = {}): NetworkRule {
+  public allowPrometheusScrape(options: PrometheusScrapeOptions = {}): NetworkRule {
     return this.allowFrom(prometheusPeer(options), [NetworkPort.tcp(options.port ?? this.workload.metricsPort)]);
   }
 
@@ -206,7 +203,7 @@ export class LockedDownNetwork extends Construct {
   }
 
   /** Lets the workload query Prometheus' HTTP API. */
-  public allowToPrometheus(options: PrometheusOptions = {}): NetworkRule {
+  public allowToPrometheus(options: PrometheusServerOptions = {}): NetworkRule {
     return this.allowTo(prometheusPeer(options), [NetworkPort.tcp(options.port ?? 9090)]);
   }
 
@@ -248,7 +245,7 @@ export class LockedDownNetwork extends Construct {
   }
 }
 
-function prometheusPeer(options: PrometheusOptions): NetworkPeer {
+function prometheusPeer(options: { readonly namespace?: string; readonly podLabels?: Record<string, string> }): NetworkPeer {
   return NetworkPeer.pods({
     namespace: options.namespace ?? 'monitoring',
     labels: options.podLabels ?? { 'app.kubernetes.io/name': 'prometheus' },

@@ -187,6 +187,29 @@ describe('LockedDownNetwork', () => {
     });
   });
 
+  it('locks the gate down without the scrape rule, and with custom controller and Prometheus places', () => {
+    // GIVEN a gate whose network skips scraping and names its own controller and Prometheus
+    const chart = new Chart(Testing.app(), 'test');
+    const gateWorkload = new StandInWorkload(chart, 'Gate', { namespace: 'shop', podSelectorLabels: GATE });
+    const network = LockedDownNetwork.forAnalysisGate(chart, 'GateNetwork', gateWorkload, {
+      allowPrometheusScrape: false,
+      argoRollouts: { namespace: 'argo', podLabels: { app: 'rollouts' } },
+      prometheus: { namespace: 'obs', podLabels: { app: 'prom' }, port: 9091 },
+    });
+    const objects = Testing.synth(chart);
+    // THEN
+    expect(network.rules.map(r => r.description)).toEqual([
+      'ingress from pods app=rollouts in namespace argo on TCP 8080',
+      'egress to pods app=prom in namespace obs on TCP 9091',
+      'egress to pods k8s-app=kube-dns in namespace kube-system on UDP 53, TCP 53',
+    ]);
+    expect(checkConnection(objects, { from: pod('argo', { app: 'rollouts' }), to: gate, port: 8080 }).allowed).toBe(true);
+    expect(checkConnection(objects, { from: argo, to: gate, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { from: pod('obs', { app: 'prom' }), to: gate, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { from: gate, to: pod('obs', { app: 'prom' }), port: 9091 }).allowed).toBe(true);
+    for (const o of objects) expect(() => new NetworkPolicyModel(o).validate()).not.toThrow();
+  });
+
   it('fails on empty podSelectorLabels', () => {
     const chart = new Chart(Testing.app(), 'test');
     const workload = new StandInWorkload(chart, 'App', { podSelectorLabels: {} });

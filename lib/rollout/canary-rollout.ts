@@ -1,0 +1,341 @@
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { CanaryStep } from './canary-step';
+import { formatSeconds, validateDnsLabel, validateInteger } from './internal-validation';
+import { canaryPlan, formatPlan, RolloutPlan } from './plan';
+import { analysisErrors, BackgroundAnalysis, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
+import { TrafficRouting } from './traffic-routing';
+import { podTemplateJson, resolveWorkload, WorkloadProps } from './workload';
+import { Rollout, toJson_RolloutSpec } from '../../imports/argoproj.io';
+
+/** Labels the controller puts on canary and stable pods while a rollout runs (canaryMetadata / stableMetadata). */
+export const CANARY_LABELS: { readonly [key: string]: string } = { track: 'canary' };
+export const STABLE_LABELS: { readonly [key: string]: string } = { track: 'stable' };
+
+/** Props of a canary rollout. */
+export interface CanaryRolloutProps extends WorkloadProps {
+  /** The steps from 0% to 100%, e.g. `CanaryStep.weightsWithPauses([10, 25, 50, 75], Duration.minutes(1))`. */
+  readonly steps: CanaryStep[];
+  /**
+   * How traffic is split. Without it, the weight is approximated by the ratio of canary to stable pods.
+   * @default - no traffic router
+   */
+  readonly trafficRouting?: TrafficRouting;
+  /** @default - `<name>-stable` */
+  readonly stableServiceName?: string;
+  /** @default - `<name>-canary` */
+  readonly canaryServiceName?: string;
+  /**
+   * Analysis that runs in the background from `startingStep` until the rollout ends.
+   * @default - none
+   */
+  readonly backgroundAnalysis?: BackgroundAnalysis;
+  /**
+   * Synth fails when the plan's nominal time to full promotion exceeds this.
+   * @default - no limit
+   */
+  readonly maxPromotionTime?: Duration;
+  /**
+   * Allow a setWeight lower than the one before it (e.g. to fall back after a load test step).
+   * @default false
+   */
+  readonly allowWeightDecrease?: boolean;
+  /**
+   * How long the old stable pods keep running after promotion, so that routing has switched before they go.
+   * Needs traffic routing; excludes dynamicStableScale.
+   * @default 30s (the controller's default)
+   */
+  readonly scaleDownDelay?: Duration;
+  /**
+   * How long canary pods keep running after an abort.
+   * @default 30s (the controller's default)
+   */
+  readonly abortScaleDownDelay?: Duration;
+  /**
+   * Scale the stable pods down as the canary takes traffic (saves capacity, slows an abort).
+   * Needs traffic routing; excludes scaleDownDelay.
+   * @default false
+   */
+  readonly dynamicStableScale?: boolean;
+  /** @default 3 */
+  readonly revisionHistoryLimit?: number;
+  /**
+   * Old ReplicaSets kept running during their scale-down delay; at most revisionHistoryLimit.
+   * @default - the controller's default
+   */
+  readonly scaleDownDelayRevisionLimit?: number;
+  /**
+   * A rollout that makes no progress for this long is marked degraded; must exceed minReady.
+   * @default 10m
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Abort the rollout when the progress deadline passes, instead of only reporting it.
+   * @default true
+   */
+  readonly progressDeadlineAbort?: boolean;
+}
+
+/** Where a rollout runs an analysis added with `addAnalysis`. */
+export interface AddAnalysisOptions {
+  /**
+   * Run the analysis as an inline step right after each of these setWeight steps.
+   * @default - none
+   */
+  readonly atWeights?: number[];
+  /**
+   * Also run it in the background from this step index (true: from the step after the first setWeight).
+   * @default - not in the background
+   */
+  readonly background?: boolean | number;
+}
+
+/**
+ * An Argo Rollout with the canary strategy, its stable and canary Services, traffic routing, a
+ * PodDisruptionBudget and hardened pods.
+ */
+export class CanaryRollout extends Construct {
+  /** metadata.name of the Rollout. */
+  public readonly rolloutName: string;
+  public readonly namespace?: string;
+  public readonly stableServiceName: string;
+  public readonly canaryServiceName: string;
+  /** Labels every pod of the rollout carries; the selector of Services, PDB and network policies. */
+  public readonly podSelectorLabels: { [key: string]: string };
+  /** Labels the canary pods carry while a rollout runs. */
+  public readonly canaryLabels: { [key: string]: string };
+  /** Labels the stable pods carry while a rollout runs. */
+  public readonly stableLabels: { [key: string]: string };
+  /** Container port that serves traffic. */
+  public readonly trafficPort: number;
+  /** Container port that serves metrics. */
+  public readonly metricsPort: number;
+  public readonly servicePort: number;
+  /** Name of the stable Ingress when routing through NGINX. */
+  public readonly stableIngressName?: string;
+  /** The Rollout object. */
+  public readonly resource: ApiObject;
+
+  private readonly _steps: CanaryStep[];
+  private readonly readySeconds: number;
+  private background?: BackgroundAnalysis;
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    const w = resolveWorkload(id, props);
+    this.rolloutName = w.name;
+    this.namespace = w.namespace;
+    this.trafficPort = w.port;
+    this.metricsPort = w.metricsPort;
+    this.servicePort = w.servicePort;
+    this.readySeconds = w.readySeconds;
+    this.podSelectorLabels = w.selectorLabels;
+    this.canaryLabels = { ...CANARY_LABELS };
+    this.stableLabels = { ...STABLE_LABELS };
+    this.stableServiceName = props.stableServiceName ?? `${w.name}-stable`;
+    this.canaryServiceName = props.canaryServiceName ?? `${w.name}-canary`;
+    validateDnsLabel('stableServiceName', this.stableServiceName);
+    validateDnsLabel('canaryServiceName', this.canaryServiceName);
+    if (this.stableServiceName === this.canaryServiceName) {
+      throw new Error(`canaryServiceName and stableServiceName must differ, both are '${this.stableServiceName}': `
+        + 'the controller points each Service at a different ReplicaSet');
+    }
+    const routed = props.trafficRouting !== undefined;
+    validateStrategy(props, routed);
+    this._steps = [...props.steps];
+    validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
+
+    const labels = { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/managed-by': 'cdk8s-progressive' };
+    for (const [svcId, svcName] of [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]) {
+      new k8s.KubeService(this, svcId, {
+        metadata: { name: svcName, namespace: w.namespace, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector: w.selectorLabels,
+          ports: [{ name: 'http', port: w.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        },
+      });
+    }
+    const routing = props.trafficRouting?._bind(this, {
+      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, servicePort: w.servicePort, labels,
+    });
+    this.stableIngressName = routing?.spec.nginx?.stableIngress;
+
+    new k8s.KubePodDisruptionBudget(this, 'Pdb', {
+      metadata: { name: w.name, namespace: w.namespace, labels },
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
+        selector: { matchLabels: w.selectorLabels },
+      },
+    });
+
+    if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);
+    // The strategy is typed by the imported Rollout types; the pod template is rendered by the
+    // Kubernetes types (see podTemplateJson) and embedded as JSON.
+    const template = podTemplateJson(props, w);
+    this.resource = new ApiObject(this, 'Resource', {
+      ...Rollout.GVK,
+      metadata: { name: w.name, namespace: w.namespace, labels },
+      spec: Lazy.any({
+        produce: () => ({ ...toJson_RolloutSpec({
+          replicas: w.replicas,
+          selector: { matchLabels: w.selectorLabels },
+          minReadySeconds: w.minReadySeconds || undefined,
+          revisionHistoryLimit: props.revisionHistoryLimit ?? 3,
+          progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
+          progressDeadlineAbort: props.progressDeadlineAbort ?? true,
+          strategy: {
+            canary: {
+              stableService: this.stableServiceName,
+              canaryService: this.canaryServiceName,
+              canaryMetadata: { labels: this.canaryLabels },
+              stableMetadata: { labels: this.stableLabels },
+              trafficRouting: routing?.spec,
+              scaleDownDelaySeconds: props.scaleDownDelay?.toSeconds(),
+              scaleDownDelayRevisionLimit: props.scaleDownDelayRevisionLimit,
+              abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
+              dynamicStableScale: props.dynamicStableScale,
+              analysis: this.background && {
+                ...renderAnalysis(this.background),
+                startingStep: this.backgroundStartingStep(),
+              },
+              steps: this._steps.map((s) => s._spec),
+            },
+          },
+        }), template }),
+      }),
+    });
+
+    const maxPromotion = props.maxPromotionTime;
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        this._steps.forEach((s, i) => {
+          if (s.action.analysis) errors.push(...analysisErrors(`step ${i} (analysis)`, s.action.analysis, true));
+        });
+        if (this.background) {
+          errors.push(...analysisErrors('backgroundAnalysis', this.background, false));
+          if (this.background.startingStep !== undefined) {
+            try { validateStartingStep(this.background.startingStep, this._steps.length); } catch (e) { errors.push((e as Error).message); }
+          }
+        }
+        if (maxPromotion) {
+          const plan = this.plan;
+          if (plan.promotionSeconds > maxPromotion.toSeconds()) {
+            errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
+              + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
+              + `or raise maxPromotionTime. The plan:\n${formatPlan(plan)}`);
+          }
+        }
+        return errors;
+      },
+    });
+  }
+
+  /** The steps, including analysis steps added with addAnalysis. */
+  public get steps(): CanaryStep[] { return [...this._steps]; }
+
+  /** The nominal timing of the plan. */
+  public get plan(): RolloutPlan { return canaryPlan(this._steps, this.readySeconds); }
+
+  /**
+   * Runs an analysis inline after chosen setWeight steps and/or in the background.
+   * Returns the inserted analysis steps.
+   */
+  public addAnalysis(analysis: RolloutAnalysis, options: AddAnalysisOptions): CanaryStep[] {
+    const atWeights = options.atWeights ?? [];
+    if (atWeights.length === 0 && options.background === undefined) {
+      throw new Error('addAnalysis needs atWeights or background: say where the analysis runs');
+    }
+    const added: CanaryStep[] = [];
+    for (const weight of atWeights) {
+      const at = this._steps.findIndex((s) => s.action.kind === 'setWeight' && s.action.weight === weight);
+      if (at < 0) {
+        const weights = this._steps.filter((s) => s.action.kind === 'setWeight').map((s) => s.action.weight);
+        throw new Error(`addAnalysis atWeights has ${weight} but no setWeight step sets it; the plan's weights are [${weights.join(', ')}]`);
+      }
+      if (this._steps[at + 1]?.action.kind === 'analysis') {
+        throw new Error(`addAnalysis atWeights has ${weight} but the step after setWeight ${weight} is already an analysis: `
+          + 'pass all templates of that step in one addAnalysis call');
+      }
+      const step = CanaryStep.analysis(analysis);
+      this._steps.splice(at + 1, 0, step);
+      added.push(step);
+    }
+    if (options.background !== undefined && options.background !== false) {
+      this.setBackground({ ...analysis, startingStep: typeof options.background === 'number' ? options.background : undefined });
+    }
+    return added;
+  }
+
+  private setBackground(analysis: BackgroundAnalysis): void {
+    if (this.background) throw new Error('backgroundAnalysis is already set: a rollout has one background analysis; merge the templates into it');
+    if (analysis.startingStep !== undefined) validateStartingStep(analysis.startingStep, this._steps.length);
+    this.background = analysis;
+  }
+
+  private backgroundStartingStep(): number | undefined {
+    if (this.background?.startingStep !== undefined) return this.background.startingStep;
+    const first = this._steps.findIndex((s) => s.action.kind === 'setWeight' && (s.action.weight ?? 0) > 0);
+    return first >= 0 ? first + 1 : undefined;
+  }
+}
+
+function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
+  if (props.revisionHistoryLimit !== undefined) validateInteger('revisionHistoryLimit', props.revisionHistoryLimit, 0);
+  if (props.scaleDownDelayRevisionLimit !== undefined) {
+    validateInteger('scaleDownDelayRevisionLimit', props.scaleDownDelayRevisionLimit, 0);
+    const limit = props.revisionHistoryLimit ?? 3;
+    if (props.scaleDownDelayRevisionLimit > limit) {
+      throw new Error(`scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (${limit}), got ${props.scaleDownDelayRevisionLimit}: `
+        + 'lower it or raise revisionHistoryLimit');
+    }
+  }
+  const deadline = props.progressDeadline?.toSeconds() ?? 600;
+  const minReady = props.minReady?.toSeconds() ?? 5;
+  if (deadline <= minReady) {
+    throw new Error(`progressDeadline must be longer than minReady (${formatSeconds(minReady)}), got ${formatSeconds(deadline)}: `
+      + 'raise progressDeadline or shorten minReady');
+  }
+  if (props.scaleDownDelay !== undefined && !routed) {
+    throw new Error('scaleDownDelay needs trafficRouting: without a traffic router the controller scales pods by weight; '
+      + 'remove scaleDownDelay or set trafficRouting');
+  }
+  if (props.dynamicStableScale && !routed) {
+    throw new Error('dynamicStableScale needs trafficRouting: set trafficRouting or remove dynamicStableScale');
+  }
+  if (props.dynamicStableScale && props.scaleDownDelay !== undefined) {
+    throw new Error(`scaleDownDelay (${formatSeconds(props.scaleDownDelay.toSeconds())}) cannot be used with dynamicStableScale: `
+      + 'the stable pods are already scaled down as the canary grows; remove one of them');
+  }
+  if (props.abortScaleDownDelay !== undefined && !routed) {
+    throw new Error('abortScaleDownDelay needs trafficRouting: remove it or set trafficRouting');
+  }
+}
+
+function validateSteps(steps: CanaryStep[], allowDecrease: boolean, routed: boolean): void {
+  if (steps.length === 0) {
+    throw new Error('steps must not be empty: a canary with no steps promotes at once; use CanaryStep.weightsWithPauses(...)');
+  }
+  let previous: number | undefined;
+  steps.forEach((step, i) => {
+    const a = step.action;
+    if (a.kind === 'setCanaryScale' && !routed) {
+      throw new Error(`step ${i} (setCanaryScale) needs trafficRouting: without a traffic router the canary's scale is its weight`);
+    }
+    if (a.kind === 'pause' && i > 0 && steps[i - 1].action.kind === 'pause') {
+      throw new Error(`steps ${i - 1} and ${i} are both pauses: merge them into one pause`);
+    }
+    if (a.kind === 'setWeight') {
+      if (previous !== undefined && a.weight === previous) {
+        throw new Error(`step ${i} sets weight ${a.weight} again: remove the duplicate setWeight`);
+      }
+      if (previous !== undefined && a.weight! < previous && !allowDecrease) {
+        throw new Error(`step ${i} lowers setWeight from ${previous} to ${a.weight}: weights must rise step by step; `
+          + 'set allowWeightDecrease to lower them on purpose');
+      }
+      previous = a.weight;
+    }
+  });
+}

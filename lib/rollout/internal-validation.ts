@@ -1,0 +1,44 @@
+/** Validation helpers shared by the rollout constructs (internal). */
+
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Throws unless `value` is an RFC 1123 label (Kubernetes object and Service names). */
+export function validateDnsLabel(prop: string, value: string): void {
+  if (value.length > 63 || !DNS_1123_LABEL.test(value)) {
+    throw new Error(`${prop} must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending `
+      + `with a letter or digit, at most 63 characters), got '${value}'`);
+  }
+}
+
+/** Throws unless `image` is pinned by a tag other than `latest` or by a digest. */
+export function validateImage(prop: string, image: string): void {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return;
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
+  if (!tag) {
+    throw new Error(`${prop} must be pinned to a tag or digest, got '${image}': add a version tag (e.g. '${image}:1.4.2') or a digest (@sha256:...)`);
+  }
+  if (tag === 'latest') {
+    throw new Error(`${prop} must not use the 'latest' tag, got '${image}': pin a version tag or a digest so every rollout is reproducible`);
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
+    throw new Error(`${prop} has an invalid tag '${tag}' in '${image}': a tag is up to 128 letters, digits, '_', '.' or '-'`);
+  }
+}
+
+/** Throws unless `value` is an integer within [min, max]. */
+export function validateInteger(prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
+    throw new Error(`${prop} must be ${range}, got ${value}`);
+  }
+}
+
+/** Formats seconds the way Argo and Go durations read: 1h2m3s, 90s -> 1m30s. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'indefinite';
+  let rest = Math.round(seconds);
+  const h = Math.floor(rest / 3600); rest -= h * 3600;
+  const m = Math.floor(rest / 60); rest -= m * 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${rest || (!h && !m) ? `${rest}s` : ''}`;
+}

@@ -1,0 +1,107 @@
+import { IAnalysisTemplate } from '../analysis/template-ref';
+import { validateInteger } from './internal-validation';
+import {
+  RolloutSpecStrategyCanaryStepsAnalysis,
+  RolloutSpecStrategyCanaryStepsAnalysisArgs,
+} from '../../imports/argoproj.io';
+
+/** Which ReplicaSet's pod-template hash an analysis arg receives. */
+export enum PodTemplateHash {
+  /** The hash of the stable (currently promoted) pods. */
+  STABLE = 'Stable',
+  /** The hash of the pods being rolled out: the canary. */
+  LATEST = 'Latest',
+}
+
+/** A value the rollout passes to an analysis template arg. */
+export class AnalysisArg {
+  /** A literal value. */
+  public static value(name: string, value: string): AnalysisArg {
+    return new AnalysisArg(name, { name, value });
+  }
+
+  /** The pod-template hash of the stable or the canary pods, filled in by the controller. */
+  public static podTemplateHash(name: string, which: PodTemplateHash): AnalysisArg {
+    return new AnalysisArg(name, { name, valueFrom: { podTemplateHashValue: which } });
+  }
+
+  /** A field of the Rollout object, e.g. `metadata.namespace` or `metadata.labels['app']`. */
+  public static fieldRef(name: string, fieldPath: string): AnalysisArg {
+    if (!fieldPath) throw new Error(`analysis arg '${name}' fieldRef must not be empty: give a path such as metadata.namespace`);
+    return new AnalysisArg(name, { name, valueFrom: { fieldRef: { fieldPath } } });
+  }
+
+  private constructor(public readonly name: string, private readonly spec: RolloutSpecStrategyCanaryStepsAnalysisArgs) {
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(name)) {
+      throw new Error(`analysis arg name must be letters, digits, '-', '_' or '.', got '${name}'`);
+    }
+  }
+
+  /** @internal */
+  public _render(): RolloutSpecStrategyCanaryStepsAnalysisArgs { return this.spec; }
+}
+
+/** An analysis the rollout runs: one or more templates merged into one AnalysisRun, with args. */
+export interface RolloutAnalysis {
+  /** Templates merged into the run; their metric names must be unique. */
+  readonly templates: IAnalysisTemplate[];
+  /** @default - none */
+  readonly args?: AnalysisArg[];
+}
+
+/** An analysis that runs in the background for the rest of the rollout. */
+export interface BackgroundAnalysis extends RolloutAnalysis {
+  /**
+   * Index of the step from which the background analysis runs.
+   * @default - the step after the first setWeight: as soon as the canary receives traffic
+   */
+  readonly startingStep?: number;
+}
+
+/** Checks an analysis against the controller's rules; returns the messages of what it would reject. */
+export function analysisErrors(where: string, analysis: RolloutAnalysis, inline: boolean): string[] {
+  const errors: string[] = [];
+  if (analysis.templates.length === 0) errors.push(`${where} must reference at least one analysis template`);
+  const supplied = new Set((analysis.args ?? []).map((a) => a.name));
+  const seenArgs = new Set<string>();
+  for (const arg of analysis.args ?? []) {
+    if (seenArgs.has(arg.name)) errors.push(`${where} passes arg '${arg.name}' twice: pass each arg once`);
+    seenArgs.add(arg.name);
+  }
+  const metricNames = new Map<string, string>();
+  for (const t of analysis.templates) {
+    for (const arg of t.args) {
+      if (!arg.hasDefault && !supplied.has(arg.name)) {
+        errors.push(`${where} references template '${t.templateName}' whose arg '${arg.name}' has no value: `
+          + `pass it with AnalysisArg.value('${arg.name}', ...), AnalysisArg.podTemplateHash(...) or AnalysisArg.fieldRef(...)`);
+      }
+    }
+    for (const m of t.metrics) {
+      const other = metricNames.get(m.name);
+      if (other) errors.push(`${where} merges templates '${other}' and '${t.templateName}' that both define metric '${m.name}': metric names must be unique within a run`);
+      metricNames.set(m.name, t.templateName);
+      if (inline && m.interval && m.count === undefined) {
+        errors.push(`${where} uses metric '${m.name}' of template '${t.templateName}' which runs until stopped (interval without count): `
+          + 'inline analysis steps need a finite count; set count, or run it as background analysis');
+      }
+    }
+  }
+  return errors;
+}
+
+/** @internal */
+export function renderAnalysis(analysis: RolloutAnalysis): RolloutSpecStrategyCanaryStepsAnalysis {
+  const args = analysis.args?.map((a) => a._render());
+  return {
+    templates: analysis.templates.map((t) => ({
+      templateName: t.templateName,
+      clusterScope: t.clusterScope || undefined,
+    })),
+    args: args && args.length > 0 ? args : undefined,
+  };
+}
+
+/** @internal */
+export function validateStartingStep(value: number, stepCount: number): void {
+  validateInteger('backgroundAnalysis startingStep', value, 0, Math.max(stepCount - 1, 0));
+}

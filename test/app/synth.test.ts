@@ -1,0 +1,44 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cdk8sSynth, readTree, ROOT, scratchDir } from '../support/synth';
+
+describe('npm run synth', () => {
+  let dir: string;
+  beforeAll(() => { dir = scratchDir('synth'); });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('is byte-identical across runs and equals the committed dist/', () => {
+    // GIVEN two fresh syntheses of main.ts
+    const a = cdk8sSynth('main.ts', path.join(dir, 'a'));
+    const b = cdk8sSynth('main.ts', path.join(dir, 'b'));
+    expect([a.status, b.status]).toEqual([0, 0]);
+    // THEN they are identical, and identical to what is committed
+    const first = readTree(path.join(dir, 'a'));
+    expect(Object.keys(first).length).toBeGreaterThan(0);
+    expect(readTree(path.join(dir, 'b'))).toEqual(first);
+    expect(readTree(path.join(ROOT, 'dist'))).toEqual(first);
+  }, 120_000);
+
+  test.each([
+    ['an invalid weight', '{ weights: [10, 25, 150] }', 'setWeight must be an integer between 0 and 100, got 150'],
+    ['a maxPromotionTime below the plan', '{ maxPromotionTime: Duration.minutes(2) }', 'maxPromotionTime is 2m but the plan takes'],
+  ])('fails with a clear message and writes nothing, given %s', (_what, props, message) => {
+    // GIVEN main.ts with a bad setting
+    const app = path.join(dir, `bad-${Math.random().toString(36).slice(2)}.ts`);
+    fs.writeFileSync(app, [
+      "import { App, Duration } from 'cdk8s';",
+      `import { AmasProdChart } from '${path.relative(dir, path.join(ROOT, 'app', 'amas-prod')).split(path.sep).join('/')}';`,
+      'const app = new App();',
+      `new AmasProdChart(app, 'amas-prod', ${props});`,
+      'void Duration;',
+      'app.synth();',
+    ].join('\n'));
+    const out = path.join(dir, `out-${path.basename(app, '.ts')}`);
+    // WHEN synthesized
+    const r = cdk8sSynth(path.relative(ROOT, app), out);
+    // THEN it fails, says why, and leaves no manifest behind
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain(message);
+    expect(Object.keys(readTree(out)).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,384 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import {
+  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, Probe, TrafficRouting,
+} from '../../lib';
+import { metric, TemplateRef } from '../support/fake-template';
+import { synthValid } from '../support/schema';
+
+const nginx = () => TrafficRouting.nginx({ host: 'app.example.com' });
+
+function make(props: Partial<CanaryRolloutProps> = {}, chart = Testing.chart()): { chart: Chart; rollout: CanaryRollout } {
+  const rollout = new CanaryRollout(chart, 'web', {
+    image: 'registry.example.com/web:1.2.3',
+    steps: CanaryStep.weightsWithPauses([10, 50], Duration.minutes(1)),
+    trafficRouting: nginx(),
+    ...props,
+  });
+  return { chart, rollout };
+}
+
+const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
+const rolloutOf = (objs: any[]) => byKind(objs, 'Rollout')[0];
+const containerOf = (objs: any[]) => rolloutOf(objs).spec.template.spec.containers[0];
+
+describe('CanaryRollout defaults', () => {
+  // GIVEN a rollout with only the required props
+  const { chart } = make();
+  // WHEN synthesized (and validated against the v1.9.1 CRD and Kubernetes schemas)
+  const objs = synthValid(chart);
+  const rollout = rolloutOf(objs);
+  const container = containerOf(objs);
+  const pod = rollout.spec.template.spec;
+
+  test('emits a Rollout, two Services, the stable Ingress and a PDB, and no canary Ingress', () => {
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Ingress/web', 'PodDisruptionBudget/web', 'Rollout/web', 'Service/web-canary', 'Service/web-stable',
+    ]);
+  });
+
+  test('pod security context meets the restricted profile', () => {
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('writable /tmp on an emptyDir', () => {
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  });
+
+  test('probes: readiness gates traffic, liveness and startup on /health/live', () => {
+    expect(container.readinessProbe).toEqual({
+      httpGet: { path: '/health/ready', port: 8080 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3,
+    });
+    expect(container.livenessProbe).toEqual({
+      httpGet: { path: '/health/live', port: 8080 }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3,
+    });
+    expect(container.startupProbe).toEqual({
+      httpGet: { path: '/health/live', port: 8080 }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 30,
+    });
+  });
+
+  test('preStop sleep drains endpoints before the container stops, within the grace period', () => {
+    expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: 10 } } });
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+  });
+
+  test('resources have requests and limits', () => {
+    expect(container.resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' },
+    });
+  });
+
+  test('replicas spread across nodes, per revision', () => {
+    expect(pod.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, matchLabelKeys: ['rollouts-pod-template-hash'],
+    }]);
+  });
+
+  test('rollout settings', () => {
+    expect(rollout.spec).toMatchObject({
+      replicas: 3, revisionHistoryLimit: 3, progressDeadlineSeconds: 600, progressDeadlineAbort: true, minReadySeconds: 5,
+    });
+    expect(rollout.spec.strategy.canary).toMatchObject({
+      stableService: 'web-stable', canaryService: 'web-canary',
+      canaryMetadata: { labels: { track: 'canary' } }, stableMetadata: { labels: { track: 'stable' } },
+      trafficRouting: { nginx: { stableIngress: 'web' } },
+      steps: [{ setWeight: 10 }, { pause: { duration: '1m' } }, { setWeight: 50 }, { pause: { duration: '1m' } }],
+    });
+  });
+
+  test('services select exactly the pod labels, on the named http port', () => {
+    const podLabels = rollout.spec.template.metadata.labels;
+    for (const svc of byKind(objs, 'Service')) {
+      for (const [k, v] of Object.entries(svc.spec.selector)) expect(podLabels[k]).toBe(v);
+      expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    }
+    expect(rollout.spec.selector.matchLabels).toEqual(byKind(objs, 'Service')[0].spec.selector);
+  });
+
+  test('the stable Ingress routes to the stable Service', () => {
+    const ingress = byKind(objs, 'Ingress')[0];
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules[0].http.paths[0]).toEqual({
+      path: '/', pathType: 'Prefix', backend: { service: { name: 'web-stable', port: { number: 80 } } },
+    });
+  });
+
+  test('the PDB selects the pods and lets one go at a time', () => {
+    const pdb = byKind(objs, 'PodDisruptionBudget')[0];
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } });
+  });
+
+  test('snapshot of the default output', () => {
+    expect(objs).toMatchSnapshot();
+  });
+});
+
+describe('CanaryRollout props', () => {
+  test('container settings, probes, ports and scale-down settings are passed through', () => {
+    // GIVEN every optional prop set
+    const { chart } = make({
+      name: 'api', namespace: 'shop', port: 9000, metricsPort: 9100, servicePort: 8080, replicas: 5,
+      env: { B: '2', A: '1' }, command: ['/app'], args: ['--serve'], serviceAccountName: 'api',
+      readiness: Probe.tcpSocket({ period: Duration.seconds(3) }), liveness: Probe.exec(['/app', 'check']),
+      startup: Probe.httpGet('/started', { failureThreshold: 10 }),
+      preStopDelay: Duration.seconds(5), terminationGracePeriod: Duration.seconds(20), minReady: Duration.seconds(10),
+      revisionHistoryLimit: 5, scaleDownDelayRevisionLimit: 2, progressDeadline: Duration.minutes(5), progressDeadlineAbort: false,
+      scaleDownDelay: Duration.seconds(60), abortScaleDownDelay: Duration.seconds(10), maxUnavailable: 2, runAsUser: 2000,
+      trafficRouting: TrafficRouting.nginx({
+        host: 'api.example.com', path: '/v1', ingressClassName: 'public', tlsSecretName: 'api-tls',
+        annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1m' },
+        additionalIngressAnnotations: { 'canary-by-header': 'X-Canary' },
+      }),
+    });
+    // WHEN synthesized
+    const objs = synthValid(chart);
+    const r = rolloutOf(objs);
+    const c = containerOf(objs);
+    // THEN
+    expect(objs.every((o) => o.metadata.namespace === 'shop')).toBe(true);
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 9000, protocol: 'TCP' }, { name: 'metrics', containerPort: 9100, protocol: 'TCP' },
+    ]);
+    expect(c.env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+    expect([c.command, c.args]).toEqual([['/app'], ['--serve']]);
+    expect(c.readinessProbe.tcpSocket).toEqual({ port: 9000 });
+    expect(c.livenessProbe.exec).toEqual({ command: ['/app', 'check'] });
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/started', port: 9000 }, failureThreshold: 10 });
+    expect(c.lifecycle.preStop.sleep.seconds).toBe(5);
+    expect(r.spec.template.spec).toMatchObject({ terminationGracePeriodSeconds: 20, serviceAccountName: 'api', securityContext: { runAsUser: 2000 } });
+    expect(r.spec).toMatchObject({ replicas: 5, minReadySeconds: 10, revisionHistoryLimit: 5, progressDeadlineSeconds: 300, progressDeadlineAbort: false });
+    expect(r.spec.strategy.canary).toMatchObject({
+      scaleDownDelaySeconds: 60, scaleDownDelayRevisionLimit: 2, abortScaleDownDelaySeconds: 10,
+      trafficRouting: { nginx: { stableIngress: 'api', additionalIngressAnnotations: { 'canary-by-header': 'X-Canary' } } },
+    });
+    const ingress = byKind(objs, 'Ingress')[0];
+    expect(ingress.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/proxy-body-size': '1m' });
+    expect(ingress.spec).toMatchObject({ ingressClassName: 'public', tls: [{ hosts: ['api.example.com'], secretName: 'api-tls' }] });
+    expect(ingress.spec.rules[0].http.paths[0].backend.service.port.number).toBe(8080);
+    expect(byKind(objs, 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe(2);
+  });
+
+  test('setCanaryScale, indefinite pause and custom service names', () => {
+    const { chart, rollout } = make({
+      stableServiceName: 'web-main', canaryServiceName: 'web-next', dynamicStableScale: true,
+      steps: [CanaryStep.setCanaryScale(CanaryScale.replicas(1)), CanaryStep.setWeight(20), CanaryStep.pause(),
+        CanaryStep.setCanaryScale(CanaryScale.weight(50)), CanaryStep.setCanaryScale(CanaryScale.matchTrafficWeight())],
+    });
+    const r = rolloutOf(synthValid(chart));
+    expect(r.spec.strategy.canary.steps).toEqual([
+      { setCanaryScale: { replicas: 1 } }, { setWeight: 20 }, { pause: {} }, { setCanaryScale: { weight: 50 } },
+      { setCanaryScale: { matchTrafficWeight: true } },
+    ]);
+    expect(r.spec.strategy.canary).toMatchObject({ stableService: 'web-main', canaryService: 'web-next', dynamicStableScale: true });
+    expect(rollout.plan.promotionSeconds).toBe(Infinity);
+  });
+
+  test('addAnalysis inserts inline steps after the chosen weights and sets the background analysis', () => {
+    // GIVEN a template that needs the canary hash
+    const { chart, rollout } = make({ steps: CanaryStep.weightsWithPauses([10, 25, 50], Duration.minutes(1)) });
+    const tpl = new TemplateRef(chart, 'slo', [{ name: 'canary-hash', hasDefault: false }, { name: 'window', hasDefault: true }]);
+    const args = [AnalysisArg.podTemplateHash('canary-hash', PodTemplateHash.LATEST), AnalysisArg.value('namespace', 'default'),
+      AnalysisArg.fieldRef('rollout', 'metadata.name')];
+    // WHEN
+    const added = rollout.addAnalysis({ templates: [tpl], args }, { atWeights: [25, 50], background: true });
+    // THEN
+    expect(added).toHaveLength(2);
+    const canary = rolloutOf(synthValid(chart)).spec.strategy.canary;
+    const analysis = {
+      templates: [{ templateName: 'slo' }],
+      args: [
+        { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+        { name: 'namespace', value: 'default' },
+        { name: 'rollout', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ],
+    };
+    expect(canary.steps.map((s: any) => Object.keys(s)[0])).toEqual(
+      ['setWeight', 'pause', 'setWeight', 'analysis', 'pause', 'setWeight', 'analysis', 'pause']);
+    expect(canary.steps[3]).toEqual({ analysis });
+    expect(canary.analysis).toEqual({ ...analysis, startingStep: 1 });
+  });
+
+  test('plan: pauses, pod readiness and inline analyses add up', () => {
+    const { chart, rollout } = make({ steps: CanaryStep.weightsWithPauses([10, 50], Duration.minutes(1)) });
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50] });
+    // readiness = 5s period + 5s minReady = 10s per weight increase; analysis = 3 x 30s
+    expect(rollout.plan.steps.map((s) => [s.description, s.weight, s.seconds, s.cumulativeSeconds])).toEqual([
+      ['setWeight 10', 10, 10, 10], ['pause 1m', 10, 60, 70], ['setWeight 50', 50, 10, 80],
+      ['analysis slo', 50, 90, 170], ['pause 1m', 50, 60, 230],
+    ]);
+  });
+});
+
+describe('CanaryRollout validation', () => {
+  const fails = (props: Partial<CanaryRolloutProps>, message: string) => expect(() => make(props)).toThrow(message);
+  const failsAtSynth = (chart: Chart, message: string) => expect(() => Testing.synth(chart)).toThrow(message);
+
+  test('fails on a weight above 100', () => {
+    expect(() => CanaryStep.setWeight(120)).toThrow('setWeight must be an integer between 0 and 100, got 120');
+  });
+  test('fails on a negative weight', () => {
+    expect(() => CanaryStep.setWeight(-1)).toThrow('setWeight must be an integer between 0 and 100, got -1');
+  });
+  test('fails on a non-positive pause', () => {
+    expect(() => CanaryStep.pause(Duration.seconds(0))).toThrow(
+      'pause duration must be a whole number of seconds greater than 0, got 0s: omit the duration for an indefinite pause, or remove the step');
+  });
+  test('fails on a fractional pause', () => {
+    expect(() => CanaryStep.pause(Duration.millis(1500))).toThrow('pause duration must be a whole number of seconds greater than 0, got 1.5s');
+  });
+  test('fails on identical canary and stable services', () => {
+    fails({ stableServiceName: 'web', canaryServiceName: 'web' },
+      "canaryServiceName and stableServiceName must differ, both are 'web': the controller points each Service at a different ReplicaSet");
+  });
+  test('fails on setCanaryScale without traffic routing', () => {
+    fails({ trafficRouting: undefined, steps: [CanaryStep.setCanaryScale(CanaryScale.replicas(1))] },
+      "step 0 (setCanaryScale) needs trafficRouting: without a traffic router the canary's scale is its weight");
+  });
+  test('fails on scaleDownDelay together with dynamicStableScale', () => {
+    fails({ dynamicStableScale: true, scaleDownDelay: Duration.seconds(30) },
+      'scaleDownDelay (30s) cannot be used with dynamicStableScale: the stable pods are already scaled down as the canary grows; remove one of them');
+  });
+  test('fails on scaleDownDelay without traffic routing', () => {
+    fails({ trafficRouting: undefined, scaleDownDelay: Duration.seconds(30) },
+      'scaleDownDelay needs trafficRouting: without a traffic router the controller scales pods by weight; remove scaleDownDelay or set trafficRouting');
+  });
+  test('fails on dynamicStableScale without traffic routing', () => {
+    fails({ trafficRouting: undefined, dynamicStableScale: true }, 'dynamicStableScale needs trafficRouting: set trafficRouting or remove dynamicStableScale');
+  });
+  test('fails on abortScaleDownDelay without traffic routing', () => {
+    fails({ trafficRouting: undefined, abortScaleDownDelay: Duration.seconds(5) }, 'abortScaleDownDelay needs trafficRouting: remove it or set trafficRouting');
+  });
+  test('fails when progressDeadline is not above minReady', () => {
+    fails({ progressDeadline: Duration.seconds(30), minReady: Duration.seconds(30) },
+      'progressDeadline must be longer than minReady (30s), got 30s: raise progressDeadline or shorten minReady');
+  });
+  test('fails on a negative revisionHistoryLimit', () => {
+    fails({ revisionHistoryLimit: -1 }, 'revisionHistoryLimit must be an integer >= 0, got -1');
+  });
+  test('fails when scaleDownDelayRevisionLimit exceeds revisionHistoryLimit', () => {
+    fails({ revisionHistoryLimit: 2, scaleDownDelayRevisionLimit: 3 },
+      'scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (2), got 3: lower it or raise revisionHistoryLimit');
+  });
+  test('fails on a name that is not DNS-1123', () => {
+    fails({ name: 'Web_App' }, "name must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters), got 'Web_App'");
+  });
+  test('fails on a service name that is not DNS-1123', () => {
+    fails({ canaryServiceName: 'web.canary' }, "canaryServiceName must be a DNS-1123 label");
+  });
+  test('fails on weights that go down', () => {
+    fails({ steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] },
+      'step 1 lowers setWeight from 50 to 25: weights must rise step by step; set allowWeightDecrease to lower them on purpose');
+  });
+  test('allows weights that go down when asked', () => {
+    expect(() => make({ allowWeightDecrease: true, steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] })).not.toThrow();
+  });
+  test('fails on a repeated weight', () => {
+    fails({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.setWeight(25)] },
+      'step 2 sets weight 25 again: remove the duplicate setWeight');
+  });
+  test('fails on two pauses in a row', () => {
+    fails({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.pause()] },
+      'steps 1 and 2 are both pauses: merge them into one pause');
+  });
+  test('fails on no steps', () => {
+    fails({ steps: [] }, 'steps must not be empty: a canary with no steps promotes at once; use CanaryStep.weightsWithPauses(...)');
+  });
+  test('fails on an untagged image', () => {
+    fails({ image: 'registry.example.com:5000/web' },
+      "image must be pinned to a tag or digest, got 'registry.example.com:5000/web': add a version tag (e.g. 'registry.example.com:5000/web:1.4.2') or a digest (@sha256:...)");
+  });
+  test('fails on a latest image', () => {
+    fails({ image: 'web:latest' }, "image must not use the 'latest' tag, got 'web:latest': pin a version tag or a digest so every rollout is reproducible");
+  });
+  test('accepts an image pinned by digest', () => {
+    expect(() => make({ image: `web@sha256:${'a'.repeat(64)}` })).not.toThrow();
+  });
+  test('fails when the grace period does not cover the preStop delay', () => {
+    fails({ preStopDelay: Duration.seconds(30) },
+      'terminationGracePeriod must be longer than preStopDelay (30s), got 30s: raise terminationGracePeriod or shorten preStopDelay so the container has time to stop after draining');
+  });
+  test('fails on a port out of range', () => {
+    fails({ port: 70000 }, 'port must be an integer between 1 and 65535, got 70000');
+  });
+  test('fails on a probe path without a slash', () => {
+    expect(() => Probe.httpGet('health')).toThrow("probe path must start with '/', got 'health'");
+  });
+  test('fails on an nginx host that is not a DNS name', () => {
+    expect(() => TrafficRouting.nginx({ host: 'https://app' })).toThrow("nginx host must be a lowercase DNS name such as app.example.com, got 'https://app'");
+  });
+  test('fails on an additional ingress annotation the controller owns', () => {
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngressAnnotations: { 'canary-weight': '5' } }))
+      .toThrow("nginx additionalIngressAnnotations must not set 'canary-weight': the controller manages it");
+  });
+  test('fails on an additional ingress annotation that is not a canary annotation', () => {
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngressAnnotations: { 'nginx.ingress.kubernetes.io/canary-by-header': 'x' } }))
+      .toThrow("nginx additionalIngressAnnotations key must be an ingress-nginx canary annotation without its prefix, such as 'canary-by-header', got 'nginx.ingress.kubernetes.io/canary-by-header'");
+  });
+  test('fails when a template arg without a value is not supplied', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo', [{ name: 'canary-hash', hasDefault: false }])] }, { atWeights: [50] });
+    failsAtSynth(chart, "step 3 (analysis) references template 'slo' whose arg 'canary-hash' has no value: "
+      + "pass it with AnalysisArg.value('canary-hash', ...), AnalysisArg.podTemplateHash(...) or AnalysisArg.fieldRef(...)");
+  });
+  test('fails when an inline analysis never ends', () => {
+    const { chart, rollout } = make();
+    const endless = new TemplateRef(chart, 'endless', [], [metric('errors', { count: undefined })]);
+    rollout.addAnalysis({ templates: [endless] }, { atWeights: [10] });
+    failsAtSynth(chart, "step 1 (analysis) uses metric 'errors' of template 'endless' which runs until stopped (interval without count): "
+      + 'inline analysis steps need a finite count; set count, or run it as background analysis');
+  });
+  test('fails when merged templates share a metric name', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a'), new TemplateRef(chart, 'b')] }, { background: true });
+    failsAtSynth(chart, "backgroundAnalysis merges templates 'a' and 'b' that both define metric 'success-rate': metric names must be unique within a run");
+  });
+  test('fails on an arg passed twice', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')], args: [AnalysisArg.value('x', '1'), AnalysisArg.value('x', '2')] }, { background: true });
+    failsAtSynth(chart, "backgroundAnalysis passes arg 'x' twice: pass each arg once");
+  });
+  test('fails on a background startingStep past the last step', () => {
+    const { chart, rollout } = make();
+    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { background: 9 }))
+      .toThrow('backgroundAnalysis startingStep must be an integer between 0 and 3, got 9');
+  });
+  test('fails on a second background analysis', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { background: true });
+    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'b')] }, { background: true }))
+      .toThrow('backgroundAnalysis is already set: a rollout has one background analysis; merge the templates into it');
+  });
+  test('fails on analysis at a weight the plan does not set', () => {
+    const { chart, rollout } = make();
+    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { atWeights: [30] }))
+      .toThrow("addAnalysis atWeights has 30 but no setWeight step sets it; the plan's weights are [10, 50]");
+  });
+  test('fails on two analyses at the same weight', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { atWeights: [10] });
+    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'b')] }, { atWeights: [10] }))
+      .toThrow('addAnalysis atWeights has 10 but the step after setWeight 10 is already an analysis: pass all templates of that step in one addAnalysis call');
+  });
+  test('fails on an analysis with no templates', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [] }, { atWeights: [10] });
+    failsAtSynth(chart, 'step 1 (analysis) must reference at least one analysis template');
+  });
+  test('fails when the plan exceeds maxPromotionTime, showing the plan', () => {
+    const { chart } = make({ maxPromotionTime: Duration.minutes(1) });
+    failsAtSynth(chart, 'maxPromotionTime is 1m but the plan takes 2m20s to reach 100%: shorten pauses or analyses, use fewer steps, or raise maxPromotionTime. The plan:\n'
+      + '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s\n');
+  });
+  test('fails when the plan has an indefinite pause and a maxPromotionTime', () => {
+    const { chart } = make({ maxPromotionTime: Duration.minutes(10), steps: [CanaryStep.setWeight(10), CanaryStep.pause()] });
+    failsAtSynth(chart, 'maxPromotionTime is 10m but the plan takes indefinite to reach 100%');
+  });
+});

@@ -94,6 +94,22 @@ export interface AnalysisGateNetworkOptions {
   readonly allowPrometheusScrape?: boolean;
 }
 
+/** Options of `LockedDownNetwork.forRollout`. */
+export interface RolloutNetworkOptions {
+  /** Let the ingress controller call the traffic port. @default true */
+  readonly allowIngressController?: boolean;
+  /** Where the ingress controller runs. @default - see IngressControllerOptions */
+  readonly ingressController?: IngressControllerOptions;
+  /** Let Prometheus scrape the metrics port. @default true */
+  readonly allowPrometheusScrape?: boolean;
+  /** Where Prometheus runs. @default - see PrometheusScrapeOptions */
+  readonly prometheus?: PrometheusScrapeOptions;
+  /** Let the pods resolve names with the cluster DNS. @default true */
+  readonly allowDns?: boolean;
+  /** Where the cluster DNS runs. @default - see DnsOptions */
+  readonly dns?: DnsOptions;
+}
+
 export interface LockedDownNetworkProps {
   /** The workload whose pods are locked down. */
   readonly workload: INetworkWorkload;
@@ -110,6 +126,19 @@ export interface LockedDownNetworkProps {
  * `NotIn` expression on the canary label.
  */
 export class LockedDownNetwork extends Construct {
+  /**
+   * Locks down a web workload such as a CanaryRollout in one call: default deny, then the ingress
+   * controller may call its traffic port, Prometheus may scrape its metrics port, and it may use the
+   * cluster DNS. Add its own destinations with `allowTo` on the returned network.
+   */
+  public static forRollout(scope: Construct, id: string, rollout: INetworkWorkload, options: RolloutNetworkOptions = {}): LockedDownNetwork {
+    const network = new LockedDownNetwork(scope, id, { workload: rollout });
+    if (options.allowIngressController ?? true) network.allowFromIngressController(options.ingressController);
+    if (options.allowPrometheusScrape ?? true) network.allowPrometheusScrape(options.prometheus);
+    if (options.allowDns ?? true) network.allowDns(options.dns);
+    return network;
+  }
+
   /** Default-deny policy for a gate called by Argo Rollouts: only the controller may call it; it may reach only Prometheus and DNS. */
   public static forAnalysisGate(scope: Construct, id: string, gate: INetworkWorkload, options: AnalysisGateNetworkOptions = {}): LockedDownNetwork {
     const network = new LockedDownNetwork(scope, id, { workload: gate });

@@ -7,6 +7,7 @@ import { NetworkPeer, NetworkPort } from '../../lib/network/network-peer';
 import { checkPodSecurity } from '../../lib/network/pod-security';
 import { checkConnection, Endpoint, PodEndpoint } from '../../lib/network/reachability';
 import { INetworkWorkload } from '../../lib/network/selectable';
+import { expectValidManifests } from '../support/schema';
 
 /** A stand-in workload: any construct that implements INetworkWorkload. */
 class StandInWorkload extends Construct implements INetworkWorkload {
@@ -231,6 +232,7 @@ describe('LockedDownNetwork', () => {
       const policies = objects.filter(o => o.kind === 'NetworkPolicy');
       expect(policies).toHaveLength(2);
       for (const o of policies) expect(() => new NetworkPolicyModel(o).validate()).not.toThrow();
+      expectValidManifests(objects);
       expect(checkPodSecurity(objects)).toEqual([]);
     });
 

@@ -1,0 +1,25 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * A workload whose pods a NetworkPolicy can select and that other policies can name as a peer.
+ * CanaryRollout and SloGate implement it; a plain construct can too.
+ */
+export interface INetworkWorkload extends IConstruct {
+  /**
+   * Namespace of the workload's pods. Undefined means: the namespace the manifests are applied to,
+   * which is then taken to be the same for every workload that leaves it undefined.
+   */
+  readonly namespace?: string;
+  /** Labels every pod of the workload carries (stable and canary), e.g. `app.kubernetes.io/name: shop`. */
+  readonly podSelectorLabels: Record<string, string>;
+  /**
+   * Labels only the canary pods carry (the rollout's canaryMetadata), e.g. `track: canary`.
+   * Exactly one label, whose key is not among `podSelectorLabels`.
+   * Undefined for workloads without canary pods.
+   */
+  readonly canaryLabels?: Record<string, string>;
+  /** Container port that serves traffic. */
+  readonly trafficPort: number;
+  /** Container port that serves `/metrics` (may equal `trafficPort`). */
+  readonly metricsPort: number;
+}

@@ -6,3 +6,8 @@ export * from './rollout/traffic-routing';
 export * from './rollout/workload';
 export * from './rollout/plan';
 export * from './analysis/template-ref';
+export * from './network/selectable';
+export * from './network/network-peer';
+export * from './network/locked-down-network';
+export * from './network/pod-security';
+export * from './network/reachability';

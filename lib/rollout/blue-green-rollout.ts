@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addRollout, addServices, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, validateInteger } from './internal-validation';
 import { analysisErrors, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
@@ -48,7 +49,7 @@ export interface BlueGreenRolloutProps extends RolloutCommonProps {
  * An Argo Rollout with the blue-green strategy: the new version runs beside the active one behind a
  * preview Service, is analysed, then takes over the active Service at once.
  */
-export class BlueGreenRollout extends Construct {
+export class BlueGreenRollout extends Construct implements INetworkWorkload {
   public readonly rolloutName: string;
   public readonly namespace?: string;
   public readonly activeServiceName: string;

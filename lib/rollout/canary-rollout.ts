@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { INetworkWorkload } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds } from './internal-validation';
@@ -72,7 +73,7 @@ export interface AddAnalysisOptions {
  * An Argo Rollout with the canary strategy, its stable and canary Services, traffic routing, a
  * PodDisruptionBudget and hardened pods.
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements INetworkWorkload {
   /** metadata.name of the Rollout. */
   public readonly rolloutName: string;
   public readonly namespace?: string;

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { AmasProdChart } from '../../app/amas-prod';
+import { AmasProdChart, DATABASE_LABELS } from '../../app/amas-prod';
+import { checkConnection, checkPodSecurity, Endpoint, PodEndpoint } from '../../lib';
 import { synthValid } from '../support/schema';
 
 describe('the amas-prod example', () => {
@@ -17,7 +18,51 @@ describe('the amas-prod example', () => {
     expect(chart.rollout.plan.promotionSeconds).toBeLessThan(600);
   });
 
+  test('every pod template meets the Pod Security Standard "restricted" and our own checks', () => {
+    expect(checkPodSecurity(objs)).toEqual([]);
+  });
+
   test('snapshot', () => {
     expect(objs).toMatchSnapshot();
+  });
+
+  describe('allowed flows, as the NetworkPolicies decide them', () => {
+    // Pods as the controller labels them during a rollout, read from the synthesized Rollout
+    const rollout = objs.find((o) => o.kind === 'Rollout')!;
+    const template = rollout.spec.template;
+    const app = (extra: Record<string, string>): PodEndpoint => ({
+      namespace: 'amas-prod', labels: { ...template.metadata.labels, ...extra }, ports: template.spec.containers[0].ports,
+    });
+    const stable = app({ ...rollout.spec.strategy.canary.stableMetadata.labels, 'rollouts-pod-template-hash': 'a1' });
+    const canary = app({ ...rollout.spec.strategy.canary.canaryMetadata.labels, 'rollouts-pod-template-hash': 'b2' });
+    const pod = (namespace: string, labels: Record<string, string>): PodEndpoint => ({ namespace, labels });
+    const ingressController = pod('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' });
+    const prometheus = pod('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
+    const dns = pod('kube-system', { 'k8s-app': 'kube-dns' });
+    const database = pod('amas-data', DATABASE_LABELS);
+    const otherDatabase = pod('amas-data', { 'app.kubernetes.io/name': 'redis' });
+    const stranger = pod('other', { 'app.kubernetes.io/name': 'curious' });
+    const externalApi: Endpoint = { ip: '203.0.113.10' };
+    const internet: Endpoint = { ip: '198.51.100.7' };
+
+    test.each([
+      ['ingress controller -> app port (stable)', ingressController, stable, 8080, 'TCP', true],
+      ['ingress controller -> app port (canary)', ingressController, canary, 8080, 'TCP', true],
+      ['ingress controller -> another port', ingressController, stable, 9000, 'TCP', false],
+      ['Prometheus -> metrics port', prometheus, stable, 8080, 'TCP', true],
+      ['app -> DNS (UDP)', stable, dns, 53, 'UDP', true],
+      ['app -> DNS (TCP)', canary, dns, 53, 'TCP', true],
+      ['app -> database port (stable)', stable, database, 5432, 'TCP', true],
+      ['app -> database port (canary)', canary, database, 5432, 'TCP', true],
+      ['app -> database on another port', stable, database, 22, 'TCP', false],
+      ['app -> another pod of the data namespace', stable, otherDatabase, 6379, 'TCP', false],
+      ['stable -> external model API', stable, externalApi, 443, 'TCP', true],
+      ['canary -> external model API (removed by the canary policy)', canary, externalApi, 443, 'TCP', false],
+      ['app -> anywhere else on the internet', stable, internet, 443, 'TCP', false],
+      ['other namespace -> app', stranger, stable, 8080, 'TCP', false],
+      ['canary -> stable', canary, stable, 8080, 'TCP', false],
+    ] as const)('%s', (_flow, from, to, port, protocol, allowed) => {
+      expect(checkConnection(objs, { from, to, port, protocol }).allowed).toBe(allowed);
+    });
   });
 });

@@ -1,13 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { NetworkPolicy as NetworkPolicyModel } from 'kubernetes-models/networking.k8s.io/v1';
-import { AmasProdChart } from '../../app/amas-prod';
 import { LockedDownNetwork, NetworkDirection } from '../../lib/network/locked-down-network';
 import { NetworkPeer, NetworkPort } from '../../lib/network/network-peer';
-import { checkPodSecurity } from '../../lib/network/pod-security';
 import { checkConnection, Endpoint, PodEndpoint } from '../../lib/network/reachability';
 import { INetworkWorkload } from '../../lib/network/selectable';
-import { expectValidManifests } from '../support/schema';
 
 /** A stand-in workload: any construct that implements INetworkWorkload. */
 class StandInWorkload extends Construct implements INetworkWorkload {
@@ -211,46 +208,6 @@ describe('LockedDownNetwork', () => {
     expect(checkConnection(objects, { from: pod('obs', { app: 'prom' }), to: gate, port: 8080 }).allowed).toBe(false);
     expect(checkConnection(objects, { from: gate, to: pod('obs', { app: 'prom' }), port: 9091 }).allowed).toBe(true);
     for (const o of objects) expect(() => new NetworkPolicyModel(o).validate()).not.toThrow();
-  });
-
-  describe('a CanaryRollout locked down in one call', () => {
-    // GIVEN the example chart, its rollout locked down, plus a database only stable pods may reach
-    const chart = new AmasProdChart(Testing.app(), 'amas-prod');
-    const network = LockedDownNetwork.forRollout(chart, 'amas-orchestrator-network', chart.rollout);
-    network.allowTo(NetworkPeer.pods({ namespace: 'data', labels: DB }), [NetworkPort.tcp(5432)], { canary: false });
-    const objects = Testing.synth(chart);
-    // Pod labels as the controller will set them, read from the synthesized Rollout rather than restated
-    const rollout = objects.find(o => o.kind === 'Rollout');
-    const template = rollout.spec.template;
-    const ports = template.spec.containers[0].ports;
-    const rolloutPod = (extra: Record<string, string>): PodEndpoint =>
-      ({ namespace: rollout.metadata.namespace, labels: { ...template.metadata.labels, ...extra }, ports });
-    const stablePod = rolloutPod({ ...rollout.spec.strategy.canary.stableMetadata.labels, 'rollouts-pod-template-hash': 'a1' });
-    const canaryPod = rolloutPod({ ...rollout.spec.strategy.canary.canaryMetadata.labels, 'rollouts-pod-template-hash': 'b2' });
-
-    it('emits schema-valid policies and pods without Pod Security violations', () => {
-      const policies = objects.filter(o => o.kind === 'NetworkPolicy');
-      expect(policies).toHaveLength(2);
-      for (const o of policies) expect(() => new NetworkPolicyModel(o).validate()).not.toThrow();
-      expectValidManifests(objects);
-      expect(checkPodSecurity(objects)).toEqual([]);
-    });
-
-    it.each([
-      ['ingress controller -> stable traffic port', true, ingressController, stablePod, 8080, 'TCP'],
-      ['ingress controller -> canary traffic port', true, ingressController, canaryPod, 8080, 'TCP'],
-      ['ingress controller -> other port', false, ingressController, stablePod, 9000, 'TCP'],
-      ['Prometheus -> metrics port', true, prometheus, stablePod, 8080, 'TCP'],
-      ['stable -> DNS', true, stablePod, dns, 53, 'UDP'],
-      ['canary -> DNS', true, canaryPod, dns, 53, 'UDP'],
-      ['stable -> database', true, stablePod, db, 5432, 'TCP'],
-      ['canary -> database', false, canaryPod, db, 5432, 'TCP'],
-      ['stable -> internet', false, stablePod, internet, 443, 'TCP'],
-      ['other namespace -> rollout', false, strangerElsewhere, stablePod, 8080, 'TCP'],
-      ['canary -> stable', false, canaryPod, stablePod, 8080, 'TCP'],
-    ] as const)('%s: allowed=%s', (_name, expected, from, to, port, protocol) => {
-      expect(checkConnection(objects, { from, to, port, protocol }).allowed).toBe(expected);
-    });
   });
 
   it('forRollout leaves out the rules switched off and passes on the places given', () => {

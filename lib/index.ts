@@ -11,3 +11,5 @@ export * from './network/network-peer';
 export * from './network/locked-down-network';
 export * from './network/pod-security';
 export * from './network/reachability';
+export * from './gitops/sync-wave';
+export * from './gitops/argocd-application';

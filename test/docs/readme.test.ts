@@ -22,7 +22,7 @@ describe('README samples', () => {
     const lib = path.relative(dir, path.join(ROOT, 'lib')).split(path.sep).join('/');
     const file = path.join(dir, `sample-${i}.ts`);
     fs.writeFileSync(file, String(sample).replace(/from 'cdk8s-progressive'/g, `from '${lib}'`));
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: [`sample-${i}.ts`] }));
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: [`sample-${i}.ts`], exclude: [] }));
     // WHEN type-checked with the project's strict settings, then synthesized
     const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', dir], { cwd: ROOT, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');

@@ -25,6 +25,12 @@ export interface RolloutCommonProps extends WorkloadProps {
    */
   readonly progressDeadlineAbort?: boolean;
   /**
+   * A rollback to one of the last N revisions skips the steps and analysis and goes to 100% at once:
+   * a known-good version returns without a second canary.
+   * @default - none: a rollback runs the steps like any other change
+   */
+  readonly rollbackWindow?: number;
+  /**
    * How long the new pods keep running after an abort.
    * @default 30s (the controller's default)
    */
@@ -47,6 +53,7 @@ export function validateRolloutCommon(props: RolloutCommonProps): void {
         + 'lower it or raise revisionHistoryLimit');
     }
   }
+  if (props.rollbackWindow !== undefined) validateInteger('rollbackWindow', props.rollbackWindow, 1, props.revisionHistoryLimit ?? 3);
   const deadline = props.progressDeadline?.toSeconds() ?? 600;
   const minReady = props.minReady?.toSeconds() ?? 5;
   if (deadline <= minReady) {
@@ -105,6 +112,7 @@ export function addRollout(scope: Construct, w: ResolvedWorkload, props: Rollout
           revisionHistoryLimit: props.revisionHistoryLimit ?? 3,
           progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
           progressDeadlineAbort: props.progressDeadlineAbort ?? true,
+          rollbackWindow: props.rollbackWindow === undefined ? undefined : { revisions: props.rollbackWindow },
           strategy: strategy(),
         }),
         template,

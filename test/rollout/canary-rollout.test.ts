@@ -130,7 +130,7 @@ describe('CanaryRollout props', () => {
       readiness: Probe.tcpSocket({ period: Duration.seconds(3) }), liveness: Probe.exec(['/app', 'check']),
       startup: Probe.httpGet('/started', { failureThreshold: 10 }),
       preStopDelay: Duration.seconds(5), terminationGracePeriod: Duration.seconds(20), minReady: Duration.seconds(10),
-      revisionHistoryLimit: 5, scaleDownDelayRevisionLimit: 2, progressDeadline: Duration.minutes(5), progressDeadlineAbort: false,
+      revisionHistoryLimit: 5, scaleDownDelayRevisionLimit: 2, rollbackWindow: 2, progressDeadline: Duration.minutes(5), progressDeadlineAbort: false,
       scaleDownDelay: Duration.seconds(60), abortScaleDownDelay: Duration.seconds(10), maxUnavailable: 2, runAsUser: 2000,
       trafficRouting: TrafficRouting.nginx({
         host: 'api.example.com', path: '/v1', ingressClassName: 'public', tlsSecretName: 'api-tls',
@@ -154,6 +154,7 @@ describe('CanaryRollout props', () => {
     expect(c.startupProbe).toMatchObject({ httpGet: { path: '/started', port: 9000 }, failureThreshold: 10 });
     expect(c.lifecycle.preStop.sleep.seconds).toBe(5);
     expect(r.spec.template.spec).toMatchObject({ terminationGracePeriodSeconds: 20, serviceAccountName: 'api', securityContext: { runAsUser: 2000 } });
+    expect(r.spec.rollbackWindow).toEqual({ revisions: 2 });
     expect(r.spec).toMatchObject({ replicas: 5, minReadySeconds: 10, revisionHistoryLimit: 5, progressDeadlineSeconds: 300, progressDeadlineAbort: false });
     expect(r.spec.strategy.canary).toMatchObject({
       scaleDownDelaySeconds: 60, scaleDownDelayRevisionLimit: 2, abortScaleDownDelaySeconds: 10,
@@ -259,6 +260,9 @@ describe('CanaryRollout validation', () => {
   test('fails when progressDeadline is not above minReady', () => {
     fails({ progressDeadline: Duration.seconds(30), minReady: Duration.seconds(30) },
       'progressDeadline must be longer than minReady (30s), got 30s: raise progressDeadline or shorten minReady');
+  });
+  test('fails on a rollbackWindow beyond the kept revisions', () => {
+    fails({ rollbackWindow: 4 }, 'rollbackWindow must be an integer between 1 and 3, got 4');
   });
   test('fails on a negative revisionHistoryLimit', () => {
     fails({ revisionHistoryLimit: -1 }, 'revisionHistoryLimit must be an integer >= 0, got -1');

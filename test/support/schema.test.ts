@@ -1,0 +1,44 @@
+import { schemaErrors } from './schema';
+
+const rollout = (step: object) => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name: 'r' },
+  spec: {
+    selector: { matchLabels: { app: 'r' } },
+    template: { metadata: { labels: { app: 'r' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+    strategy: { canary: { steps: [step] } },
+  },
+});
+
+describe('strict schema validation', () => {
+  test('accepts a valid rollout', () => {
+    // GIVEN a rollout with a well-formed step / THEN no error
+    expect(schemaErrors(rollout({ setWeight: 10 }))).toEqual([]);
+  });
+
+  test('fails on an unknown field such as setWeigth', () => {
+    // GIVEN a typo in a step / THEN the strict schema names the field
+    expect(schemaErrors(rollout({ setWeigth: 10 }))).toEqual([
+      "Rollout/r: /spec/strategy/canary/steps/0 must NOT have additional properties 'setWeigth'",
+    ]);
+  });
+
+  test('fails on a wrong type in an int-or-string field', () => {
+    // GIVEN maxSurge as a boolean / THEN rejected
+    const r = rollout({ setWeight: 10 }) as any;
+    r.spec.strategy.canary.maxSurge = true;
+    expect(schemaErrors(r).length).toBeGreaterThan(0);
+  });
+
+  test('validates core objects against the kubernetes schemas', () => {
+    // GIVEN a Service whose port is a string / THEN rejected
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 'x' }] } };
+    expect(schemaErrors(svc)).toEqual(['Service/s: data/spec/ports/0/port must be integer']);
+  });
+
+  test('fails on a kind without a known schema', () => {
+    expect(schemaErrors({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }))
+      .toEqual(['Thing/t: no schema known for example.com/v1 Thing']);
+  });
+});

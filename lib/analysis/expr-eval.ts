@@ -43,7 +43,7 @@ function tokenize(src: string): string[] {
   TOKEN.lastIndex = 0;
   while (TOKEN.lastIndex < src.length) {
     if (/^\s*$/.test(src.slice(TOKEN.lastIndex))) break;
-    const at = TOKEN.lastIndex;
+    const at = TOKEN.lastIndex + /^\s*/.exec(src.slice(TOKEN.lastIndex))![0].length;
     const m = TOKEN.exec(src);
     if (!m) throw new ExprError(`unsupported syntax at offset ${at} in ${JSON.stringify(src)}`);
     out.push(m[1] ?? m[2] ?? m[3] ?? m[4]);

@@ -63,7 +63,7 @@ describe('evalCondition', () => {
 
   test('fails on syntax outside the subset', () => {
     expect(() => parseExpr('all(result, {# > 1})')).toThrow(new ExprError('unsupported syntax at offset 12 in "all(result, {# > 1})"'));
-    expect(() => parseExpr('result[0] >')).toThrow(new ExprError('expected a token at token 5 in "result[0] >", got end'));
+    expect(() => parseExpr('result[0] >')).toThrow(new ExprError('expected a token at token 6 in "result[0] >", got end'));
     expect(() => evalCondition('foo(result)', [1])).toThrow(new ExprError('unknown function foo'));
   });
 

@@ -150,3 +150,14 @@ export function injectMatchers(query: string, matchers: LabelMatcher[]): string 
   }
   return out;
 }
+
+/** The text of every vector selector of a query (placeholders replaced by sample values). */
+export function vectorSelectors(query: string): string[] {
+  const text = substituteArgs(query);
+  const out: string[] = [];
+  const cursor = parser.parse(text).cursor();
+  do {
+    if (cursor.type.name === 'VectorSelector') out.push(text.slice(cursor.from, cursor.to));
+  } while (cursor.next());
+  return out;
+}

@@ -1,0 +1,373 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { CanaryPodMonitor } from './pod-monitor';
+import { argRef, injectMatchers, LabelMatcher, labelName, labelValue, metricName, promDuration, renderMatchers } from './promql';
+
+/** Which pods' traffic a query measures. */
+export type Track = 'canary' | 'stable';
+
+/** Where a rollout takes the value of a template arg from (the Rollout's analysis `args[].valueFrom`). */
+export interface RolloutArgValueFrom {
+  readonly podTemplateHashValue?: 'Stable' | 'Latest';
+  readonly fieldRef?: { readonly fieldPath: string };
+}
+
+/** A template arg that the SLI queries need, and what the rollout passes for it. */
+export interface SliArg {
+  readonly name: string;
+  /** What the rollout passes, as a Rollout analysis arg `valueFrom`. */
+  readonly valueFrom: RolloutArgValueFrom;
+}
+
+/** The canary's pod-template hash (the ReplicaSet the rollout is bringing up). */
+export const CANARY_HASH_ARG: SliArg = { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } };
+/** The stable pod-template hash. */
+export const STABLE_HASH_ARG: SliArg = { name: 'stable-hash', valueFrom: { podTemplateHashValue: 'Stable' } };
+/** The namespace of the rollout. */
+export const NAMESPACE_ARG: SliArg = { name: 'namespace', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } };
+
+/**
+ * Where the service level indicators come from. Each source builds queries scoped to the canary
+ * (or, for comparisons, to stable) and declares the template args those queries need.
+ */
+export abstract class SliSource {
+  /**
+   * Application metrics scraped from the rollout's pods (prom-client defaults:
+   * `http_requests_total{status}` and `http_request_duration_seconds`), selected by the
+   * `rollouts_pod_template_hash` target label that the emitted PodMonitor puts on every series.
+   */
+  public static app(props: AppSliProps = {}): SliSource {
+    return new AppSliSource(props);
+  }
+
+  /**
+   * ingress-nginx controller metrics: no change to the application. ingress-nginx labels a
+   * request that its canary logic routed to the alternative backend with
+   * `canary="<namespace>-<canaryService>-<port>"` (the upstream name of the canary Service; the
+   * `ingress` label stays the stable Ingress), and requests to the stable backend with `canary=""`.
+   */
+  public static ingressNginx(props: IngressNginxSliProps): SliSource {
+    return new IngressNginxSliSource(props);
+  }
+
+  /**
+   * Your own PromQL for good and total events (and latency buckets). Every vector selector in
+   * them gets the canary's matchers injected, and `$window` is replaced by the objective's window.
+   */
+  public static custom(props: CustomSliProps): SliSource {
+    return new CustomSliSource(props);
+  }
+
+  /** A short name of the source, for messages. */
+  public abstract readonly kind: string;
+  /** True when the source has latency histograms. */
+  public abstract readonly hasLatency: boolean;
+
+  /** The args the queries of a track need. */
+  public abstract args(track: Track): SliArg[];
+
+  /**
+   * The share of good events among all events in `window`, as a one-sample vector: empty when the
+   * track has no series, NaN when it had no events in the window.
+   */
+  public abstract successRatio(track: Track, window: Duration): string;
+
+  /** The `quantile` of request duration (seconds) in `window`, as a one-sample vector. */
+  public abstract latencyQuantile(track: Track, quantile: number, window: Duration): string;
+
+  /** Adds what the source needs next to the template (e.g. a PodMonitor). */
+  public bind(_scope: Construct): void {}
+}
+
+/** Props of `SliSource.app()`. */
+export interface AppSliProps {
+  /**
+   * Counter of handled requests, with a status-code label.
+   * @default 'http_requests_total'
+   */
+  readonly requestsMetric?: string;
+  /**
+   * Histogram of request durations in seconds (its `_bucket` series are queried).
+   * @default 'http_request_duration_seconds'
+   */
+  readonly durationMetric?: string;
+  /**
+   * The label holding the HTTP status code.
+   * @default 'status'
+   */
+  readonly statusLabel?: string;
+  /**
+   * Status codes that count as errors (a PromQL regex).
+   * @default '5..'
+   */
+  readonly errorStatusRegex?: string;
+  /**
+   * The series label holding the pod-template hash.
+   * @default 'rollouts_pod_template_hash'
+   */
+  readonly hashLabel?: string;
+  /**
+   * The series label holding the pod's namespace.
+   * @default 'namespace'
+   */
+  readonly namespaceLabel?: string;
+  /**
+   * Extra equality matchers added to every query, e.g. `{ route: '/api' }`.
+   * @default - none
+   */
+  readonly matchers?: Record<string, string>;
+  /**
+   * Emit a PodMonitor that scrapes the rollout's pods and relabels the pod label
+   * `rollouts-pod-template-hash` (plus namespace and pod) onto the series.
+   * @default true
+   */
+  readonly podMonitor?: boolean;
+  /**
+   * Labels selecting the rollout's pods, for the PodMonitor (the rollout's selector, e.g.
+   * `{ 'app.kubernetes.io/name': 'orders' }`). Required when `podMonitor` is on.
+   * @default - none
+   */
+  readonly matchLabels?: Record<string, string>;
+  /**
+   * Name of the container port serving /metrics.
+   * @default 'http'
+   */
+  readonly metricsPort?: string;
+  /**
+   * Path of the metrics endpoint.
+   * @default '/metrics'
+   */
+  readonly metricsPath?: string;
+  /**
+   * Scrape interval of the PodMonitor: a rate needs two samples, so it bounds how soon a canary's
+   * traffic shows.
+   * @default 15s
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Labels on the PodMonitor, so that your Prometheus' podMonitorSelector picks it up.
+   * @default - none
+   */
+  readonly podMonitorLabels?: Record<string, string>;
+}
+
+class AppSliSource extends SliSource {
+  public readonly kind = 'app';
+  public readonly hasLatency = true;
+  private readonly requests: string;
+  private readonly duration: string;
+  private readonly status: string;
+  private readonly errorRegex: string;
+  private readonly hashLabel: string;
+  private readonly namespaceLabel: string;
+  private readonly extra: LabelMatcher[];
+
+  constructor(private readonly props: AppSliProps) {
+    super();
+    this.requests = metricName('sliSource.app requestsMetric', props.requestsMetric ?? 'http_requests_total');
+    this.duration = metricName('sliSource.app durationMetric', props.durationMetric ?? 'http_request_duration_seconds');
+    this.status = labelName('sliSource.app statusLabel', props.statusLabel ?? 'status');
+    this.errorRegex = labelValue('sliSource.app errorStatusRegex', props.errorStatusRegex ?? '5..');
+    this.hashLabel = labelName('sliSource.app hashLabel', props.hashLabel ?? 'rollouts_pod_template_hash');
+    this.namespaceLabel = labelName('sliSource.app namespaceLabel', props.namespaceLabel ?? 'namespace');
+    this.extra = staticMatchers('sliSource.app matchers', props.matchers);
+    if ((props.podMonitor ?? true) && Object.keys(props.matchLabels ?? {}).length === 0) {
+      throw new Error('sliSource.app matchLabels must select the rollout\'s pods for the PodMonitor, got none: '
+        + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the pods yourself');
+    }
+    if (props.metricsPort !== undefined) labelValue('sliSource.app metricsPort', props.metricsPort);
+  }
+
+  public args(track: Track): SliArg[] {
+    return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
+  }
+
+  private selector(track: Track, more: LabelMatcher[] = []): string {
+    const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
+    return renderMatchers([
+      { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
+      { name: this.hashLabel, op: '=', value: argRef(hash.name) },
+      ...this.extra,
+      ...more,
+    ]);
+  }
+
+  public successRatio(track: Track, window: Duration): string {
+    const w = promDuration('window', window);
+    const good = this.selector(track, [{ name: this.status, op: '!~', value: this.errorRegex }]);
+    return `(sum(rate(${this.requests}{${good}}[${w}])) or vector(0)) / sum(rate(${this.requests}{${this.selector(track)}}[${w}]))`;
+  }
+
+  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
+    const w = promDuration('window', window);
+    return `histogram_quantile(${quantile}, sum by (le) (rate(${this.duration}_bucket{${this.selector(track)}}[${w}])))`;
+  }
+
+  public bind(scope: Construct): void {
+    if (!(this.props.podMonitor ?? true)) return;
+    new CanaryPodMonitor(scope, 'PodMonitor', {
+      matchLabels: this.props.matchLabels!,
+      port: this.props.metricsPort ?? 'http',
+      path: this.props.metricsPath ?? '/metrics',
+      interval: this.props.scrapeInterval ?? Duration.seconds(15),
+      labels: this.props.podMonitorLabels,
+      hashLabel: this.hashLabel,
+      namespaceLabel: this.namespaceLabel,
+    });
+  }
+}
+
+/** Props of `SliSource.ingressNginx()`. */
+export interface IngressNginxSliProps {
+  /** The stable Ingress named in the rollout's `trafficRouting.nginx.stableIngress`. */
+  readonly stableIngress: string;
+  /** The rollout's canaryService. */
+  readonly canaryService: string;
+  /** The Service port of the stable Ingress backend (number or name), as the canary Ingress copies it. */
+  readonly servicePort: number | string;
+  /**
+   * The series label holding the Ingress' namespace. Use 'exported_namespace' when your scrape
+   * config renames the controller's own `namespace` label.
+   * @default 'namespace'
+   */
+  readonly namespaceLabel?: string;
+  /**
+   * Prefix of the controller's metrics.
+   * @default 'nginx_ingress_controller'
+   */
+  readonly metricPrefix?: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+class IngressNginxSliSource extends SliSource {
+  public readonly kind = 'ingressNginx';
+  public readonly hasLatency = true;
+  private readonly prefix: string;
+  private readonly namespaceLabel: string;
+
+  constructor(private readonly props: IngressNginxSliProps) {
+    super();
+    if (!DNS_SUBDOMAIN.test(props.stableIngress) || props.stableIngress.length > 253) {
+      throw new Error(`sliSource.ingressNginx stableIngress must be a Kubernetes object name (lowercase letters, digits, '-' and '.'), got ${JSON.stringify(props.stableIngress)}`);
+    }
+    if (!DNS_LABEL.test(props.canaryService) || props.canaryService.length > 63) {
+      throw new Error(`sliSource.ingressNginx canaryService must be a Service name (lowercase letters, digits and '-'), got ${JSON.stringify(props.canaryService)}`);
+    }
+    const port = props.servicePort;
+    const portOk = typeof port === 'number' ? Number.isInteger(port) && port >= 1 && port <= 65535 : DNS_LABEL.test(port) && port.length <= 15;
+    if (!portOk) {
+      throw new Error(`sliSource.ingressNginx servicePort must be a port number 1-65535 or a port name, got ${JSON.stringify(port)}`);
+    }
+    this.prefix = metricName('sliSource.ingressNginx metricPrefix', props.metricPrefix ?? 'nginx_ingress_controller');
+    this.namespaceLabel = labelName('sliSource.ingressNginx namespaceLabel', props.namespaceLabel ?? 'namespace');
+  }
+
+  public args(_track: Track): SliArg[] {
+    return [NAMESPACE_ARG];
+  }
+
+  private selector(track: Track, more: LabelMatcher[] = []): string {
+    const ns: LabelMatcher = { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) };
+    const upstream = `${argRef(NAMESPACE_ARG.name)}-${this.props.canaryService}-${this.props.servicePort}`;
+    const matchers: LabelMatcher[] = track === 'canary'
+      ? [ns, { name: 'canary', op: '=', value: upstream }]
+      : [ns, { name: 'ingress', op: '=', value: this.props.stableIngress }, { name: 'canary', op: '=', value: '' }];
+    return renderMatchers([...matchers, ...more]);
+  }
+
+  public successRatio(track: Track, window: Duration): string {
+    const w = promDuration('window', window);
+    const m = `${this.prefix}_requests`;
+    const good = this.selector(track, [{ name: 'status', op: '!~', value: '5..' }]);
+    return `(sum(rate(${m}{${good}}[${w}])) or vector(0)) / sum(rate(${m}{${this.selector(track)}}[${w}]))`;
+  }
+
+  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
+    const w = promDuration('window', window);
+    return `histogram_quantile(${quantile}, sum by (le) (rate(${this.prefix}_request_duration_seconds_bucket{${this.selector(track)}}[${w}])))`;
+  }
+}
+
+/** Props of `SliSource.custom()`. */
+export interface CustomSliProps {
+  /**
+   * PromQL for the rate of all events, `$window` standing for the objective's window, e.g.
+   * `rate(grpc_server_handled_total{grpc_service="orders"}[$window])`. The canary's matchers
+   * are injected into every selector; the result is summed.
+   */
+  readonly totalEvents: string;
+  /** PromQL for the rate of good events, as `totalEvents`. */
+  readonly goodEvents: string;
+  /**
+   * PromQL for the rate of the latency histogram's buckets (with an `le` label), as `totalEvents`.
+   * @default - no latency objective possible
+   */
+  readonly latencyBuckets?: string;
+  /**
+   * The series label holding the pod-template hash.
+   * @default 'rollouts_pod_template_hash'
+   */
+  readonly hashLabel?: string;
+  /**
+   * The series label holding the pod's namespace.
+   * @default 'namespace'
+   */
+  readonly namespaceLabel?: string;
+}
+
+class CustomSliSource extends SliSource {
+  public readonly kind = 'custom';
+  public readonly hasLatency: boolean;
+  private readonly hashLabel: string;
+  private readonly namespaceLabel: string;
+
+  constructor(private readonly props: CustomSliProps) {
+    super();
+    for (const key of ['totalEvents', 'goodEvents', 'latencyBuckets'] as const) {
+      const q = props[key];
+      if (q === undefined) continue;
+      if (q.trim().length === 0 || q.includes('{{')) {
+        throw new Error(`sliSource.custom ${key} must be non-empty PromQL without '{{' (the canary selector is injected for you), got ${JSON.stringify(q)}`);
+      }
+    }
+    this.hasLatency = props.latencyBuckets !== undefined;
+    this.hashLabel = labelName('sliSource.custom hashLabel', props.hashLabel ?? 'rollouts_pod_template_hash');
+    this.namespaceLabel = labelName('sliSource.custom namespaceLabel', props.namespaceLabel ?? 'namespace');
+  }
+
+  public args(track: Track): SliArg[] {
+    return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
+  }
+
+  private scoped(track: Track, query: string, window: Duration): string {
+    const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
+    const withWindow = query.split('$window').join(promDuration('window', window));
+    return injectMatchers(withWindow, [
+      { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
+      { name: this.hashLabel, op: '=', value: argRef(hash.name) },
+    ]);
+  }
+
+  public successRatio(track: Track, window: Duration): string {
+    const good = this.scoped(track, this.props.goodEvents, window);
+    const total = this.scoped(track, this.props.totalEvents, window);
+    return `(sum(${good}) or vector(0)) / sum(${total})`;
+  }
+
+  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
+    if (!this.props.latencyBuckets) {
+      throw new Error('sliSource.custom latencyBuckets is required for a latency objective, got none: set latencyBuckets or drop the latency objective');
+    }
+    return `histogram_quantile(${quantile}, sum by (le) (${this.scoped(track, this.props.latencyBuckets, window)}))`;
+  }
+}
+
+function staticMatchers(prop: string, matchers: Record<string, string> | undefined): LabelMatcher[] {
+  return Object.entries(matchers ?? {}).map(([name, value]) => ({
+    name: labelName(`${prop} key`, name),
+    op: '=' as const,
+    value: labelValue(`${prop} value of ${name}`, value),
+  }));
+}

@@ -1,0 +1,395 @@
+import { Duration } from 'cdk8s';
+import { atLeast, atMost, bothAbove, literal } from './conditions';
+import { MetricConditions } from './expr-eval';
+import { argRef, promDuration } from './promql';
+import { CANARY_HASH_ARG, NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
+
+/**
+ * How often and how long a metric measures, and how much it tolerates. Every field left out
+ * takes the analysis' `measurement` setting, then the default documented here. The defaults aim
+ * at fast, safe detection: a failing measurement aborts at once (traffic back to stable is the
+ * safe side), one measurement without data is tolerated before a human is asked, and a short
+ * Prometheus hiccup (two errors, 20s) is tolerated before the run errors.
+ */
+export interface MetricOptions {
+  /**
+   * Time between measurements.
+   * @default 30s
+   */
+  readonly interval?: Duration;
+  /**
+   * Number of measurements; 0 measures until the rollout ends (background analysis only).
+   * @default 4
+   */
+  readonly count?: number;
+  /**
+   * Delay before the first measurement: two scrapes of the canary's traffic, so a rate exists.
+   * @default 30s
+   */
+  readonly initialDelay?: Duration;
+  /**
+   * Failed measurements tolerated; the next one fails the metric (-1: never fails).
+   * @default 0
+   */
+  readonly failureLimit?: number;
+  /**
+   * Inconclusive measurements (no data) tolerated; the next one pauses the rollout.
+   * @default 1
+   */
+  readonly inconclusiveLimit?: number;
+  /**
+   * Consecutive errors (Prometheus unreachable, bad answer) tolerated; Argo retries every 10s.
+   * @default 2
+   */
+  readonly consecutiveErrorLimit?: number;
+  /**
+   * Measure and report, but never fail the run.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+}
+
+/** MetricOptions with every default applied. */
+export interface ResolvedMetricOptions {
+  readonly interval: Duration;
+  /** Undefined: until the rollout ends. */
+  readonly count?: number;
+  readonly initialDelay: Duration;
+  readonly failureLimit: number;
+  readonly inconclusiveLimit: number;
+  readonly consecutiveErrorLimit: number;
+  readonly dryRun: boolean;
+}
+
+/** Resolves options: the objective's own, then the analysis-wide ones, then the defaults. */
+export function resolveMetricOptions(own: MetricOptions, shared: MetricOptions = {}): ResolvedMetricOptions {
+  const pick = <K extends keyof MetricOptions>(k: K) => own[k] ?? shared[k];
+  const count = pick('count') ?? 4;
+  const r = {
+    interval: pick('interval') ?? Duration.seconds(30),
+    count: count === 0 ? undefined : count,
+    initialDelay: pick('initialDelay') ?? Duration.seconds(30),
+    failureLimit: pick('failureLimit') ?? 0,
+    inconclusiveLimit: pick('inconclusiveLimit') ?? 1,
+    consecutiveErrorLimit: pick('consecutiveErrorLimit') ?? 2,
+    dryRun: pick('dryRun') ?? false,
+  };
+  checkOptions(r, count);
+  return r;
+}
+
+function checkOptions(r: ResolvedMetricOptions, count: number): void {
+  const int = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be a whole number >= ${min}, got ${v}`);
+  };
+  int('count', count, 0);
+  int('failureLimit', r.failureLimit, -1);
+  int('inconclusiveLimit', r.inconclusiveLimit, 0);
+  int('consecutiveErrorLimit', r.consecutiveErrorLimit, 0);
+  promDuration('interval', r.interval);
+  if (r.initialDelay.toMilliseconds() !== 0) promDuration('initialDelay', r.initialDelay);
+  if (r.count !== undefined && r.count < r.failureLimit) {
+    throw new Error(`count must be at least failureLimit, got count ${r.count} and failureLimit ${r.failureLimit}: raise count or lower failureLimit`);
+  }
+  if (r.count !== undefined && r.count < r.inconclusiveLimit) {
+    throw new Error(`count must be at least inconclusiveLimit, got count ${r.count} and inconclusiveLimit ${r.inconclusiveLimit}: raise count or lower inconclusiveLimit`);
+  }
+}
+
+/** One Prometheus metric an objective contributes to the template. */
+export interface ObjectiveMetric {
+  readonly name: string;
+  readonly query: string;
+  readonly conditions: MetricConditions;
+  /** The query's lookback window (the longest, for multi-window queries). */
+  readonly window?: Duration;
+  /** The template args the query uses. */
+  readonly args: SliArg[];
+}
+
+/** Props shared by the objectives that query a window. */
+export interface WindowedObjectiveProps extends MetricOptions {
+  /**
+   * The query's lookback window.
+   * @default 2m
+   */
+  readonly window?: Duration;
+}
+
+/** Props of `SloObjective.successRate()`. */
+export interface SuccessRateProps extends WindowedObjectiveProps {
+  /**
+   * The lowest acceptable share of non-error requests of the canary.
+   * @default 0.95
+   */
+  readonly objective?: number;
+}
+
+/** Props of `SloObjective.latency()`. */
+export interface LatencyProps extends WindowedObjectiveProps {
+  /**
+   * The quantile of request duration, e.g. 0.95 for p95.
+   * @default 0.95
+   */
+  readonly quantile?: number;
+  /**
+   * The highest acceptable duration at that quantile.
+   * @default 3s
+   */
+  readonly threshold?: Duration;
+}
+
+/** Props of `SloObjective.errorBudget()`. */
+export interface ErrorBudgetProps extends WindowedObjectiveProps {
+  /**
+   * The service level objective: the share of good requests over the SLO period.
+   * @default 0.99
+   */
+  readonly objective?: number;
+  /**
+   * The lowest acceptable share of the error budget left if the canary's error ratio over the
+   * window held for the whole SLO period: 1 - (error ratio / (1 - objective)).
+   * @default 0.05
+   */
+  readonly minBudgetRemaining?: number;
+  /**
+   * Multi-window burn-rate checks, one metric each, in addition to the budget check.
+   * @default - none
+   */
+  readonly burnRateWindows?: BurnRateWindow[];
+}
+
+/** Props of `BurnRateWindow.of()`. */
+export interface BurnRateWindowProps {
+  readonly longWindow: Duration;
+  readonly shortWindow: Duration;
+  /** The burn rate that both windows must exceed for the check to fail. */
+  readonly factor: number;
+}
+
+/**
+ * A multi-window burn-rate pair (Google SRE workbook): the check fails when the burn rate
+ * (error ratio / error budget) exceeds `factor` over both windows.
+ */
+export class BurnRateWindow {
+  /** 14.4x over 1h and 5m: 2% of a 30-day budget in an hour. */
+  public static fast(): BurnRateWindow {
+    return new BurnRateWindow({ longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), factor: 14.4 });
+  }
+  /** 6x over 6h and 30m: 5% of a 30-day budget in six hours. */
+  public static medium(): BurnRateWindow {
+    return new BurnRateWindow({ longWindow: Duration.hours(6), shortWindow: Duration.minutes(30), factor: 6 });
+  }
+  /** Your own pair. */
+  public static of(props: BurnRateWindowProps): BurnRateWindow {
+    return new BurnRateWindow(props);
+  }
+
+  public readonly longWindow: Duration;
+  public readonly shortWindow: Duration;
+  public readonly factor: number;
+
+  private constructor(props: BurnRateWindowProps) {
+    if (!(props.factor > 0) || !Number.isFinite(props.factor)) {
+      throw new Error(`burnRateWindow factor must be a number above 0, got ${props.factor}`);
+    }
+    const long = promDuration('burnRateWindow longWindow', props.longWindow);
+    const short = promDuration('burnRateWindow shortWindow', props.shortWindow);
+    if (props.shortWindow.toSeconds() >= props.longWindow.toSeconds()) {
+      throw new Error(`burnRateWindow shortWindow must be shorter than longWindow, got ${short} and ${long}`);
+    }
+    this.longWindow = props.longWindow;
+    this.shortWindow = props.shortWindow;
+    this.factor = props.factor;
+  }
+}
+
+/** Props of `SloObjective.canaryHealth()`. */
+export interface CanaryHealthProps extends WindowedObjectiveProps {
+  /**
+   * The lowest acceptable share of ready canary pods.
+   * @default 1
+   */
+  readonly minReadyRatio?: number;
+  /**
+   * The most container restarts of canary pods acceptable within the window.
+   * @default 0
+   */
+  readonly maxRestarts?: number;
+}
+
+/** Props of `SloObjective.stableComparison()`. */
+export interface StableComparisonProps extends WindowedObjectiveProps {
+  /**
+   * How much higher than stable's the canary's error ratio may be (0.01: one point).
+   * @default 0.01
+   */
+  readonly tolerance?: number;
+}
+
+/** One objective the canary is judged against; each becomes one or more metrics. */
+export abstract class SloObjective {
+  /** Canary success rate (non-error requests / all requests) >= objective. */
+  public static successRate(props: SuccessRateProps = {}): SloObjective {
+    const objective = props.objective ?? 0.95;
+    ratio('successRate objective', objective, false);
+    const window = windowOf('successRate', props);
+    return build(props, source => [{
+      name: 'success-rate',
+      query: source.successRatio('canary', window),
+      conditions: atLeast(objective),
+      window,
+      args: source.args('canary'),
+    }]);
+  }
+
+  /** Canary request duration at a quantile <= threshold. */
+  public static latency(props: LatencyProps = {}): SloObjective {
+    const quantile = props.quantile ?? 0.95;
+    if (!(quantile > 0 && quantile < 1)) {
+      throw new Error(`latency quantile must be between 0 and 1 (exclusive), got ${quantile}`);
+    }
+    const threshold = props.threshold ?? Duration.seconds(3);
+    if (threshold.toMilliseconds() <= 0) {
+      throw new Error(`latency threshold must be above 0, got ${threshold.toMilliseconds()}ms`);
+    }
+    const window = windowOf('latency', props);
+    const name = `latency-p${String(round(quantile * 100)).replace('.', '')}`;
+    return build(props, source => {
+      if (!source.hasLatency) {
+        throw new Error(`latency objective needs latency histograms, but the ${source.kind} sli source has none: set latencyBuckets or drop the latency objective`);
+      }
+      return [{
+        name,
+        query: source.latencyQuantile('canary', quantile, window),
+        conditions: atMost(threshold.toMilliseconds() / 1000),
+        window,
+        args: source.args('canary'),
+      }];
+    });
+  }
+
+  /**
+   * Error budget left >= minBudgetRemaining, where budget = 1 - objective and the budget left is
+   * 1 - (canary error ratio over the window / budget); plus optional multi-window burn-rate checks.
+   */
+  public static errorBudget(props: ErrorBudgetProps = {}): SloObjective {
+    const objective = props.objective ?? 0.99;
+    ratio('errorBudget objective', objective, true);
+    const minRemaining = props.minBudgetRemaining ?? 0.05;
+    if (!(minRemaining >= 0 && minRemaining < 1)) {
+      throw new Error(`errorBudget minBudgetRemaining must be between 0 and 1 (1 excluded), got ${minRemaining}`);
+    }
+    const window = windowOf('errorBudget', props);
+    const budget = literal(round(1 - objective));
+    const errorRatio = (source: SliSource, w: Duration) => `(1 - (${source.successRatio('canary', w)}))`;
+    return build(props, source => [
+      {
+        name: 'error-budget',
+        query: `1 - ${errorRatio(source, window)} / ${budget}`,
+        conditions: atLeast(minRemaining),
+        window,
+        args: source.args('canary'),
+      },
+      ...(props.burnRateWindows ?? []).map(b => {
+        const long = promDuration('longWindow', b.longWindow);
+        const short = promDuration('shortWindow', b.shortWindow);
+        const burn = (w: Duration, label: string) =>
+          `label_replace(${errorRatio(source, w)} / ${budget}, "window", "${label}", "", "")`;
+        return {
+          name: `burn-rate-${long}-${short}`,
+          query: `${burn(b.longWindow, long)} or ${burn(b.shortWindow, short)}`,
+          conditions: bothAbove(b.factor),
+          window: b.longWindow,
+          args: source.args('canary'),
+        };
+      }),
+    ]);
+  }
+
+  /**
+   * The canary's pods are ready and do not restart, from kube-state-metrics
+   * (kube_pod_status_ready, kube_pod_container_status_restarts_total). Canary pods are found by
+   * name: a rollout's pods are named `<rollout>-<pod-template-hash>-<suffix>`.
+   */
+  public static canaryHealth(props: CanaryHealthProps = {}): SloObjective {
+    const minReady = props.minReadyRatio ?? 1;
+    ratio('canaryHealth minReadyRatio', minReady, false);
+    const maxRestarts = props.maxRestarts ?? 0;
+    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) {
+      throw new Error(`canaryHealth maxRestarts must be a whole number >= 0, got ${maxRestarts}`);
+    }
+    const window = windowOf('canaryHealth', props);
+    const pods = `namespace="${argRef(NAMESPACE_ARG.name)}", pod=~".+-${argRef(CANARY_HASH_ARG.name)}-[a-z0-9]+"`;
+    const w = promDuration('window', window);
+    return build(props, () => [
+      {
+        name: 'canary-ready',
+        query: `sum(kube_pod_status_ready{${pods}, condition="true"}) / count(kube_pod_status_ready{${pods}, condition="true"})`,
+        conditions: atLeast(minReady),
+        args: [NAMESPACE_ARG, CANARY_HASH_ARG],
+      },
+      {
+        name: 'canary-restarts',
+        query: `sum(increase(kube_pod_container_status_restarts_total{${pods}}[${w}]))`,
+        conditions: atMost(maxRestarts),
+        window,
+        args: [NAMESPACE_ARG, CANARY_HASH_ARG],
+      },
+    ]);
+  }
+
+  /**
+   * The canary's error ratio is not worse than stable's by more than `tolerance`: the query is
+   * stable's success ratio minus the canary's. No stable traffic makes it Inconclusive.
+   */
+  public static stableComparison(props: StableComparisonProps = {}): SloObjective {
+    const tolerance = props.tolerance ?? 0.01;
+    if (!(tolerance >= 0 && tolerance < 1)) {
+      throw new Error(`stableComparison tolerance must be between 0 and 1 (1 excluded), got ${tolerance}`);
+    }
+    const window = windowOf('stableComparison', props);
+    return build(props, source => [{
+      name: 'error-ratio-vs-stable',
+      query: `(${source.successRatio('stable', window)}) - (${source.successRatio('canary', window)})`,
+      conditions: atMost(tolerance),
+      window,
+      args: unique([...source.args('canary'), ...source.args('stable')]),
+    }]);
+  }
+
+  /** The objective's own measurement options. */
+  public abstract readonly options: MetricOptions;
+
+  /** The metrics the objective contributes, for a source. */
+  public abstract metrics(source: SliSource): ObjectiveMetric[];
+}
+
+function build(options: MetricOptions, metrics: (source: SliSource) => ObjectiveMetric[]): SloObjective {
+  return new class extends SloObjective {
+    public readonly options = options;
+    public metrics(source: SliSource) { return metrics(source); }
+  }();
+}
+
+function windowOf(prop: string, props: WindowedObjectiveProps): Duration {
+  const window = props.window ?? Duration.minutes(2);
+  promDuration(`${prop} window`, window);
+  return window;
+}
+
+function ratio(prop: string, v: number, exclusiveOne: boolean): void {
+  const ok = exclusiveOne ? v > 0 && v < 1 : v > 0 && v <= 1;
+  if (!ok) {
+    throw new Error(`${prop} must be between 0 and 1 (${exclusiveOne ? 'both excluded' : '0 excluded'}), got ${v}`);
+  }
+}
+
+/** Removes floating-point noise such as 0.010000000000000009 from 1 - 0.99. */
+function round(n: number): number {
+  return Number(n.toPrecision(12));
+}
+
+function unique(args: SliArg[]): SliArg[] {
+  return args.filter((a, i) => args.findIndex(b => b.name === a.name) === i);
+}

@@ -1,0 +1,146 @@
+import { Duration } from 'cdk8s';
+import { vectorSelectors } from '../../lib/analysis/promql';
+import { SliSource } from '../../lib/analysis/sli-source';
+import { promtoolErrors } from '../support/promtool';
+
+const W = Duration.minutes(2);
+const app = () => SliSource.app({ matchLabels: { 'app.kubernetes.io/name': 'orders' } });
+
+describe('SliSource.app', () => {
+  test('canary queries select the canary pod-template hash and the namespace', () => {
+    // GIVEN the app source with its defaults
+    const q = app().successRatio('canary', W);
+    // THEN both sides of the ratio select the canary and nothing else
+    expect(q).toBe('(sum(rate(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}", status!~"5.."}[2m])) or vector(0))'
+      + ' / sum(rate(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[2m]))');
+    const selectors = vectorSelectors(q);
+    expect(selectors).toHaveLength(2);
+    expect(selectors.filter(s => !s.includes('rollouts_pod_template_hash="6d4f8b7c9"'))).toEqual([]);
+    expect(app().latencyQuantile('canary', 0.95, W)).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[2m])))');
+  });
+
+  test('stable queries select the stable hash; args say where the rollout takes them from', () => {
+    const s = app();
+    expect(s.successRatio('stable', W)).toContain('rollouts_pod_template_hash="{{args.stable-hash}}"');
+    expect(s.successRatio('stable', W)).not.toContain('canary-hash');
+    expect(s.args('canary')).toEqual([
+      { name: 'namespace', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+    ]);
+    expect(s.args('stable')[1]).toEqual({ name: 'stable-hash', valueFrom: { podTemplateHashValue: 'Stable' } });
+  });
+
+  test('names and labels are configurable', () => {
+    const s = SliSource.app({
+      podMonitor: false, requestsMetric: 'orders_requests_total', durationMetric: 'orders_latency_seconds',
+      statusLabel: 'code', errorStatusRegex: '5..|429', hashLabel: 'hash', namespaceLabel: 'ns', matchers: { route: '/api' },
+    });
+    expect(s.successRatio('canary', W)).toBe('(sum(rate(orders_requests_total{ns="{{args.namespace}}", hash="{{args.canary-hash}}", route="/api", code!~"5..|429"}[2m])) or vector(0))'
+      + ' / sum(rate(orders_requests_total{ns="{{args.namespace}}", hash="{{args.canary-hash}}", route="/api"}[2m]))');
+    expect(s.latencyQuantile('canary', 0.99, W)).toContain('orders_latency_seconds_bucket{ns=');
+  });
+
+  test('fails on a PromQL injection through a matcher value', () => {
+    expect(() => SliSource.app({ podMonitor: false, matchers: { route: '"} or vector(1) #' } })).toThrow(
+      'sliSource.app matchers value of route must be a non-empty label value without quotes, backslashes, line breaks, \'#\', \'{{\' or \'}}\', got "\\"} or vector(1) #"');
+  });
+
+  test('fails on a PromQL injection through the error regex', () => {
+    expect(() => SliSource.app({ podMonitor: false, errorStatusRegex: '5.."} or vector(1) or x{a="' })).toThrow(
+      /^sliSource.app errorStatusRegex must be a non-empty label value without quotes/);
+  });
+
+  test('fails on a label name carrying PromQL', () => {
+    expect(() => SliSource.app({ podMonitor: false, statusLabel: 'status!="x"} or vector(1) #' })).toThrow(
+      'sliSource.app statusLabel must be a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]*, got "status!=\\"x\\"} or vector(1) #"');
+  });
+
+  test('fails on a PodMonitor without pod selector', () => {
+    expect(() => SliSource.app()).toThrow(
+      'sliSource.app matchLabels must select the rollout\'s pods for the PodMonitor, got none: pass the rollout\'s selector labels, or set podMonitor: false if you scrape the pods yourself');
+  });
+});
+
+describe('SliSource.ingressNginx', () => {
+  const nginx = () => SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePort: 80 });
+
+  test('canary queries select the canary upstream that ingress-nginx puts in the canary label', () => {
+    expect(nginx().successRatio('canary', W)).toBe(
+      '(sum(rate(nginx_ingress_controller_requests{namespace="{{args.namespace}}", canary="{{args.namespace}}-orders-canary-80", status!~"5.."}[2m])) or vector(0))'
+      + ' / sum(rate(nginx_ingress_controller_requests{namespace="{{args.namespace}}", canary="{{args.namespace}}-orders-canary-80"}[2m]))');
+    expect(nginx().latencyQuantile('canary', 0.95, W)).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{{args.namespace}}", canary="{{args.namespace}}-orders-canary-80"}[2m])))');
+    expect(nginx().args('canary').map(a => a.name)).toEqual(['namespace']);
+  });
+
+  test('stable queries select the stable ingress without canary upstream', () => {
+    expect(nginx().successRatio('stable', W)).toContain('nginx_ingress_controller_requests{namespace="{{args.namespace}}", ingress="orders", canary=""}');
+  });
+
+  test('a named port and a renamed namespace label', () => {
+    const s = SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePort: 'http', namespaceLabel: 'exported_namespace' });
+    expect(s.successRatio('canary', W)).toContain('{exported_namespace="{{args.namespace}}", canary="{{args.namespace}}-orders-canary-http"}');
+  });
+
+  test.each([
+    [{ stableIngress: 'orders"} or vector(1) #', canaryService: 'c', servicePort: 80 },
+      'sliSource.ingressNginx stableIngress must be a Kubernetes object name (lowercase letters, digits, \'-\' and \'.\'), got "orders\\"} or vector(1) #"'],
+    [{ stableIngress: 'orders', canaryService: 'Orders_Canary', servicePort: 80 },
+      'sliSource.ingressNginx canaryService must be a Service name (lowercase letters, digits and \'-\'), got "Orders_Canary"'],
+    [{ stableIngress: 'orders', canaryService: 'c', servicePort: 70000 },
+      'sliSource.ingressNginx servicePort must be a port number 1-65535 or a port name, got 70000'],
+  ])('fails on invalid names %#', (props, message) => {
+    expect(() => SliSource.ingressNginx(props)).toThrow(message);
+  });
+});
+
+describe('SliSource.custom', () => {
+  const custom = () => SliSource.custom({
+    totalEvents: 'rate(grpc_server_handled_total{grpc_service="orders"}[$window])',
+    goodEvents: 'rate(grpc_server_handled_total{grpc_service="orders", grpc_code="OK"}[$window])',
+    latencyBuckets: 'rate(grpc_server_handling_seconds_bucket[$window])',
+  });
+
+  test('injects the canary selector into every selector and the window', () => {
+    expect(custom().successRatio('canary', W)).toBe(
+      '(sum(rate(grpc_server_handled_total{grpc_service="orders", grpc_code="OK", namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[2m])) or vector(0))'
+      + ' / sum(rate(grpc_server_handled_total{grpc_service="orders", namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[2m]))');
+    expect(custom().latencyQuantile('canary', 0.9, W)).toBe(
+      'histogram_quantile(0.9, sum by (le) (rate(grpc_server_handling_seconds_bucket{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[2m])))');
+  });
+
+  test('fails on a placeholder in user PromQL', () => {
+    expect(() => SliSource.custom({ totalEvents: 'rate(x{h="{{args.canary-hash}}"}[$window])', goodEvents: 'rate(x[$window])' })).toThrow(
+      'sliSource.custom totalEvents must be non-empty PromQL without \'{{\' (the canary selector is injected for you), got "rate(x{h=\\"{{args.canary-hash}}\\"}[$window])"');
+  });
+
+  test('fails on a latency query without latency buckets', () => {
+    const s = SliSource.custom({ totalEvents: 'rate(x[$window])', goodEvents: 'rate(x[$window])' });
+    expect(s.hasLatency).toBe(false);
+    expect(() => s.latencyQuantile('canary', 0.95, W)).toThrow(
+      'sliSource.custom latencyBuckets is required for a latency objective, got none: set latencyBuckets or drop the latency objective');
+  });
+});
+
+test('promtool accepts every query of every source, canary and stable', () => {
+  // GIVEN every query the sources build
+  const queries: Record<string, string> = {};
+  const sources = {
+    app: app(),
+    nginx: SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePort: 80 }),
+    custom: SliSource.custom({ totalEvents: 'rate(x[$window])', goodEvents: 'rate(x{c="ok"}[$window])', latencyBuckets: 'rate(d_bucket[$window])' }),
+  };
+  for (const [name, s] of Object.entries(sources)) {
+    for (const track of ['canary', 'stable'] as const) {
+      queries[`${name}_${track}_success`] = s.successRatio(track, W);
+      queries[`${name}_${track}_latency`] = s.latencyQuantile(track, 0.95, W);
+    }
+  }
+  // WHEN promtool type-checks them THEN it has nothing to say
+  expect(promtoolErrors(queries)).toBe('');
+});
+
+test('promtool catches a type error the parser lets through', () => {
+  expect(promtoolErrors({ bad: 'rate(sum(x))' })).toContain('expected type range vector in call to function "rate", got instant vector');
+});

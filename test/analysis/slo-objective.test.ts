@@ -1,0 +1,165 @@
+import { Duration } from 'cdk8s';
+import { evaluateMeasurement } from '../../lib/analysis/expr-eval';
+import { SliSource } from '../../lib/analysis/sli-source';
+import { BurnRateWindow, resolveMetricOptions, SloObjective } from '../../lib/analysis/slo-objective';
+
+const source = SliSource.app({ podMonitor: false });
+const only = (o: SloObjective) => {
+  const metrics = o.metrics(source);
+  expect(metrics).toHaveLength(1);
+  return metrics[0];
+};
+
+describe('measurement options', () => {
+  test('defaults: every 30s, 4 times, after 30s, failureLimit 0, inconclusiveLimit 1, consecutiveErrorLimit 2', () => {
+    const r = resolveMetricOptions({});
+    expect(r.interval.toSeconds()).toBe(30);
+    expect(r.count).toBe(4);
+    expect(r.initialDelay.toSeconds()).toBe(30);
+    expect([r.failureLimit, r.inconclusiveLimit, r.consecutiveErrorLimit, r.dryRun]).toEqual([0, 1, 2, false]);
+  });
+
+  test('the objective wins over the analysis, which wins over the defaults; count 0 runs until the rollout ends', () => {
+    const r = resolveMetricOptions({ failureLimit: 1, count: 0 }, { failureLimit: 3, interval: Duration.seconds(10) });
+    expect(r.failureLimit).toBe(1);
+    expect(r.interval.toSeconds()).toBe(10);
+    expect(r.count).toBeUndefined();
+  });
+
+  test.each([
+    [{ count: 1.5 }, 'count must be a whole number >= 0, got 1.5'],
+    [{ failureLimit: -2 }, 'failureLimit must be a whole number >= -1, got -2'],
+    [{ inconclusiveLimit: -1 }, 'inconclusiveLimit must be a whole number >= 0, got -1'],
+    [{ consecutiveErrorLimit: -1 }, 'consecutiveErrorLimit must be a whole number >= 0, got -1'],
+    [{ count: 2, failureLimit: 3 }, 'count must be at least failureLimit, got count 2 and failureLimit 3: raise count or lower failureLimit'],
+    [{ count: 2, inconclusiveLimit: 3 }, 'count must be at least inconclusiveLimit, got count 2 and inconclusiveLimit 3: raise count or lower inconclusiveLimit'],
+    [{ interval: Duration.millis(500) }, 'interval must be a positive whole number of seconds, got 500ms'],
+  ])('fails on %j', (options, message) => {
+    expect(() => resolveMetricOptions(options)).toThrow(message);
+  });
+});
+
+describe('successRate', () => {
+  test('default: canary success ratio >= 0.95 over 2m', () => {
+    const m = only(SloObjective.successRate());
+    expect(m.name).toBe('success-rate');
+    expect(m.window?.toSeconds()).toBe(120);
+    expect(m.query).toBe(source.successRatio('canary', Duration.minutes(2)));
+    expect(evaluateMeasurement([0.97], m.conditions)).toBe('Successful');
+    expect(evaluateMeasurement([0.7], m.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([], m.conditions)).toBe('Inconclusive');
+    expect(evaluateMeasurement([NaN], m.conditions)).toBe('Inconclusive');
+  });
+
+  test('fails on an objective above 1', () => {
+    expect(() => SloObjective.successRate({ objective: 95 })).toThrow('successRate objective must be between 0 and 1 (0 excluded), got 95');
+  });
+});
+
+describe('latency', () => {
+  test('default: canary p95 <= 3s over 2m', () => {
+    const m = only(SloObjective.latency());
+    expect(m.name).toBe('latency-p95');
+    expect(m.query).toContain('histogram_quantile(0.95,');
+    expect(evaluateMeasurement([2.9], m.conditions)).toBe('Successful');
+    expect(evaluateMeasurement([4], m.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([NaN], m.conditions)).toBe('Inconclusive');
+    expect(evaluateMeasurement([], m.conditions)).toBe('Inconclusive');
+  });
+
+  test('p99.9 under 250ms', () => {
+    const m = only(SloObjective.latency({ quantile: 0.999, threshold: Duration.millis(250) }));
+    expect(m.name).toBe('latency-p999');
+    expect(evaluateMeasurement([0.3], m.conditions)).toBe('Failed');
+  });
+
+  test.each([
+    [{ quantile: 1 }, 'latency quantile must be between 0 and 1 (exclusive), got 1'],
+    [{ threshold: Duration.millis(0) }, 'latency threshold must be above 0, got 0ms'],
+  ])('fails on %j', (props, message) => {
+    expect(() => SloObjective.latency(props)).toThrow(message);
+  });
+
+  test('fails on a source without latency histograms', () => {
+    const custom = SliSource.custom({ totalEvents: 'rate(x[$window])', goodEvents: 'rate(x[$window])' });
+    expect(() => SloObjective.latency().metrics(custom)).toThrow(
+      'latency objective needs latency histograms, but the custom sli source has none: set latencyBuckets or drop the latency objective');
+  });
+});
+
+describe('errorBudget', () => {
+  test('default: budget left >= 5% of a 99% objective, from the canary error ratio over 2m', () => {
+    const m = only(SloObjective.errorBudget());
+    expect(m.name).toBe('error-budget');
+    expect(m.query).toBe(`1 - (1 - (${source.successRatio('canary', Duration.minutes(2))})) / 0.01`);
+    // budget left 0.5 (error ratio 0.005) passes, -2 (error ratio 0.03) fails
+    expect(evaluateMeasurement([0.5], m.conditions)).toBe('Successful');
+    expect(evaluateMeasurement([-2], m.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([NaN], m.conditions)).toBe('Inconclusive');
+  });
+
+  test('burn-rate pairs: one metric each, both windows in one query', () => {
+    const metrics = SloObjective.errorBudget({ objective: 0.999, burnRateWindows: [BurnRateWindow.fast(), BurnRateWindow.medium()] }).metrics(source);
+    expect(metrics.map(m => m.name)).toEqual(['error-budget', 'burn-rate-1h-5m', 'burn-rate-6h-30m']);
+    const fast = metrics[1];
+    expect(fast.query).toContain('[1h]');
+    expect(fast.query).toContain('[5m]');
+    expect(fast.query).toContain('/ 0.001, "window", "1h", "", "") or label_replace(');
+    expect(fast.window?.toSeconds()).toBe(3600);
+    expect(evaluateMeasurement([20, 15], fast.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([20, 2], fast.conditions)).toBe('Successful');
+    expect(evaluateMeasurement([20], fast.conditions)).toBe('Inconclusive');
+  });
+
+  test.each([
+    [{ objective: 1 }, 'errorBudget objective must be between 0 and 1 (both excluded), got 1'],
+    [{ minBudgetRemaining: 1 }, 'errorBudget minBudgetRemaining must be between 0 and 1 (1 excluded), got 1'],
+  ])('fails on %j', (props, message) => {
+    expect(() => SloObjective.errorBudget(props)).toThrow(message);
+  });
+
+  test('fails on a burn-rate pair with the windows swapped or no factor', () => {
+    expect(() => BurnRateWindow.of({ longWindow: Duration.minutes(5), shortWindow: Duration.hours(1), factor: 14.4 }))
+      .toThrow('burnRateWindow shortWindow must be shorter than longWindow, got 1h and 5m');
+    expect(() => BurnRateWindow.of({ longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), factor: 0 }))
+      .toThrow('burnRateWindow factor must be a number above 0, got 0');
+  });
+});
+
+describe('canaryHealth', () => {
+  test('ready ratio and restarts of pods named after the canary hash', () => {
+    const [ready, restarts] = SloObjective.canaryHealth().metrics(source);
+    expect(ready.query).toBe('sum(kube_pod_status_ready{namespace="{{args.namespace}}", pod=~".+-{{args.canary-hash}}-[a-z0-9]+", condition="true"})'
+      + ' / count(kube_pod_status_ready{namespace="{{args.namespace}}", pod=~".+-{{args.canary-hash}}-[a-z0-9]+", condition="true"})');
+    expect(ready.window).toBeUndefined();
+    expect(evaluateMeasurement([0.5], ready.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([1], ready.conditions)).toBe('Successful');
+    expect(restarts.query).toBe('sum(increase(kube_pod_container_status_restarts_total{namespace="{{args.namespace}}", pod=~".+-{{args.canary-hash}}-[a-z0-9]+"}[2m]))');
+    expect(evaluateMeasurement([1], restarts.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([0], restarts.conditions)).toBe('Successful');
+  });
+
+  test('fails on a negative restart budget', () => {
+    expect(() => SloObjective.canaryHealth({ maxRestarts: -1 })).toThrow('canaryHealth maxRestarts must be a whole number >= 0, got -1');
+  });
+});
+
+describe('stableComparison', () => {
+  test('stable success ratio minus canary success ratio <= tolerance', () => {
+    const m = only(SloObjective.stableComparison({ tolerance: 0.02 }));
+    expect(m.name).toBe('error-ratio-vs-stable');
+    expect(m.query).toBe(`(${source.successRatio('stable', Duration.minutes(2))}) - (${source.successRatio('canary', Duration.minutes(2))})`);
+    expect(m.args.map(a => a.name)).toEqual(['namespace', 'canary-hash', 'stable-hash']);
+    expect(evaluateMeasurement([0.01], m.conditions)).toBe('Successful');
+    expect(evaluateMeasurement([0.25], m.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([], m.conditions)).toBe('Inconclusive');
+  });
+
+  test('fails on a tolerance of 1 or more', () => {
+    expect(() => SloObjective.stableComparison({ tolerance: 1 })).toThrow('stableComparison tolerance must be between 0 and 1 (1 excluded), got 1');
+  });
+
+  test('fails on a window that is not whole seconds', () => {
+    expect(() => SloObjective.stableComparison({ window: Duration.millis(100) })).toThrow('stableComparison window must be a positive whole number of seconds, got 100ms');
+  });
+});

@@ -1,0 +1,70 @@
+import { Duration } from 'cdk8s';
+import { AnalysisMetricTiming } from '../../lib/analysis/template-ref';
+import { analysisRunDuration, describeTimeToAbort, timeToAbort, worstTimeToAbort } from '../../lib/analysis/timing';
+
+const metric = (over: Partial<AnalysisMetricTiming> = {}): AnalysisMetricTiming => ({
+  name: 'success-rate',
+  interval: Duration.seconds(30),
+  count: 4,
+  initialDelay: Duration.seconds(30),
+  failureLimit: 0,
+  inconclusiveLimit: 1,
+  consecutiveErrorLimit: 2,
+  window: Duration.minutes(2),
+  dryRun: false,
+  ...over,
+});
+
+describe('timeToAbort', () => {
+  test('failure path: initialDelay + window + (failureLimit + 1) x interval', () => {
+    // GIVEN the defaults: 30s delay, 2m window, interval 30s, failureLimit 0
+    const t = timeToAbort(metric());
+    // THEN 30 + 120 + 30 = 180s, above the error path 30 + 30 + 3 x 10 = 90s
+    expect(t).toMatchObject({ initialDelay: 30, window: 120, interval: 30, failures: 30, errors: 30, failurePath: 180, errorPath: 90, total: 180 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 180s = 30s initialDelay + 120s window + 30s (failureLimit + 1) x interval');
+  });
+
+  test('failureLimit adds intervals', () => {
+    expect(timeToAbort(metric({ failureLimit: 2, initialDelay: undefined, window: Duration.minutes(1) })).total).toBe(60 + 3 * 30);
+  });
+
+  test('error path wins with many tolerated errors', () => {
+    const t = timeToAbort(metric({ consecutiveErrorLimit: 20, window: undefined }));
+    expect(t.total).toBe(30 + 30 + 21 * 10);
+    expect(describeTimeToAbort(t)).toBe('success-rate: 270s = 30s initialDelay + 30s interval + 210s (consecutiveErrorLimit + 1) x 10s');
+  });
+
+  test('a dry run or a disabled failureLimit never aborts', () => {
+    expect(timeToAbort(metric({ dryRun: true }))).toMatchObject({ never: 'dry run' });
+    expect(timeToAbort(metric({ dryRun: true })).total).toBeUndefined();
+    expect(describeTimeToAbort(timeToAbort(metric({ failureLimit: -1 })))).toBe('success-rate: never aborts (failureLimit -1)');
+    expect(timeToAbort(metric({ count: 2, failureLimit: 2 })).never).toBe('failureLimit 2 is not below count 2');
+    expect(timeToAbort(metric({ interval: undefined, count: undefined, failureLimit: 1 })).never)
+      .toBe('a single measurement cannot exceed failureLimit 1');
+  });
+
+  test('the worst metric is the slowest that can abort', () => {
+    const worst = worstTimeToAbort([
+      metric(),
+      metric({ name: 'burn-rate-1h-5m', window: Duration.hours(1) }),
+      metric({ name: 'dry', dryRun: true, window: Duration.hours(6) }),
+    ]);
+    expect(worst?.metric).toBe('burn-rate-1h-5m');
+    expect(worst?.total).toBe(30 + 3600 + 30);
+    expect(worstTimeToAbort([metric({ dryRun: true })])).toBeUndefined();
+  });
+});
+
+describe('analysisRunDuration', () => {
+  test('initialDelay + (count - 1) x interval of the slowest metric', () => {
+    expect(analysisRunDuration([metric(), metric({ count: 6 })])).toBe(30 + 5 * 30);
+  });
+
+  test('a single measurement takes its initial delay', () => {
+    expect(analysisRunDuration([metric({ interval: undefined, count: undefined })])).toBe(30);
+  });
+
+  test('is undefined for a metric that runs until the rollout ends', () => {
+    expect(analysisRunDuration([metric({ count: undefined })])).toBeUndefined();
+  });
+});

@@ -1,16 +1,12 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CanaryPodMonitor } from './pod-monitor';
+import { RolloutArgValueFrom } from './template-ref';
 import { argRef, injectMatchers, LabelMatcher, labelName, labelValue, metricName, promDuration, renderMatchers } from './promql';
 
 /** Which pods' traffic a query measures. */
 export type Track = 'canary' | 'stable';
 
-/** Where a rollout takes the value of a template arg from (the Rollout's analysis `args[].valueFrom`). */
-export interface RolloutArgValueFrom {
-  readonly podTemplateHashValue?: 'Stable' | 'Latest';
-  readonly fieldRef?: { readonly fieldPath: string };
-}
 
 /** A template arg that the SLI queries need, and what the rollout passes for it. */
 export interface SliArg {

@@ -126,7 +126,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   }
 
   public get args(): AnalysisTemplateArg[] {
-    return this.rolloutArgs.map(a => ({ name: a.name, hasDefault: false }));
+    return this.rolloutArgs.map(a => ({ name: a.name, hasDefault: false, rolloutValueFrom: a.valueFrom }));
   }
 
   /** The args a rollout must pass to this template, with where it takes each value from. */

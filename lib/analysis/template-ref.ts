@@ -26,11 +26,22 @@ export interface AnalysisMetricTiming {
   readonly dryRun: boolean;
 }
 
+/** Where a rollout takes the value of a template arg from (the Rollout's analysis `args[].valueFrom`). */
+export interface RolloutArgValueFrom {
+  readonly podTemplateHashValue?: 'Stable' | 'Latest';
+  readonly fieldRef?: { readonly fieldPath: string };
+}
+
 /** An argument an analysis template declares. */
 export interface AnalysisTemplateArg {
   readonly name: string;
   /** True when the template gives the arg a value (or valueFrom), so a rollout need not supply it. */
   readonly hasDefault: boolean;
+  /**
+   * What a rollout passes for this arg when it does not pass the arg itself, e.g. the canary's
+   * pod-template hash. Rollouts of this library fill it in.
+   */
+  readonly rolloutValueFrom?: RolloutArgValueFrom;
 }
 
 /** An Argo AnalysisTemplate or ClusterAnalysisTemplate that a rollout can reference. */

@@ -4,7 +4,7 @@ import { INetworkWorkload } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds } from './internal-validation';
-import { canaryPlan, formatPlan, RolloutPlan } from './plan';
+import { canaryPlan, describeAbort, formatPlan, RolloutPlan } from './plan';
 import { analysisErrors, BackgroundAnalysis, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
 import { resolveWorkload } from './workload';
@@ -36,6 +36,13 @@ export interface CanaryRolloutProps extends RolloutCommonProps {
    * @default - no limit
    */
   readonly maxPromotionTime?: Duration;
+  /**
+   * Synth fails when the analyses cannot abort a bad canary within this time of it taking traffic
+   * (worst case: the analysis' start, its initialDelay, query window, failureLimit + 1 intervals, or
+   * its errors retried every 10s). Applies once the rollout has an analysis.
+   * @default 2m
+   */
+  readonly maxTimeToAbort?: Duration;
   /**
    * Allow a setWeight lower than the one before it (e.g. to fall back after a load test step).
    * @default false
@@ -96,7 +103,6 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public readonly resource: ApiObject;
 
   private readonly _steps: CanaryStep[];
-  private readonly readySeconds: number;
   private background?: BackgroundAnalysis;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
@@ -107,7 +113,6 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this.trafficPort = w.port;
     this.metricsPort = w.metricsPort;
     this.servicePort = w.servicePort;
-    this.readySeconds = w.readySeconds;
     this.podSelectorLabels = w.selectorLabels;
     this.canaryLabels = { ...CANARY_LABELS };
     this.stableLabels = { ...STABLE_LABELS };
@@ -159,13 +164,18 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
             try { validateStartingStep(this.background.startingStep, this._steps.length); } catch (e) { errors.push((e as Error).message); }
           }
         }
-        if (maxPromotion) {
-          const plan = this.plan;
-          if (plan.promotionSeconds > maxPromotion.toSeconds()) {
-            errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
-              + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
-              + `or raise maxPromotionTime. The plan:\n${formatPlan(plan)}`);
-          }
+        if (errors.length > 0) return errors;
+        const plan = this.plan;
+        if (maxPromotion && plan.promotionSeconds > maxPromotion.toSeconds()) {
+          errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
+            + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
+            + `or raise maxPromotionTime. The plan:\n${formatPlan(plan)}`);
+        }
+        const maxAbort = props.maxTimeToAbort ?? (plan.analyses.length > 0 ? Duration.minutes(2) : undefined);
+        if (maxAbort && (plan.abort?.seconds ?? Infinity) > maxAbort.toSeconds()) {
+          errors.push(`maxTimeToAbort is ${formatSeconds(maxAbort.toSeconds())} but the worst-case time from a bad canary to abort is `
+            + `${describeAbort(plan.abort)}: shorten the window, interval or initialDelay, lower failureLimit, start the analysis `
+            + `earlier, or raise maxTimeToAbort`);
         }
         return errors;
       },
@@ -176,7 +186,11 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public get steps(): CanaryStep[] { return [...this._steps]; }
 
   /** The nominal timing of the plan. */
-  public get plan(): RolloutPlan { return canaryPlan(this._steps, this.readySeconds); }
+  public get plan(): RolloutPlan {
+    const templates = [...this._steps.flatMap((s) => s.action.analysis?.templates ?? []), ...(this.background?.templates ?? [])];
+    return canaryPlan(this.resource.toJson().spec, (name, cluster) =>
+      templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
+  }
 
   /**
    * Runs an analysis inline after chosen setWeight steps and/or in the background.

@@ -1,6 +1,12 @@
 import { AnalysisMetricTiming } from '../analysis/template-ref';
-import { CanaryStep } from './canary-step';
-import { formatSeconds } from './internal-validation';
+import { analysisRunDuration, describeTimeToAbort, TimeToAbortTerms, worstTimeToAbort } from '../analysis/timing';
+import { formatSeconds, parseDurationSeconds } from './internal-validation';
+
+/**
+ * Plan arithmetic, pure: from a Rollout's spec (as synthesized JSON) and the timing of the analysis
+ * templates it references, the nominal time to full promotion and the worst-case time from a bad
+ * canary to abort. The constructs, the plan command and the rehearsal all read plans through here.
+ */
 
 /** One step of a rollout plan with its timing. */
 export interface PlanStep {
@@ -10,7 +16,9 @@ export interface PlanStep {
   readonly description: string;
   /** Canary traffic weight once the step has run, in percent. */
   readonly weight: number;
-  /** Nominal seconds the step takes (Infinity for an indefinite pause). */
+  /** Seconds from the start of the rollout to the start of this step. */
+  readonly startSeconds: number;
+  /** Nominal seconds the step takes (Infinity for an indefinite pause or an endless analysis). */
   readonly seconds: number;
   /** What the seconds are made of, e.g. `pod readiness 10s`. */
   readonly terms: string[];
@@ -18,60 +26,136 @@ export interface PlanStep {
   readonly cumulativeSeconds: number;
 }
 
-/** The timing of a rollout plan, computed from its steps. */
+/** How fast an analysis can abort a bad canary. */
+export interface AbortEstimate {
+  /** Worst-case seconds from the canary taking traffic to the abort. */
+  readonly seconds: number;
+  /** The analysis that aborts first, e.g. `background analysis from step 1`. */
+  readonly analysis: string;
+  /** Seconds from the canary taking traffic until that analysis starts. */
+  readonly startsAfter: number;
+  /** The terms of its slowest metric's time to abort. */
+  readonly terms: TimeToAbortTerms;
+}
+
+/** The timing of a rollout plan. */
 export interface RolloutPlan {
   readonly steps: PlanStep[];
   /** Nominal seconds from the start of the rollout to full promotion (Infinity with an indefinite pause). */
   readonly promotionSeconds: number;
+  /** Seconds from the start of the rollout until canary pods take traffic. */
+  readonly canaryStartSeconds: number;
+  /** Analyses of the plan: where each starts and how long it runs. */
+  readonly analyses: PlanAnalysis[];
+  /** The fastest way a bad canary is aborted; undefined when no analysis can abort. */
+  readonly abort?: AbortEstimate;
 }
 
-/**
- * Seconds a finite analysis run takes when every measurement succeeds: its slowest metric's
- * initialDelay plus (count - 1) intervals (the run ends with its last measurement).
- */
-export function analysisRunSeconds(metrics: AnalysisMetricTiming[]): number {
-  return Math.max(0, ...metrics.map((m) => (m.initialDelay?.toSeconds() ?? 0)
-    + (m.interval ? Math.max((m.count ?? 1) - 1, 0) * m.interval.toSeconds() : 0)));
+/** An analysis of the plan, inline or in the background. */
+export interface PlanAnalysis {
+  readonly description: string;
+  readonly background: boolean;
+  /** Seconds from the start of the rollout. */
+  readonly startSeconds: number;
+  /** Seconds it runs when every measurement passes (Infinity for a background analysis without count). */
+  readonly seconds: number;
+  readonly metrics: AnalysisMetricTiming[];
 }
 
-/**
- * Nominal time to full promotion of a canary plan: pauses, inline analyses, and for each step
- * that adds canary pods (setWeight up, setCanaryScale) the time for a new pod to become available.
- */
-export function canaryPlan(steps: readonly CanaryStep[], readySeconds: number): RolloutPlan {
+/** Finds the metric timing of a template a Rollout references, or undefined when unknown. */
+export type TemplateTimingLookup = (templateName: string, clusterScope: boolean) => AnalysisMetricTiming[] | undefined;
+
+type Json = { [key: string]: any };
+
+/** Estimated seconds for a new pod to become available: readiness probe's delay and period, and minReadySeconds. */
+export function readySeconds(spec: Json): number {
+  const probe = spec.template?.spec?.containers?.[0]?.readinessProbe;
+  const probeSeconds = probe ? (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) : 0;
+  return probeSeconds + (spec.minReadySeconds ?? 0);
+}
+
+/** The timing of a canary Rollout's plan, from its synthesized spec. */
+export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPlan {
+  const canary: Json = spec.strategy?.canary ?? {};
+  const steps: Json[] = canary.steps ?? [];
+  const ready = readySeconds(spec);
+  const metricsOf = (analysis: Json): AnalysisMetricTiming[] => (analysis.templates ?? []).flatMap((t: Json) => {
+    const metrics = lookup(t.templateName, t.clusterScope ?? false);
+    if (!metrics) throw new Error(`the plan references analysis template '${t.templateName}', which was not found`);
+    return metrics;
+  });
   let weight = 0;
   let cumulative = 0;
+  let canaryStart: number | undefined;
+  const analyses: PlanAnalysis[] = [];
   const out: PlanStep[] = steps.map((step, index) => {
-    const a = step.action;
+    const start = cumulative;
     let seconds = 0;
+    let description: string;
     const terms: string[] = [];
-    switch (a.kind) {
-      case 'setWeight':
-        if (a.weight! > weight) { seconds = readySeconds; terms.push(`pod readiness ${formatSeconds(readySeconds)}`); }
-        weight = a.weight!;
-        break;
-      case 'setCanaryScale':
-        seconds = readySeconds;
-        terms.push(`pod readiness ${formatSeconds(readySeconds)}`);
-        break;
-      case 'pause':
-        seconds = a.pauseSeconds ?? Infinity;
-        terms.push(a.pauseSeconds === undefined ? 'waits for a human to promote' : `pause ${formatSeconds(seconds)}`);
-        break;
-      case 'analysis':
-        seconds = analysisRunSeconds(a.analysis!.templates.flatMap((t) => t.metrics));
-        terms.push(`analysis ${formatSeconds(seconds)}`);
-        break;
+    if (step.setWeight !== undefined) {
+      description = `setWeight ${step.setWeight}`;
+      if (step.setWeight > weight) { seconds = ready; terms.push(`pod readiness ${formatSeconds(ready)}`); }
+      weight = step.setWeight;
+      if (weight > 0 && canaryStart === undefined) canaryStart = start + seconds;
+    } else if (step.pause !== undefined) {
+      const d = step.pause.duration;
+      seconds = d === undefined ? Infinity : parseDurationSeconds(d);
+      description = `pause ${formatSeconds(seconds)}`;
+      terms.push(d === undefined ? 'waits for a human to promote' : `pause ${formatSeconds(seconds)}`);
+    } else if (step.setCanaryScale !== undefined) {
+      const s = step.setCanaryScale;
+      description = `setCanaryScale ${s.replicas !== undefined ? `${s.replicas} replicas` : s.weight !== undefined ? `${s.weight}%` : 'match traffic weight'}`;
+      seconds = ready;
+      terms.push(`pod readiness ${formatSeconds(ready)}`);
+    } else if (step.analysis !== undefined) {
+      const names = (step.analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
+      description = `analysis ${names}`;
+      const metrics = metricsOf(step.analysis);
+      seconds = analysisRunDuration(metrics) ?? Infinity;
+      terms.push(`analysis ${formatSeconds(seconds)}`);
+      analyses.push({ description: `analysis at step ${index} (${names})`, background: false, startSeconds: start, seconds, metrics });
+    } else {
+      description = Object.keys(step)[0] ?? 'empty step';
+      terms.push('not timed');
     }
     cumulative += seconds;
-    return { index, description: step.description, weight, seconds, terms, cumulativeSeconds: cumulative };
+    return { index, description, weight, startSeconds: start, seconds, terms, cumulativeSeconds: cumulative };
   });
-  return { steps: out, promotionSeconds: cumulative };
+  if (canary.analysis) {
+    const startingStep = canary.analysis.startingStep ?? 0;
+    const metrics = metricsOf(canary.analysis);
+    const names = (canary.analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
+    analyses.push({
+      description: `background analysis from step ${startingStep} (${names})`, background: true,
+      startSeconds: out[startingStep]?.startSeconds ?? cumulative, seconds: analysisRunDuration(metrics) ?? Infinity, metrics,
+    });
+  }
+  const canaryStartSeconds = canaryStart ?? 0;
+  return { steps: out, promotionSeconds: cumulative, canaryStartSeconds, analyses, abort: fastestAbort(analyses, canaryStartSeconds) };
+}
+
+function fastestAbort(analyses: PlanAnalysis[], canaryStart: number): AbortEstimate | undefined {
+  let best: AbortEstimate | undefined;
+  for (const a of analyses) {
+    const terms = worstTimeToAbort(a.metrics);
+    if (!terms) continue;
+    const startsAfter = Math.max(0, a.startSeconds - canaryStart);
+    const seconds = startsAfter + terms.total!;
+    if (!best || seconds < best.seconds) best = { seconds, analysis: a.description, startsAfter, terms };
+  }
+  return best;
 }
 
 /** The plan as a table, for messages and the plan command. */
 export function formatPlan(plan: RolloutPlan): string {
   const rows = plan.steps.map((s) => `  ${String(s.index).padStart(2)}  ${s.description.padEnd(34)} weight ${String(s.weight).padStart(3)}%  `
     + `+${formatSeconds(s.seconds).padEnd(9)} = ${formatSeconds(s.cumulativeSeconds).padEnd(9)} ${s.terms.join(', ')}`);
-  return [...rows, `  total to 100%: ${formatSeconds(plan.promotionSeconds)}`].join('\n');
+  return [...rows, `  total to 100%: ${formatSeconds(plan.promotionSeconds)}`, `  worst-case time to abort: ${describeAbort(plan.abort)}`].join('\n');
+}
+
+/** One line: how a bad canary is aborted and how long it takes at worst. */
+export function describeAbort(abort: AbortEstimate | undefined): string {
+  if (!abort) return 'never (no analysis can fail the rollout)';
+  return `${formatSeconds(abort.seconds)} by the ${abort.analysis}: ${formatSeconds(abort.startsAfter)} until it starts + ${describeTimeToAbort(abort.terms)}`;
 }

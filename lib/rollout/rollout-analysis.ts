@@ -1,4 +1,4 @@
-import { IAnalysisTemplate } from '../analysis/template-ref';
+import { IAnalysisTemplate, RolloutArgValueFrom } from '../analysis/template-ref';
 import { validateInteger } from './internal-validation';
 import {
   RolloutSpecStrategyCanaryStepsAnalysis,
@@ -38,6 +38,11 @@ export class AnalysisArg {
     return new AnalysisArg(name, { name, valueFrom: { fieldRef: { fieldPath } } });
   }
 
+  /** @internal The value a template suggests for one of its args. */
+  public static _fromValueFrom(name: string, valueFrom: RolloutArgValueFrom): AnalysisArg {
+    return new AnalysisArg(name, { name, valueFrom });
+  }
+
   private constructor(public readonly name: string, private readonly spec: RolloutSpecStrategyCanaryStepsAnalysisArgs) {
     if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(name)) {
       throw new Error(`analysis arg name must be letters, digits, '-', '_' or '.', got '${name}'`);
@@ -52,8 +57,23 @@ export class AnalysisArg {
 export interface RolloutAnalysis {
   /** Templates merged into the run; their metric names must be unique. */
   readonly templates: IAnalysisTemplate[];
-  /** @default - none */
+  /**
+   * Values for the templates' args. Args a template knows how to fill (e.g. SloAnalysis' canary hash and
+   * namespace) are passed automatically unless given here.
+   * @default - only the args the templates fill themselves
+   */
   readonly args?: AnalysisArg[];
+}
+
+/** The args a rollout passes: the explicit ones, then those the templates fill themselves. */
+function effectiveArgs(analysis: RolloutAnalysis): AnalysisArg[] {
+  const args = [...(analysis.args ?? [])];
+  for (const t of analysis.templates) {
+    for (const a of t.args) {
+      if (a.rolloutValueFrom && !args.some((x) => x.name === a.name)) args.push(AnalysisArg._fromValueFrom(a.name, a.rolloutValueFrom));
+    }
+  }
+  return args;
 }
 
 /** An analysis that runs in the background for the rest of the rollout. */
@@ -69,7 +89,7 @@ export interface BackgroundAnalysis extends RolloutAnalysis {
 export function analysisErrors(where: string, analysis: RolloutAnalysis, inline: boolean): string[] {
   const errors: string[] = [];
   if (analysis.templates.length === 0) errors.push(`${where} must reference at least one analysis template`);
-  const supplied = new Set((analysis.args ?? []).map((a) => a.name));
+  const supplied = new Set(effectiveArgs(analysis).map((a) => a.name));
   const seenArgs = new Set<string>();
   for (const arg of analysis.args ?? []) {
     if (seenArgs.has(arg.name)) errors.push(`${where} passes arg '${arg.name}' twice: pass each arg once`);
@@ -98,13 +118,13 @@ export function analysisErrors(where: string, analysis: RolloutAnalysis, inline:
 
 /** @internal */
 export function renderAnalysis(analysis: RolloutAnalysis): RolloutSpecStrategyCanaryStepsAnalysis {
-  const args = analysis.args?.map((a) => a._render());
+  const args = effectiveArgs(analysis).map((a) => a._render());
   return {
     templates: analysis.templates.map((t) => ({
       templateName: t.templateName,
       clusterScope: t.clusterScope || undefined,
     })),
-    args: args && args.length > 0 ? args : undefined,
+    args: args.length > 0 ? args : undefined,
   };
 }
 

@@ -161,8 +161,6 @@ export interface ResolvedWorkload {
   readonly replicas: number;
   readonly minReadySeconds: number;
   readonly selectorLabels: { [key: string]: string };
-  /** Estimated seconds for a new pod to become available (readiness probe and minReady). */
-  readonly readySeconds: number;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = {
@@ -194,7 +192,6 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
       + 'raise terminationGracePeriod or shorten preStopDelay so the container has time to stop after draining');
   }
   const minReadySeconds = props.minReady?.toSeconds() ?? 5;
-  const readiness = props.readiness ?? defaultReadiness();
   return {
     name,
     namespace: props.namespace,
@@ -204,7 +201,6 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
     replicas,
     minReadySeconds,
     selectorLabels: { 'app.kubernetes.io/name': name },
-    readySeconds: readiness.initialDelaySeconds + readiness.periodSeconds + minReadySeconds,
   };
 }
 

@@ -386,3 +386,27 @@ describe('CanaryRollout validation', () => {
     failsAtSynth(chart, 'maxPromotionTime is 10m but the plan takes indefinite to reach 100%');
   });
 });
+
+describe('CanaryRollout time to abort', () => {
+  test('fails when the analysis cannot abort a bad canary within maxTimeToAbort (default 2m)', () => {
+    // GIVEN an analysis only at 50%, after a 1m pause at 10%
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50] });
+    // WHEN synthesized / THEN the figure and its terms are shown
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
+      + '2m40s by the analysis at step 3 (slo): 1m10s until it starts + success-rate: 90s = 0s initialDelay + 60s window + 30s (failureLimit + 1) x interval: '
+      + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort');
+  });
+
+  test('a background analysis from the first step meets the default', () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50], background: true });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    expect(rollout.plan.abort?.seconds).toBe(90);
+  });
+
+  test('fails on maxTimeToAbort without any analysis', () => {
+    const { chart } = make({ maxTimeToAbort: Duration.minutes(2) });
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is never (no analysis can fail the rollout)');
+  });
+});

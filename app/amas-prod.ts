@@ -1,6 +1,9 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryRollout, CanaryStep, LockedDownNetwork, NetworkPeer, NetworkPort, TrafficRouting } from '../lib';
+import {
+  CanaryRollout, CanaryStep, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloObjective,
+  TrafficRouting,
+} from '../lib';
 
 /** The PostgreSQL pods the orchestrator uses. */
 export const DATABASE_LABELS = { 'app.kubernetes.io/name': 'amas-postgres' };
@@ -13,14 +16,37 @@ export interface AmasProdProps extends ChartProps {
   readonly weights?: number[];
   /** @default 10m */
   readonly maxPromotionTime?: Duration;
+  /** @default 2m */
+  readonly maxTimeToAbort?: Duration;
 }
 
 /**
+ * The objectives: success rate >= 95%, p95 latency <= 3s, error budget of a 99% objective >= 5% left,
+ * each over the canary's own traffic of the last minute.
+ */
+function objectives(): SloObjective[] {
+  const window = Duration.minutes(1);
+  return [
+    SloObjective.successRate({ objective: 0.95, window }),
+    SloObjective.latency({ quantile: 0.95, threshold: Duration.seconds(3), window }),
+    SloObjective.errorBudget({ objective: 0.99, minBudgetRemaining: 0.05, window }),
+  ];
+}
+
+/** Measure every 20s after a 20s delay, fail on the first failed measurement. */
+const MEASUREMENT: MetricOptions = { interval: Duration.seconds(20), initialDelay: Duration.seconds(20), failureLimit: 0 };
+
+/**
  * The example: the amas-orchestrator service in namespace amas-prod, rolled out as a canary
- * 10% -> 25% -> 50% -> 75% -> 100% through ingress-nginx.
+ * 10% -> 25% -> 50% -> 75% -> 100% through ingress-nginx, judged by its own SLOs at 25/50/75 and in the
+ * background, promoted in under 10 minutes and aborted in under 2.
  */
 export class AmasProdChart extends Chart {
   public readonly rollout: CanaryRollout;
+  /** The analysis run at 25%, 50% and 75%: three measurements each. */
+  public readonly stepAnalysis: SloAnalysis;
+  /** The analysis that runs in the background from the first canary traffic until promotion. */
+  public readonly backgroundAnalysis: SloAnalysis;
   public readonly network: LockedDownNetwork;
 
   constructor(scope: Construct, id: string, props: AmasProdProps = {}) {
@@ -37,7 +63,19 @@ export class AmasProdChart extends Chart {
         additionalIngressAnnotations: { 'canary-by-header': 'X-Canary' },
       }),
       maxPromotionTime: props.maxPromotionTime ?? Duration.minutes(10),
+      maxTimeToAbort: props.maxTimeToAbort,
     });
+
+    // Application metrics of the canary's own pods; the first template also emits the PodMonitor.
+    const sli = (podMonitor: boolean) => SliSource.app({ matchLabels: this.rollout.podSelectorLabels, podMonitor });
+    this.stepAnalysis = new SloAnalysis(this, 'amas-orchestrator-slo', {
+      templateName: 'amas-orchestrator-slo', sli: sli(true), objectives: objectives(), measurement: { ...MEASUREMENT, count: 3 },
+    });
+    this.backgroundAnalysis = new SloAnalysis(this, 'amas-orchestrator-slo-background', {
+      templateName: 'amas-orchestrator-slo-background', sli: sli(false), objectives: objectives(), measurement: { ...MEASUREMENT, count: 0 },
+    });
+    this.rollout.addAnalysis({ templates: [this.stepAnalysis] }, { atWeights: [25, 50, 75] });
+    this.rollout.addAnalysis({ templates: [this.backgroundAnalysis] }, { background: true });
 
     // Default deny; then the ingress controller, Prometheus scrapes and DNS; the database for every pod;
     // the external model API for stable pods only, so that a bad canary cannot run up costs there.

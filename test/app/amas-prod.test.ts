@@ -12,10 +12,13 @@ describe('the amas-prod example', () => {
     expect(objs.filter((o) => o.metadata.namespace !== 'amas-prod')).toEqual([]);
   });
 
-  test('the rollout goes 10 -> 25 -> 50 -> 75 -> 100 and promotes in under 10 minutes', () => {
-    const weights = chart.rollout.plan.steps.filter((s) => s.description.startsWith('setWeight')).map((s) => s.weight);
-    expect(weights).toEqual([10, 25, 50, 75]);
-    expect(chart.rollout.plan.promotionSeconds).toBeLessThan(600);
+  test('the rollout goes 10 -> 25 -> 50 -> 75 -> 100, promotes in under 10 minutes, aborts in under 2', () => {
+    const plan = chart.rollout.plan;
+    expect(plan.steps.filter((s) => s.description.startsWith('setWeight')).map((s) => s.weight)).toEqual([10, 25, 50, 75]);
+    expect(plan.steps.filter((s) => s.description.startsWith('analysis')).map((s) => s.weight)).toEqual([25, 50, 75]);
+    expect(plan.analyses.filter((a) => a.background).map((a) => a.startSeconds)).toEqual([plan.canaryStartSeconds]);
+    expect(plan.promotionSeconds).toBe(460);
+    expect(plan.abort?.seconds).toBe(100);
   });
 
   test('every pod template meets the Pod Security Standard "restricted" and our own checks', () => {

@@ -112,6 +112,12 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     registers: [registry],
   });
 
+  // Start the series of the main route at 0, so that Prometheus' increase() counts the first
+  // request and the first error too (a series born within the window loses its first increment).
+  for (const status of ['200', '500']) {
+    requests.inc({ status, method: 'GET', route: '/' }, 0);
+  }
+
   let served = 0;
   let ready = true;
   // Deterministic error spreading: request n fails when floor((n+1)*rate) > floor(n*rate),

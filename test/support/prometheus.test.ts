@@ -62,6 +62,7 @@ describe('test harness: real Prometheus scraping real demo services', () => {
     const key = (s: { metric: Record<string, string> }) => `${s.metric.rollouts_pod_template_hash}/${s.metric.status}`;
     expect(Object.fromEntries(totals.map((s) => [key(s), s.value]))).toEqual({
       'aaa111/200': 160,
+      'aaa111/500': 0,
       'bbb222/200': 20,
       'bbb222/500': 20,
     });

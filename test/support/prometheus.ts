@@ -148,11 +148,22 @@ export class PrometheusServer {
     if (!child || !this.exited) return;
     this.child = undefined;
     if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await this.exited;
       clearTimeout(timer);
     }
+  }
+
+  /** Freezes the Prometheus process (SIGSTOP): connections are accepted by the kernel but never answered. */
+  public pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused Prometheus run again (SIGCONT). */
+  public resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   /** Starts Prometheus again on the same port and data directory; waits for readiness and targets. */

@@ -1,0 +1,287 @@
+/**
+ * The slo-gate's request/response contract: the one thing the gate service and the constructs share.
+ * What `SloAnalysis` sends in a web metric's `jsonBody` is what the gate validates with
+ * `VERDICT_REQUEST_SCHEMA`. No cdk8s or construct imports here: the service image stays small.
+ *
+ * Safety: every value that ends up in PromQL is either a number, a member of a fixed list, or a
+ * string matching a strict pattern (Kubernetes object names, pod-template hashes, metric names);
+ * the query builder escapes them once more. No field names a URL or carries PromQL.
+ *
+ * Example request (Argo substitutes `{{args.*}}` before the call):
+ * ```json
+ * {
+ *   "workload": {
+ *     "namespace": "shop",
+ *     "source": { "app": { "canaryPodTemplateHash": "{{args.canary-hash}}", "stablePodTemplateHash": "{{args.stable-hash}}" } }
+ *   },
+ *   "window": "2m",
+ *   "objectives": {
+ *     "successRate": 0.95,
+ *     "latency": { "quantile": 0.95, "thresholdSeconds": 3 },
+ *     "minRequests": 50,
+ *     "errorBudget": { "objective": 0.99, "maxBurnRate": 1 }
+ *   }
+ * }
+ * ```
+ * Example answer (HTTP 200):
+ * ```json
+ * {
+ *   "verdict": "fail",
+ *   "reasons": ["successRate: canary success rate 0.8012 is below the objective 0.95"],
+ *   "checks": [{ "name": "successRate", "verdict": "fail", "canary": 0.8012, "stable": 1, "objective": 0.95, "reason": "..." }],
+ *   "requests": { "canary": 151, "stable": 1349 },
+ *   "window": "2m"
+ * }
+ * ```
+ */
+
+/** The path of the verdict endpoint on the gate. */
+export const VERDICT_PATH = '/v1/verdict';
+
+/** Overall verdict. Argo: successCondition `result == "pass"`, failureCondition `result == "fail"`. */
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+/** A check's verdict; `skipped` checks (e.g. no stable baseline to compare with) do not count. */
+export type CheckVerdict = Verdict | 'skipped';
+
+/** Application metrics scraped from the rollout's pods, told apart by pod-template hash. */
+export interface AppSource {
+  /** The canary's `rollouts-pod-template-hash` (Argo arg `podTemplateHashValue: Latest`). */
+  readonly canaryPodTemplateHash: string;
+  /** The stable pods' hash (`podTemplateHashValue: Stable`); without it no comparison is made. */
+  readonly stablePodTemplateHash?: string;
+  /** Counter of requests with a `status` label. @default http_requests_total */
+  readonly requestsMetric?: string;
+  /** Histogram base name (without `_bucket`). @default http_request_duration_seconds */
+  readonly durationMetric?: string;
+}
+
+/**
+ * ingress-nginx controller metrics. The controller merges the canary Ingress into the stable
+ * Ingress' locations as an alternative backend: every series carries `ingress=<stable ingress>`,
+ * and the `canary` label holds the alternative upstream (`<namespace>-<canary service>-<port>`)
+ * for requests routed to the canary, empty for requests served by stable.
+ */
+export interface IngressNginxSource {
+  /** The stable Ingress (Argo's `trafficRouting.nginx.stableIngress`). */
+  readonly stableIngress: string;
+  /** Narrows canary traffic to this canary Service's upstream. @default - any canary upstream */
+  readonly canaryService?: string;
+  /**
+   * The label holding the Ingress' namespace: `exported_namespace` when Prometheus scrapes the
+   * controller with target labels that override the metric's own `namespace`.
+   * @default namespace
+   */
+  readonly namespaceLabel?: 'namespace' | 'exported_namespace';
+}
+
+/** Exactly one SLI source. */
+export interface SliSource {
+  readonly app?: AppSource;
+  readonly ingressNginx?: IngressNginxSource;
+}
+
+export interface Workload {
+  /** Namespace of the rollout. */
+  readonly namespace: string;
+  readonly source: SliSource;
+}
+
+export interface LatencyObjective {
+  /** e.g. 0.95 for p95. */
+  readonly quantile: number;
+  /** The canary's quantile must be at most this many seconds. */
+  readonly thresholdSeconds: number;
+}
+
+/** Canary compared with stable (only when the source gives a stable baseline). */
+export interface ComparisonObjective {
+  /**
+   * The canary's error ratio may exceed stable's by at most this much (absolute, 0.01 = one point)
+   * before the statistical test may fail it. @default 0.01
+   */
+  readonly errorRatioTolerance?: number;
+  /** Confidence of the one-sided test that the canary is worse. @default 0.95 */
+  readonly confidence?: number;
+  /** Canary latency quantile / stable latency quantile must stay at most this. @default 1.5 */
+  readonly latencyRatioTolerance?: number;
+}
+
+export interface ErrorBudgetObjective {
+  /** The SLO, e.g. 0.99: the error budget is 1 - objective. */
+  readonly objective: number;
+  /**
+   * Highest burn rate (canary error ratio / error budget) allowed over the window.
+   * A budget remaining of at least r over the window means maxBurnRate = 1 - r.
+   * @default 1
+   */
+  readonly maxBurnRate?: number;
+}
+
+export interface Objectives {
+  /** Lowest share of non-5xx canary responses, e.g. 0.95. */
+  readonly successRate?: number;
+  readonly latency?: LatencyObjective;
+  /** Fewer canary requests than this in the window: inconclusive, never pass. @default 50 */
+  readonly minRequests?: number;
+  /** @default - compare with stable using the defaults of each field */
+  readonly comparison?: ComparisonObjective;
+  readonly errorBudget?: ErrorBudgetObjective;
+}
+
+export interface VerdictRequest {
+  readonly workload: Workload;
+  /** Lookback window of every query, `<n>s|m|h`, between 5s and 24h, e.g. `2m`. */
+  readonly window: string;
+  readonly objectives: Objectives;
+}
+
+/** The names of the checks the gate may run. */
+export type CheckName = 'traffic' | 'successRate' | 'latency' | 'errorBudget' | 'errorRatioVsStable' | 'latencyVsStable';
+
+export interface Check {
+  readonly name: CheckName;
+  readonly verdict: CheckVerdict;
+  /** The canary's measured value (null when Prometheus had no data, e.g. NaN). */
+  readonly canary: number | null;
+  /** The stable value it was compared with, when there is one. */
+  readonly stable: number | null;
+  /** The objective the check applies. */
+  readonly objective: number | null;
+  /** One sentence: what was measured and why this verdict. */
+  readonly reason: string;
+  /** Extra figures (e.g. the test's bound, the burn rate's budget). */
+  readonly detail?: Record<string, number | string | null>;
+}
+
+export interface VerdictResponse {
+  readonly verdict: Verdict;
+  /** Reasons of the failing (or, without failures, inconclusive) checks; empty on pass. */
+  readonly reasons: string[];
+  readonly checks: Check[];
+  /** Requests seen in the window (rounded). */
+  readonly requests: { readonly canary: number | null; readonly stable: number | null };
+  readonly window: string;
+}
+
+/** The JSON answer of every non-200 response. */
+export interface ErrorResponse {
+  readonly error: 'bad_request' | 'unauthorized' | 'prometheus_unavailable' | 'overloaded' | 'shutting_down' | 'internal';
+  readonly message: string;
+  /** For bad requests: the offending field, dotted (e.g. `workload.namespace`). */
+  readonly field?: string;
+}
+
+/** Kubernetes object names usable as label values (DNS-1123 label, at most 63 characters). */
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+/** Kubernetes names that may contain dots (Ingress names: DNS-1123 subdomain). */
+export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** Pod-template hashes: lowercase letters and digits. */
+export const POD_TEMPLATE_HASH_PATTERN = '^[a-z0-9]{1,32}$';
+/** Prometheus metric names. */
+export const METRIC_NAME_PATTERN = '^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$';
+/** Windows: a whole number of seconds, minutes or hours. */
+export const WINDOW_PATTERN = '^[1-9][0-9]{0,4}(s|m|h)$';
+export const MIN_WINDOW_SECONDS = 5;
+export const MAX_WINDOW_SECONDS = 24 * 3600;
+
+export const DEFAULT_MIN_REQUESTS = 50;
+export const DEFAULT_ERROR_RATIO_TOLERANCE = 0.01;
+export const DEFAULT_CONFIDENCE = 0.95;
+export const DEFAULT_LATENCY_RATIO_TOLERANCE = 1.5;
+export const DEFAULT_MAX_BURN_RATE = 1;
+export const DEFAULT_REQUESTS_METRIC = 'http_requests_total';
+export const DEFAULT_DURATION_METRIC = 'http_request_duration_seconds';
+
+const ratio = { type: 'number', exclusiveMinimum: 0, maximum: 1 } as const;
+const openRatio = { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } as const;
+
+/** JSON Schema (draft-07) of `VerdictRequest`; unknown fields are rejected. */
+export const VERDICT_REQUEST_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['workload', 'window', 'objectives'],
+  properties: {
+    workload: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['namespace', 'source'],
+      properties: {
+        namespace: { type: 'string', pattern: DNS_LABEL_PATTERN },
+        source: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          maxProperties: 1,
+          properties: {
+            app: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['canaryPodTemplateHash'],
+              properties: {
+                canaryPodTemplateHash: { type: 'string', pattern: POD_TEMPLATE_HASH_PATTERN },
+                stablePodTemplateHash: { type: 'string', pattern: POD_TEMPLATE_HASH_PATTERN },
+                requestsMetric: { type: 'string', pattern: METRIC_NAME_PATTERN },
+                durationMetric: { type: 'string', pattern: METRIC_NAME_PATTERN },
+              },
+            },
+            ingressNginx: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['stableIngress'],
+              properties: {
+                stableIngress: { type: 'string', maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN },
+                canaryService: { type: 'string', pattern: DNS_LABEL_PATTERN },
+                namespaceLabel: { type: 'string', enum: ['namespace', 'exported_namespace'] },
+              },
+            },
+          },
+        },
+      },
+    },
+    window: { type: 'string', pattern: WINDOW_PATTERN },
+    objectives: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        successRate: ratio,
+        latency: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['quantile', 'thresholdSeconds'],
+          properties: {
+            quantile: openRatio,
+            thresholdSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+          },
+        },
+        minRequests: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        comparison: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            errorRatioTolerance: { type: 'number', minimum: 0, maximum: 1 },
+            confidence: { type: 'number', minimum: 0.5, maximum: 0.9999 },
+            latencyRatioTolerance: { type: 'number', minimum: 1, maximum: 100 },
+          },
+        },
+        errorBudget: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['objective'],
+          properties: {
+            objective: openRatio,
+            maxBurnRate: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Seconds in a window such as `2m`; undefined when it does not match `WINDOW_PATTERN`. */
+export function windowSeconds(window: string): number | undefined {
+  const match = new RegExp(WINDOW_PATTERN).exec(window);
+  if (!match) return undefined;
+  const n = Number(window.slice(0, -1));
+  return match[1] === 'h' ? n * 3600 : match[1] === 'm' ? n * 60 : n;
+}

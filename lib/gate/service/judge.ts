@@ -1,0 +1,183 @@
+/**
+ * The judging core: numbers measured in Prometheus in, a verdict with reasons out. Pure: no I/O,
+ * no clock, no Prometheus types, so it is tested on plain numbers.
+ *
+ * Rules:
+ * - Too few canary requests (below `minRequests`): inconclusive, never pass, whatever else shows.
+ * - Absolute objectives judge the canary alone: success rate, latency quantile, error-budget burn rate.
+ * - Comparisons with stable need a baseline with at least `minRequests` requests; without one they
+ *   are `skipped` and the canary is judged on the absolute objectives only (e.g. at 100% weight).
+ * - Error ratio vs stable: one-sided Agresti-Caffo bound (see statistics.ts); the canary fails
+ *   only when it is worse than stable by more than the tolerance with the given confidence.
+ * - Latency vs stable: canary quantile / stable quantile at most the tolerance.
+ * - Missing data (NaN, +Inf, no histogram buckets): the affected check is inconclusive, never pass.
+ * - Overall: any failed check fails; otherwise any inconclusive check makes it inconclusive.
+ */
+import { Check, CheckVerdict, Verdict } from '../contract';
+import { errorRatioDifference } from './statistics';
+
+/** What Prometheus measured for one side (canary or stable) over the window. */
+export interface SideMeasurement {
+  /** Requests in the window (may be fractional, NaN or missing when Prometheus had no series). */
+  readonly requests?: number;
+  /** 5xx responses in the window. */
+  readonly errors?: number;
+  /** The latency quantile in seconds (NaN when the histogram has no data). */
+  readonly latency?: number;
+}
+
+export interface Measurements {
+  readonly canary: SideMeasurement;
+  /** Undefined when the request names no stable baseline. */
+  readonly stable?: SideMeasurement;
+}
+
+/** Objectives with defaults resolved. */
+export interface ResolvedObjectives {
+  readonly successRate?: number;
+  readonly latency?: { readonly quantile: number; readonly thresholdSeconds: number };
+  readonly minRequests: number;
+  readonly comparison: { readonly errorRatioTolerance: number; readonly confidence: number; readonly latencyRatioTolerance: number };
+  readonly errorBudget?: { readonly objective: number; readonly maxBurnRate: number };
+}
+
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly reasons: string[];
+  readonly checks: Check[];
+  readonly requests: { readonly canary: number | null; readonly stable: number | null };
+}
+
+/** A count from Prometheus: NaN, negative or missing becomes 0. */
+function count(value: number | undefined): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/** A value JSON can carry: NaN and infinities become null. */
+function finite(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/** Formats a number for a reason: up to 4 decimals, no trailing zeros. */
+function fmt(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return 'no data';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  return String(Math.round(value * 10_000) / 10_000);
+}
+
+/** Formats seconds: `0.25s`, or `+Inf` for a quantile in the +Inf bucket. */
+function secs(value: number): string {
+  return Number.isFinite(value) ? `${fmt(value)}s` : fmt(value);
+}
+
+function check(
+  name: Check['name'], verdict: CheckVerdict, canary: number | undefined, stable: number | undefined,
+  objective: number | undefined, reason: string, detail?: Check['detail'],
+): Check {
+  return {
+    name, verdict, canary: finite(canary), stable: finite(stable), objective: objective ?? null,
+    reason: `${name}: ${reason}`, ...(detail ? { detail } : {}),
+  };
+}
+
+/** Judges the canary against the objectives. */
+export function judge(measured: Measurements, objectives: ResolvedObjectives): Judgement {
+  const canaryRequests = count(measured.canary.requests);
+  const canaryErrors = Math.min(count(measured.canary.errors), canaryRequests);
+  const canaryErrorRatio = canaryRequests > 0 ? canaryErrors / canaryRequests : NaN;
+  const stableRequests = measured.stable ? count(measured.stable.requests) : undefined;
+  const stableErrors = measured.stable ? Math.min(count(measured.stable.errors), stableRequests!) : undefined;
+  const stableErrorRatio = stableRequests ? stableErrors! / stableRequests : NaN;
+
+  const enoughTraffic = canaryRequests >= objectives.minRequests;
+  const checks: Check[] = [];
+  checks.push(check('traffic', enoughTraffic ? 'pass' : 'inconclusive', canaryRequests, stableRequests, objectives.minRequests,
+    enoughTraffic
+      ? `canary served ${fmt(canaryRequests)} requests, at least minRequests ${objectives.minRequests}`
+      : `canary served ${fmt(canaryRequests)} requests in the window, fewer than minRequests ${objectives.minRequests}: cannot judge yet`));
+
+  // Below minRequests every other check is reported with its figures but cannot decide.
+  const gated = (c: Check): Check => (enoughTraffic || c.verdict === 'skipped'
+    ? c
+    : { ...c, verdict: 'inconclusive', reason: `${c.reason} (not judged: too few canary requests)` });
+
+  if (objectives.successRate !== undefined) {
+    const objective = objectives.successRate;
+    const rate = 1 - canaryErrorRatio;
+    const stableRate = 1 - stableErrorRatio;
+    checks.push(gated(Number.isNaN(rate)
+      ? check('successRate', 'inconclusive', rate, stableRate, objective, 'no canary requests to compute a success rate')
+      : rate >= objective
+        ? check('successRate', 'pass', rate, stableRate, objective, `canary success rate ${fmt(rate)} meets the objective ${fmt(objective)}`)
+        : check('successRate', 'fail', rate, stableRate, objective, `canary success rate ${fmt(rate)} is below the objective ${fmt(objective)}`)));
+  }
+
+  if (objectives.latency) {
+    const { quantile, thresholdSeconds } = objectives.latency;
+    const q = measured.canary.latency;
+    const p = `p${fmt(quantile * 100)}`;
+    checks.push(gated(q === undefined || Number.isNaN(q)
+      ? check('latency', 'inconclusive', q, measured.stable?.latency, thresholdSeconds, `no latency histogram data for the canary ${p}`)
+      : q <= thresholdSeconds
+        ? check('latency', 'pass', q, measured.stable?.latency, thresholdSeconds, `canary ${p} ${secs(q)} is within ${secs(thresholdSeconds)}`)
+        : check('latency', 'fail', q, measured.stable?.latency, thresholdSeconds, `canary ${p} ${secs(q)} exceeds ${secs(thresholdSeconds)}`)));
+  }
+
+  if (objectives.errorBudget) {
+    const { objective, maxBurnRate } = objectives.errorBudget;
+    const budget = 1 - objective;
+    const burn = canaryErrorRatio / budget;
+    const detail = { errorBudget: budget, budgetRemaining: finite(1 - burn) };
+    checks.push(gated(Number.isNaN(burn)
+      ? check('errorBudget', 'inconclusive', burn, stableErrorRatio / budget, maxBurnRate, 'no canary requests to compute a burn rate', detail)
+      : burn <= maxBurnRate
+        ? check('errorBudget', 'pass', burn, stableErrorRatio / budget, maxBurnRate, `canary burns the ${fmt(objective)} SLO's error budget at ${fmt(burn)}x, at most ${fmt(maxBurnRate)}x`, detail)
+        : check('errorBudget', 'fail', burn, stableErrorRatio / budget, maxBurnRate, `canary burns the ${fmt(objective)} SLO's error budget at ${fmt(burn)}x, above ${fmt(maxBurnRate)}x`, detail)));
+  }
+
+  if (measured.stable) {
+    const { errorRatioTolerance, confidence, latencyRatioTolerance } = objectives.comparison;
+    const baseline = stableRequests! >= objectives.minRequests;
+    const noBaseline = `stable served ${fmt(stableRequests)} requests, fewer than minRequests ${objectives.minRequests}: no baseline, judged on absolute objectives only`;
+
+    if (!baseline) {
+      checks.push(check('errorRatioVsStable', 'skipped', canaryErrorRatio, stableErrorRatio, errorRatioTolerance, noBaseline));
+    } else {
+      const test = errorRatioDifference(canaryErrors, canaryRequests, stableErrors!, stableRequests!, confidence);
+      const detail = { difference: test.difference, lowerBound: test.lowerBound, confidence };
+      const worse = test.lowerBound > errorRatioTolerance;
+      checks.push(gated(worse
+        ? check('errorRatioVsStable', 'fail', canaryErrorRatio, stableErrorRatio, errorRatioTolerance,
+          `canary error ratio ${fmt(canaryErrorRatio)} is worse than stable's ${fmt(stableErrorRatio)} by at least ${fmt(test.lowerBound)} at ${fmt(confidence * 100)}% confidence, above the tolerance ${fmt(errorRatioTolerance)}`, detail)
+        : check('errorRatioVsStable', 'pass', canaryErrorRatio, stableErrorRatio, errorRatioTolerance,
+          `canary error ratio ${fmt(canaryErrorRatio)} is not worse than stable's ${fmt(stableErrorRatio)} by more than ${fmt(errorRatioTolerance)} at ${fmt(confidence * 100)}% confidence`, detail)));
+    }
+
+    if (objectives.latency) {
+      const qc = measured.canary.latency;
+      const qs = measured.stable.latency;
+      if (!baseline || qs === undefined || !Number.isFinite(qs) || qs <= 0) {
+        checks.push(check('latencyVsStable', 'skipped', qc, qs, latencyRatioTolerance,
+          baseline ? 'no latency histogram data for stable: no baseline, judged on absolute objectives only' : noBaseline));
+      } else if (qc === undefined || Number.isNaN(qc)) {
+        checks.push(gated(check('latencyVsStable', 'inconclusive', qc, qs, latencyRatioTolerance, 'no latency histogram data for the canary')));
+      } else {
+        const ratio = qc / qs;
+        checks.push(gated(ratio <= latencyRatioTolerance
+          ? check('latencyVsStable', 'pass', qc, qs, latencyRatioTolerance, `canary latency is ${fmt(ratio)}x stable's, within ${fmt(latencyRatioTolerance)}x`, { ratio })
+          : check('latencyVsStable', 'fail', qc, qs, latencyRatioTolerance, `canary latency is ${fmt(ratio)}x stable's, above ${fmt(latencyRatioTolerance)}x`, { ratio: finite(ratio) })));
+      }
+    }
+  }
+
+  const failed = checks.filter((c) => c.verdict === 'fail');
+  const inconclusive = checks.filter((c) => c.verdict === 'inconclusive');
+  const verdict: Verdict = failed.length > 0 ? 'fail' : inconclusive.length > 0 ? 'inconclusive' : 'pass';
+  const deciding = verdict === 'fail' ? failed : verdict === 'inconclusive' ? inconclusive : checks.filter((c) => c.verdict === 'pass');
+  return {
+    verdict,
+    reasons: deciding.map((c) => c.reason),
+    checks,
+    requests: { canary: Math.round(canaryRequests), stable: stableRequests === undefined ? null : Math.round(stableRequests) },
+  };
+}

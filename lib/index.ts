@@ -19,3 +19,4 @@ export * from './analysis/sli-source';
 export * from './analysis/pod-monitor';
 export * from './analysis/timing';
 export * from './analysis/expr-eval';
+export * as gateContract from './gate/contract';

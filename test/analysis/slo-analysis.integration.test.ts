@@ -156,9 +156,12 @@ describe('SloAnalysis against a real Prometheus', () => {
   test('a canary with no traffic is Inconclusive: no series at all, or no requests in the window (NaN)', async () => {
     await windowFull();
     for (const m of ['success-rate', 'latency-p95', 'error-budget', 'error-ratio-vs-stable']) {
-      // GIVEN a canary that never got a request: empty result
-      const never = await measure(m, 'quiet', 'quiet-never');
+      // GIVEN a canary with no series at all (not scraped yet): empty result
+      const never = await measure(m, 'quiet', 'not-scraped');
       expect({ m, phase: never.phase, result: never.result }).toEqual({ m, phase: 'Inconclusive', result: [] });
+      // GIVEN a canary that is scraped but never got a request: its series are 0, so 0/0 is NaN
+      const unused = await measure(m, 'quiet', 'quiet-never');
+      expect({ m, phase: unused.phase }).toEqual({ m, phase: 'Inconclusive' });
       // GIVEN a canary whose last request left the window: NaN (0/0)
       const idle = await measure(m, 'quiet', 'quiet-idle');
       expect({ m, phase: idle.phase }).toEqual({ m, phase: 'Inconclusive' });

@@ -59,7 +59,10 @@ describe('SloAnalysis defaults', () => {
 
   test('declares the args the rollout must pass, and where it takes them from', () => {
     expect(t.spec.args).toEqual([{ name: 'namespace' }, { name: 'canary-hash' }]);
-    expect(analysis.args).toEqual([{ name: 'namespace', hasDefault: false }, { name: 'canary-hash', hasDefault: false }]);
+    expect(analysis.args).toEqual([
+      { name: 'namespace', hasDefault: false, rolloutValueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'canary-hash', hasDefault: false, rolloutValueFrom: { podTemplateHashValue: 'Latest' } },
+    ]);
     expect(analysis.rolloutArgs).toEqual([
       { name: 'namespace', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },

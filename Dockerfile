@@ -15,7 +15,7 @@ RUN npx tsc -p tsconfig.build.json
 FROM node:20.20.2-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=peer --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: the compiled gate and its production dependencies, as a non-root user.
 FROM node:20.20.2-bookworm-slim

@@ -1,8 +1,8 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CanaryRollout, CanaryStep, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloObjective,
-  TrafficRouting,
+  CanaryRollout, CanaryStep, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
+  SloObjective, TrafficRouting,
 } from '../lib';
 
 /** The PostgreSQL pods the orchestrator uses. */
@@ -43,7 +43,9 @@ const MEASUREMENT: MetricOptions = { interval: Duration.seconds(20), initialDela
  */
 export class AmasProdChart extends Chart {
   public readonly rollout: CanaryRollout;
-  /** The analysis run at 25%, 50% and 75%: three measurements each. */
+  /** The verdict service the step analysis calls. */
+  public readonly gate: SloGate;
+  /** The analysis run at 25%, 50% and 75% through the gate: three verdicts each. */
   public readonly stepAnalysis: SloAnalysis;
   /** The analysis that runs in the background from the first canary traffic until promotion. */
   public readonly backgroundAnalysis: SloAnalysis;
@@ -66,13 +68,18 @@ export class AmasProdChart extends Chart {
       maxTimeToAbort: props.maxTimeToAbort,
     });
 
-    // Application metrics of the canary's own pods; the first template also emits the PodMonitor.
+    // The gate judges the canary against the SLOs and against stable, and refuses to judge fewer than 50
+    // requests. Its image is built from this repository's Dockerfile.
+    this.gate = new SloGate(this, 'slo-gate', { namespace: 'amas-prod', image: 'ghcr.io/over7-maker/slo-gate:0.1.0' });
+
+    // Application metrics of the canary's own pods; the background template also emits the PodMonitor.
     const sli = (podMonitor: boolean) => SliSource.app({ matchLabels: this.rollout.podSelectorLabels, podMonitor });
     this.stepAnalysis = new SloAnalysis(this, 'amas-orchestrator-slo', {
-      templateName: 'amas-orchestrator-slo', sli: sli(true), objectives: objectives(), measurement: { ...MEASUREMENT, count: 3 },
+      templateName: 'amas-orchestrator-slo', sli: sli(false), objectives: objectives(), measurement: { ...MEASUREMENT, count: 3 },
+      gate: this.gate, minRequests: 50,
     });
     this.backgroundAnalysis = new SloAnalysis(this, 'amas-orchestrator-slo-background', {
-      templateName: 'amas-orchestrator-slo-background', sli: sli(false), objectives: objectives(), measurement: { ...MEASUREMENT, count: 0 },
+      templateName: 'amas-orchestrator-slo-background', sli: sli(true), objectives: objectives(), measurement: { ...MEASUREMENT, count: 0 },
     });
     this.rollout.addAnalysis({ templates: [this.stepAnalysis] }, { atWeights: [25, 50, 75] });
     this.rollout.addAnalysis({ templates: [this.backgroundAnalysis] }, { background: true });

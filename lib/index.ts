@@ -20,3 +20,4 @@ export * from './analysis/pod-monitor';
 export * from './analysis/timing';
 export * from './analysis/expr-eval';
 export * as gateContract from './gate/contract';
+export * from './gate/slo-gate';

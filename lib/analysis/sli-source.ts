@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CanaryPodMonitor } from './pod-monitor';
 import { RolloutArgValueFrom } from './template-ref';
+import * as gateContract from '../gate/contract';
 import { argRef, injectMatchers, LabelMatcher, labelName, labelValue, metricName, promDuration, renderMatchers } from './promql';
 
 /** Which pods' traffic a query measures. */
@@ -73,6 +74,15 @@ export abstract class SliSource {
 
   /** Adds what the source needs next to the template (e.g. a PodMonitor). */
   public bind(_scope: Construct): void {}
+
+  /**
+   * @internal The source as the slo-gate's request describes it, with its args; throws when the gate
+   * cannot query it (the gate builds its own queries from a fixed set of conventions).
+   */
+  public _gate(): { source: gateContract.SliSource; args: SliArg[] } {
+    throw new Error(`the ${this.kind} sli source cannot be judged by the slo-gate, which builds its own queries: `
+      + 'use SliSource.app or SliSource.ingressNginx, or the Prometheus provider');
+  }
 }
 
 /** Props of `SliSource.app()`. */
@@ -174,6 +184,26 @@ class AppSliSource extends SliSource {
     if (props.metricsPort !== undefined) labelValue('sliSource.app metricsPort', props.metricsPort);
   }
 
+  public _gate(): { source: gateContract.SliSource; args: SliArg[] } {
+    const p = this.props;
+    const fixed: [string, unknown][] = [['statusLabel', p.statusLabel], ['errorStatusRegex', p.errorStatusRegex], ['hashLabel', p.hashLabel],
+      ['namespaceLabel', p.namespaceLabel], ['matchers', p.matchers]];
+    const custom = fixed.filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (custom.length > 0) {
+      throw new Error(`sliSource.app ${custom.join(', ')} cannot be sent to the slo-gate, which queries the default labels `
+        + `(status, 5.., rollouts_pod_template_hash, namespace): drop ${custom.join(', ')} or use the Prometheus provider`);
+    }
+    return {
+      source: { app: {
+        canaryPodTemplateHash: argRef(CANARY_HASH_ARG.name),
+        stablePodTemplateHash: argRef(STABLE_HASH_ARG.name),
+        requestsMetric: p.requestsMetric,
+        durationMetric: p.durationMetric,
+      } },
+      args: [NAMESPACE_ARG, CANARY_HASH_ARG, STABLE_HASH_ARG],
+    };
+  }
+
   public args(track: Track): SliArg[] {
     return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
   }
@@ -262,6 +292,20 @@ class IngressNginxSliSource extends SliSource {
 
   public args(_track: Track): SliArg[] {
     return [NAMESPACE_ARG];
+  }
+
+  public _gate(): { source: gateContract.SliSource; args: SliArg[] } {
+    if (this.props.metricPrefix !== undefined) {
+      throw new Error(`sliSource.ingressNginx metricPrefix '${this.props.metricPrefix}' cannot be sent to the slo-gate, which queries `
+        + 'nginx_ingress_controller_*: drop metricPrefix or use the Prometheus provider');
+    }
+    if (this.namespaceLabel !== 'namespace' && this.namespaceLabel !== 'exported_namespace') {
+      throw new Error(`sliSource.ingressNginx namespaceLabel '${this.namespaceLabel}' cannot be sent to the slo-gate: use namespace or exported_namespace`);
+    }
+    return {
+      source: { ingressNginx: { stableIngress: this.props.stableIngress, canaryService: this.props.canaryService, namespaceLabel: this.namespaceLabel } },
+      args: [NAMESPACE_ARG],
+    };
   }
 
   private selector(track: Track, more: LabelMatcher[] = []): string {

@@ -10,10 +10,13 @@ import {
   AnalysisTemplateSpecMetricsInconclusiveLimit,
   ClusterAnalysisTemplate,
 } from '../../imports/argoproj.io';
-import { checkPromql, promDuration } from './promql';
-import { SliArg, SliSource } from './sli-source';
-import { MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
+import { argRef, checkPromql, promDuration } from './promql';
+import { NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
+import { GateObjective, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate } from './template-ref';
+import * as gateContract from '../gate/contract';
+import { ISloGate } from '../gate/slo-gate';
+import { setSyncWave, SyncWave } from '../gitops/sync-wave';
 
 /** The Prometheus that analysis queries go to unless `address` says otherwise. */
 export const DEFAULT_PROMETHEUS_ADDRESS = 'http://prometheus-operated.monitoring.svc:9090';
@@ -49,7 +52,26 @@ export interface SloAnalysisProps {
    * @default - a name generated from the construct path
    */
   readonly templateName?: string;
+  /**
+   * Judge through an slo-gate instead of Prometheus queries: one web metric POSTs the objectives to the gate,
+   * which also compares the canary with stable and refuses to judge too few requests. Every objective must
+   * share one window and the analysis-wide `measurement`.
+   * @default - Prometheus provider, one metric per objective
+   */
+  readonly gate?: ISloGate;
+  /**
+   * Gate mode: fewer canary requests than this in the window is inconclusive, never a pass.
+   * @default 50
+   */
+  readonly minRequests?: number;
 }
+
+const MEASUREMENT_KEYS = ['interval', 'count', 'initialDelay', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit', 'dryRun'] as const;
+
+/** The name of the one metric of an analysis in gate mode. */
+export const GATE_METRIC_NAME = 'slo-gate';
+/** The template arg carrying the gate's bearer token, from the Secret named by the gate. */
+export const GATE_TOKEN_ARG = 'gate-token';
 
 interface BuiltMetric extends ObjectiveMetric {
   readonly options: ResolvedMetricOptions;
@@ -73,8 +95,12 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   public readonly address: string;
   /** The SLI source. */
   public readonly sli: SliSource;
+  /** The gate judging this analysis, in gate mode. */
+  public readonly gate?: ISloGate;
   private readonly measurement: MetricOptions;
   private readonly built: BuiltMetric[] = [];
+  private readonly gateObjectives: GateObjective[] = [];
+  private readonly minRequests?: number;
 
   constructor(scope: Construct, id: string, props: SloAnalysisProps) {
     super(scope, id);
@@ -86,6 +112,15 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       throw new Error(`address must be an http or https URL of the Prometheus API, got ${JSON.stringify(this.address)}`);
     }
     resolveMetricOptions({}, this.measurement);
+    this.gate = props.gate;
+    if (props.minRequests !== undefined) {
+      if (!props.gate) throw new Error('minRequests applies to gate mode only: set gate, or drop minRequests');
+      if (!Number.isInteger(props.minRequests) || props.minRequests < 1) {
+        throw new Error(`minRequests must be a whole number >= 1, got ${props.minRequests}`);
+      }
+    }
+    this.minRequests = props.minRequests;
+    if (this.gate) this.sli._gate();
 
     const Kind = this.clusterScope ? ClusterAnalysisTemplate : AnalysisTemplate;
     this.resource = new Kind(this, 'Resource', {
@@ -93,13 +128,15 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     this.templateName = this.resource.name;
+    // Argo CD syncs the template before the Rollouts that reference it.
+    setSyncWave(this.resource, SyncWave.ANALYSIS);
     this.sli.bind(this);
 
     for (const o of props.objectives ?? [SloObjective.successRate(), SloObjective.latency()]) {
       this.addObjective(o);
     }
     this.node.addValidation({
-      validate: () => (this.built.length === 0 ? ['SloAnalysis has no objective: pass objectives or call addObjective()'] : []),
+      validate: () => (this.built.length + this.gateObjectives.length === 0 ? ['SloAnalysis has no objective: pass objectives or call addObjective()'] : []),
     });
   }
 
@@ -108,6 +145,10 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
    * exists or a query does not parse.
    */
   public addObjective(objective: SloObjective): ObjectiveMetric[] {
+    if (this.gate) {
+      this.addGateObjective(objective);
+      return [];
+    }
     const options = resolveMetricOptions(objective.options, this.measurement);
     const metrics = objective.metrics(this.sli);
     for (const m of metrics) {
@@ -120,22 +161,49 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     return metrics;
   }
 
+  private addGateObjective(objective: SloObjective): void {
+    const g = objective._gate;
+    if (!g) {
+      throw new Error(`an objective of ${this.node.path} cannot be judged by the slo-gate (canary health and burn-rate windows need `
+        + 'the Prometheus provider): drop it, or use a separate SloAnalysis without gate');
+    }
+    const own = MEASUREMENT_KEYS.filter(k => objective.options[k] !== undefined);
+    if (own.length > 0) {
+      throw new Error(`objective ${g.name} of ${this.node.path} sets ${own.join(', ')}: in gate mode one measurement judges every objective, `
+        + 'so set them on the SloAnalysis measurement');
+    }
+    const first = this.gateObjectives[0];
+    if (first && first.window.toSeconds() !== g.window.toSeconds()) {
+      throw new Error(`objective ${g.name} of ${this.node.path} has window ${promDuration('window', g.window)} but ${first.name} has `
+        + `${promDuration('window', first.window)}: in gate mode every objective shares one window`);
+    }
+    if (this.gateObjectives.some((o) => o.name === g.name)) {
+      throw new Error(`objective ${g.name} is already in ${this.node.path}: each objective can be added once`);
+    }
+    this.gateObjectives.push(g);
+  }
+
   /** The metrics of the template with their queries and conditions. */
   public get queries(): ObjectiveMetric[] {
     return this.built.map(({ options: _, ...m }) => m);
   }
 
   public get args(): AnalysisTemplateArg[] {
-    return this.rolloutArgs.map(a => ({ name: a.name, hasDefault: false, rolloutValueFrom: a.valueFrom }));
+    const token = this.gate?.authTokenSecret ? [{ name: GATE_TOKEN_ARG, hasDefault: true }] : [];
+    return [...this.rolloutArgs.map(a => ({ name: a.name, hasDefault: false, rolloutValueFrom: a.valueFrom })), ...token];
   }
 
   /** The args a rollout must pass to this template, with where it takes each value from. */
   public get rolloutArgs(): SliArg[] {
-    const all = this.built.flatMap(m => m.args);
+    const all = this.gate ? this.sli._gate().args : this.built.flatMap(m => m.args);
     return all.filter((a, i) => all.findIndex(b => b.name === a.name) === i);
   }
 
   public get metrics(): AnalysisMetricTiming[] {
+    if (this.gate) {
+      const o = resolveMetricOptions({}, this.measurement);
+      return [{ ...timing(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window }];
+    }
     return this.built.map(m => ({
       name: m.name,
       interval: m.options.interval,
@@ -150,6 +218,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   }
 
   private renderSpec(): AnalysisTemplateSpec {
+    if (this.gate) return this.renderGateSpec(this.gate);
     const metrics: AnalysisTemplateSpecMetrics[] = this.built.map(m => ({
       name: m.name,
       interval: promDuration('interval', m.options.interval),
@@ -169,4 +238,57 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       dryRun: dryRun.length > 0 ? dryRun : undefined,
     };
   }
+
+  /** One web metric: POST the objectives to the gate, judge its verdict. */
+  private renderGateSpec(gate: ISloGate): AnalysisTemplateSpec {
+    const o = resolveMetricOptions({}, this.measurement);
+    const objectives = Object.assign({}, ...this.gateObjectives.map(g => g.objectives), { minRequests: this.minRequests });
+    const body: gateContract.VerdictRequest = {
+      workload: { namespace: argRef(NAMESPACE_ARG.name), source: this.sli._gate().source },
+      window: promDuration('window', this.gateObjectives[0].window),
+      objectives,
+    };
+    const token = gate.authTokenSecret;
+    return {
+      args: [
+        ...this.rolloutArgs.map(a => ({ name: a.name })),
+        ...(token ? [{ name: GATE_TOKEN_ARG, valueFrom: { secretKeyRef: { name: token.name, key: token.key } } }] : []),
+      ],
+      metrics: [{
+        name: GATE_METRIC_NAME,
+        interval: promDuration('interval', o.interval),
+        count: o.count === undefined ? undefined : AnalysisTemplateSpecMetricsCount.fromNumber(o.count),
+        initialDelay: o.initialDelay.toMilliseconds() === 0 ? undefined : promDuration('initialDelay', o.initialDelay),
+        failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(o.failureLimit),
+        inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(o.inconclusiveLimit),
+        consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(o.consecutiveErrorLimit),
+        // "inconclusive" (too few requests, no data) matches neither: Inconclusive, never Successful.
+        successCondition: 'result == "pass"',
+        failureCondition: 'result == "fail"',
+        provider: {
+          web: {
+            method: 'POST',
+            url: gate.verdictUrl,
+            headers: token ? [{ key: 'Authorization', value: `Bearer ${argRef(GATE_TOKEN_ARG)}` }] : undefined,
+            jsonBody: JSON.parse(JSON.stringify(body)),
+            jsonPath: '{$.verdict}',
+            timeoutSeconds: gate.verdictTimeout.toSeconds() + 3,
+          },
+        },
+      }],
+      dryRun: o.dryRun ? [{ metricName: GATE_METRIC_NAME }] : undefined,
+    };
+  }
+}
+
+function timing(o: ResolvedMetricOptions): Omit<AnalysisMetricTiming, 'name' | 'window'> {
+  return {
+    interval: o.interval,
+    count: o.count,
+    initialDelay: o.initialDelay.toMilliseconds() === 0 ? undefined : o.initialDelay,
+    failureLimit: o.failureLimit,
+    inconclusiveLimit: o.inconclusiveLimit,
+    consecutiveErrorLimit: o.consecutiveErrorLimit,
+    dryRun: o.dryRun,
+  };
 }

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import * as gateContract from '../gate/contract';
 import { atLeast, atMost, bothAbove, literal } from './conditions';
 import { MetricConditions } from './expr-eval';
 import { argRef, promDuration } from './promql';
@@ -94,6 +95,14 @@ function checkOptions(r: ResolvedMetricOptions, count: number): void {
   if (r.count !== undefined && r.count < r.inconclusiveLimit) {
     throw new Error(`count must be at least inconclusiveLimit, got count ${r.count} and inconclusiveLimit ${r.inconclusiveLimit}: raise count or lower inconclusiveLimit`);
   }
+}
+
+/** What an objective contributes to an slo-gate verdict request. */
+export interface GateObjective {
+  /** The objective's name, for messages. */
+  readonly name: string;
+  readonly window: Duration;
+  readonly objectives: gateContract.Objectives;
 }
 
 /** One Prometheus metric an objective contributes to the template. */
@@ -240,7 +249,7 @@ export abstract class SloObjective {
       conditions: atLeast(objective),
       window,
       args: source.args('canary'),
-    }]);
+    }], { name: 'successRate', window, objectives: { successRate: objective } });
   }
 
   /** Canary request duration at a quantile <= threshold. */
@@ -266,7 +275,7 @@ export abstract class SloObjective {
         window,
         args: source.args('canary'),
       }];
-    });
+    }, { name: 'latency', window, objectives: { latency: { quantile, thresholdSeconds: threshold.toMilliseconds() / 1000 } } });
   }
 
   /**
@@ -304,7 +313,10 @@ export abstract class SloObjective {
           args: source.args('canary'),
         };
       }),
-    ]);
+    ], props.burnRateWindows?.length ? undefined : {
+      // budget left over the window >= r  <=>  burn rate (error ratio / budget) <= 1 - r
+      name: 'errorBudget', window, objectives: { errorBudget: { objective, maxBurnRate: round(1 - minRemaining) } },
+    });
   }
 
   /**
@@ -355,19 +367,23 @@ export abstract class SloObjective {
       conditions: atMost(tolerance),
       window,
       args: unique([...source.args('canary'), ...source.args('stable')]),
-    }]);
+    }], { name: 'stableComparison', window, objectives: { comparison: { errorRatioTolerance: tolerance } } });
   }
 
   /** The objective's own measurement options. */
   public abstract readonly options: MetricOptions;
 
+  /** @internal What the objective asks of the slo-gate; undefined when the gate cannot judge it. */
+  public abstract readonly _gate?: GateObjective;
+
   /** The metrics the objective contributes, for a source. */
   public abstract metrics(source: SliSource): ObjectiveMetric[];
 }
 
-function build(options: MetricOptions, metrics: (source: SliSource) => ObjectiveMetric[]): SloObjective {
+function build(options: MetricOptions, metrics: (source: SliSource) => ObjectiveMetric[], gate?: GateObjective): SloObjective {
   return new class extends SloObjective {
     public readonly options = options;
+    public readonly _gate = gate;
     public metrics(source: SliSource) { return metrics(source); }
   }();
 }

@@ -1,0 +1,99 @@
+import Ajv from 'ajv';
+import { Duration, Testing } from 'cdk8s';
+import { gateContract, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloObjective } from '../../lib';
+import { resolveArgs } from '../support/argo-web';
+import { synthValid } from '../support/schema';
+
+function make(props: Partial<SloAnalysisProps> = {}, authTokenSecret?: { name: string; key: string }) {
+  const chart = Testing.chart();
+  const gate = new SloGate(chart, 'gate', { namespace: 'shop', image: 'registry.example.com/slo-gate:0.1.0', authTokenSecret });
+  const analysis = new SloAnalysis(chart, 'slo', {
+    templateName: 'web-slo', gate, sli: SliSource.app({ podMonitor: false }),
+    objectives: [SloObjective.successRate({ window: Duration.minutes(1) }), SloObjective.latency({ window: Duration.minutes(1) }),
+      SloObjective.errorBudget({ window: Duration.minutes(1) }), SloObjective.stableComparison({ window: Duration.minutes(1), tolerance: 0.02 })],
+    ...props,
+  });
+  return { chart, analysis };
+}
+const templateOf = (objs: any[]) => objs.find((o) => o.kind === 'AnalysisTemplate');
+
+describe('SloAnalysis in gate mode', () => {
+  const { chart, analysis } = make({ minRequests: 100 });
+  const template = templateOf(synthValid(chart));
+  const metric = template.spec.metrics[0];
+
+  test('one web metric POSTs the objectives to the gate and judges its verdict', () => {
+    expect(template.spec.metrics).toHaveLength(1);
+    expect(metric).toMatchObject({
+      name: 'slo-gate', successCondition: 'result == "pass"', failureCondition: 'result == "fail"',
+      provider: { web: { method: 'POST', url: 'http://slo-gate.shop.svc.cluster.local/v1/verdict', jsonPath: '{$.verdict}', timeoutSeconds: 8 } },
+    });
+    expect(metric.provider.web.jsonBody).toEqual({
+      workload: { namespace: '{{args.namespace}}', source: { app: { canaryPodTemplateHash: '{{args.canary-hash}}', stablePodTemplateHash: '{{args.stable-hash}}' } } },
+      window: '1m',
+      objectives: {
+        successRate: 0.95, latency: { quantile: 0.95, thresholdSeconds: 3 }, errorBudget: { objective: 0.99, maxBurnRate: 0.95 },
+        comparison: { errorRatioTolerance: 0.02 }, minRequests: 100,
+      },
+    });
+    expect(template.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
+  });
+
+  test('what it sends, once Argo resolves the args, is what the gate accepts', () => {
+    const validate = new Ajv({ strict: false }).compile(gateContract.VERDICT_REQUEST_SCHEMA);
+    const body = resolveArgs(metric, { 'namespace': 'shop', 'canary-hash': 'abc123', 'stable-hash': 'def456' }).provider.web.jsonBody;
+    expect(validate(body) ? [] : validate.errors).toEqual([]);
+  });
+
+  test('the rollout passes the namespace and both pod-template hashes', () => {
+    expect(template.spec.args).toEqual([{ name: 'namespace' }, { name: 'canary-hash' }, { name: 'stable-hash' }]);
+    expect(analysis.args.map((a) => [a.name, a.rolloutValueFrom])).toEqual([
+      ['namespace', { fieldRef: { fieldPath: 'metadata.namespace' } }],
+      ['canary-hash', { podTemplateHashValue: 'Latest' }],
+      ['stable-hash', { podTemplateHashValue: 'Stable' }],
+    ]);
+  });
+
+  test('its timing is that of the one metric, with the shared window', () => {
+    expect(analysis.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.count, m.window?.toSeconds()])).toEqual([['slo-gate', 30, 4, 60]]);
+  });
+
+  test('auth: the bearer token comes from the Secret through a template arg', () => {
+    const { chart: c, analysis: a } = make({}, { name: 'gate-token', key: 'token' });
+    const t = templateOf(synthValid(c));
+    expect(t.spec.args).toContainEqual({ name: 'gate-token', valueFrom: { secretKeyRef: { name: 'gate-token', key: 'token' } } });
+    expect(t.spec.metrics[0].provider.web.headers).toEqual([{ key: 'Authorization', value: 'Bearer {{args.gate-token}}' }]);
+    expect(a.args.find((x) => x.name === 'gate-token')).toEqual({ name: 'gate-token', hasDefault: true });
+  });
+
+  test('the ingress-nginx source is sent as the gate knows it', () => {
+    const { chart: c } = make({ sli: SliSource.ingressNginx({ stableIngress: 'web', canaryService: 'web-canary', servicePort: 80 }) });
+    expect(templateOf(synthValid(c)).spec.metrics[0].provider.web.jsonBody.workload.source)
+      .toEqual({ ingressNginx: { stableIngress: 'web', canaryService: 'web-canary', namespaceLabel: 'namespace' } });
+  });
+
+  test('fails on an objective the gate cannot judge', () => {
+    expect(() => make({ objectives: [SloObjective.canaryHealth()] })).toThrow(
+      'an objective of test/slo cannot be judged by the slo-gate (canary health and burn-rate windows need the Prometheus provider): drop it, or use a separate SloAnalysis without gate');
+  });
+  test('fails on objectives with different windows', () => {
+    expect(() => make({ objectives: [SloObjective.successRate({ window: Duration.minutes(1) }), SloObjective.latency()] })).toThrow(
+      'objective latency of test/slo has window 2m but successRate has 1m: in gate mode every objective shares one window');
+  });
+  test('fails on an objective with its own measurement options', () => {
+    expect(() => make({ objectives: [SloObjective.successRate({ interval: Duration.seconds(10) })] })).toThrow(
+      'objective successRate of test/slo sets interval: in gate mode one measurement judges every objective, so set them on the SloAnalysis measurement');
+  });
+  test('fails on a custom source, whose PromQL the gate would not run', () => {
+    expect(() => make({ sli: SliSource.custom({ goodEvents: 'sum(rate(ok_total[1m]))', totalEvents: 'sum(rate(all_total[1m]))' } as any) }))
+      .toThrow('the custom sli source cannot be judged by the slo-gate, which builds its own queries: use SliSource.app or SliSource.ingressNginx, or the Prometheus provider');
+  });
+  test('fails on app source labels the gate does not query', () => {
+    expect(() => make({ sli: SliSource.app({ podMonitor: false, statusLabel: 'code' }) })).toThrow(
+      'sliSource.app statusLabel cannot be sent to the slo-gate, which queries the default labels (status, 5.., rollouts_pod_template_hash, namespace): drop statusLabel or use the Prometheus provider');
+  });
+  test('fails on minRequests without a gate', () => {
+    expect(() => new SloAnalysis(Testing.chart(), 'slo', { sli: SliSource.app({ podMonitor: false }), minRequests: 10 }))
+      .toThrow('minRequests applies to gate mode only: set gate, or drop minRequests');
+  });
+});

@@ -46,6 +46,10 @@ describe('the amas-prod example', () => {
     const otherDatabase = pod('amas-data', { 'app.kubernetes.io/name': 'redis' });
     const stranger = pod('other', { 'app.kubernetes.io/name': 'curious' });
     const externalApi: Endpoint = { ip: '203.0.113.10' };
+    const deployment = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slo-gate')!;
+    const gate: PodEndpoint = { namespace: 'amas-prod', labels: deployment.spec.template.metadata.labels, ports: deployment.spec.template.spec.containers[0].ports };
+    const argoController = pod('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' });
+    const prometheusApi = pod('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
     const internet: Endpoint = { ip: '198.51.100.7' };
 
     test.each([
@@ -64,6 +68,14 @@ describe('the amas-prod example', () => {
       ['app -> anywhere else on the internet', stable, internet, 443, 'TCP', false],
       ['other namespace -> app', stranger, stable, 8080, 'TCP', false],
       ['canary -> stable', canary, stable, 8080, 'TCP', false],
+      ['Argo Rollouts controller -> gate', argoController, gate, 8080, 'TCP', true],
+      ['app -> gate', stable, gate, 8080, 'TCP', false],
+      ['canary -> gate', canary, gate, 8080, 'TCP', false],
+      ['other namespace -> gate', stranger, gate, 8080, 'TCP', false],
+      ['gate -> Prometheus API', gate, prometheusApi, 9090, 'TCP', true],
+      ['gate -> DNS', gate, dns, 53, 'UDP', true],
+      ['gate -> database', gate, database, 5432, 'TCP', false],
+      ['gate -> internet', gate, internet, 443, 'TCP', false],
     ] as const)('%s', (_flow, from, to, port, protocol, allowed) => {
       expect(checkConnection(objs, { from, to, port, protocol }).allowed).toBe(allowed);
     });

@@ -1,0 +1,84 @@
+/**
+ * The package as another repository gets it: `npm pack`, installed into a fresh consumer project with
+ * its own package.json and tsconfig, a chart compiled against the public API, synthesized, validated.
+ */
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { expectValidManifests } from '../support/schema';
+import { ROOT } from '../support/synth';
+
+function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+const CHART = `import { App, Chart, Duration } from 'cdk8s';
+import { CanaryRollout, CanaryStep, LockedDownNetwork, SliSource, SloAnalysis, SloGate, SloObjective, TrafficRouting } from 'cdk8s-progressive';
+
+const app = new App({ outdir: 'dist' });
+const chart = new Chart(app, 'shop', { namespace: 'shop' });
+const rollout = new CanaryRollout(chart, 'checkout', {
+  namespace: 'shop',
+  image: 'registry.example.com/checkout:2.3.1',
+  steps: CanaryStep.weightsWithPauses([20, 50], Duration.seconds(30)),
+  trafficRouting: TrafficRouting.nginx({ host: 'checkout.example.com' }),
+});
+const gate = new SloGate(chart, 'gate', { namespace: 'shop', image: 'registry.example.com/slo-gate:0.1.0' });
+const window = Duration.minutes(1);
+const slo = new SloAnalysis(chart, 'slo', {
+  sli: SliSource.app({ matchLabels: rollout.podSelectorLabels }), gate,
+  objectives: [SloObjective.successRate({ window }), SloObjective.latency({ window })],
+  measurement: { interval: Duration.seconds(15), count: 2, initialDelay: Duration.seconds(0) },
+});
+rollout.addAnalysis({ templates: [slo] }, { atWeights: [20, 50], background: false });
+LockedDownNetwork.forRollout(chart, 'network', rollout);
+app.synth();
+`;
+
+describe('the npm package in a consumer project', () => {
+  let work: string;
+  let tarball: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-progressive-consumer-'));
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT).stdout);
+    tarball = path.join(work, packed[0].filename);
+  }, 300_000);
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('holds compiled JS, declarations and the bins, and no tests, sources or dist', () => {
+    const files: string[] = run('tar', ['-tzf', tarball], work).stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    expect(files).toEqual(expect.arrayContaining(['build/lib/index.js', 'build/lib/index.d.ts', 'bin/slo-gate', 'bin/cdk8s-progressive',
+      'build/lib/gate/service/cli.js', 'build/imports/argoproj.io.js', 'README.md', 'LICENSE', 'package.json']));
+    expect(files.filter((f) => /^(test|dist|__snapshots__|app|bench|scripts)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  test('installs, compiles a chart with the public API, synthesizes it and runs its bins', () => {
+    // GIVEN a fresh project depending on the tarball (peer dependencies come with it)
+    const consumer = path.join(work, 'consumer');
+    fs.mkdirSync(consumer);
+    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'cdk8s-progressive': `file:${tarball}` } }));
+    fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: true, outDir: 'out', types: [] }, include: ['main.ts'],
+    }));
+    fs.writeFileSync(path.join(consumer, 'main.ts'), CHART);
+    run('npm', ['install', '--prefer-offline', '--no-package-lock'], consumer);
+    // WHEN compiled with TypeScript and run
+    run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], consumer);
+    run(process.execPath, ['out/main.js'], consumer);
+    // THEN the manifests are valid
+    const dist = path.join(consumer, 'dist');
+    const objects = fs.readdirSync(dist).flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8')).map((d) => d.toJSON()));
+    expect(objects.map((o) => o.kind).sort()).toEqual(['AnalysisTemplate', 'Deployment', 'Ingress', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy',
+      'PodDisruptionBudget', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'Service', 'Service', 'Service']);
+    expectValidManifests(objects);
+    // AND both bins start
+    expect(run(path.join(consumer, 'node_modules', '.bin', 'cdk8s-progressive'), ['--help'], consumer).stdout).toContain('usage: cdk8s-progressive <command>');
+    const gate = spawnSync(path.join(consumer, 'node_modules', '.bin', 'slo-gate'), [], { cwd: consumer, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
+    expect(gate.status).not.toBe(0);
+    expect(gate.stderr).toContain('prometheus-url');
+  }, 300_000);
+});

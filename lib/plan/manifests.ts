@@ -48,7 +48,8 @@ export function loadManifests(paths: string[]): ManifestObject[] {
       throw new Error(`cannot read ${p}: no such file or folder, pass a dist/ folder or YAML files`);
     }
     if (!stat.isDirectory()) return [p];
-    const inside = fs.readdirSync(p).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(p, f));
+    const inside = fs.readdirSync(p, { withFileTypes: true }).filter((f) => f.isFile() && /\.ya?ml$/.test(f.name))
+      .map((f) => path.join(p, f.name)).sort();
     if (inside.length === 0) throw new Error(`${p} has no .yaml or .yml file: run cdk8s synth first, or pass the files`);
     return inside;
   });

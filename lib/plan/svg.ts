@@ -132,7 +132,7 @@ export function renderTimeline(plan: RolloutPlan, options: TimelineOptions): str
     if (w !== weight) points.push([indefinite.startSeconds, weight], [indefinite.startSeconds, w]);
     points.push([span, w]);
     const rest = plan.steps.length - indefinite.index - 1;
-    out.push(text(x(indefinite.startSeconds) + 6, y(w) - 22, `${indefinite.description}: indefinite`
+    out.push(text(x(indefinite.startSeconds) + 6, y(w) - 22, `${indefinite.description} (${indefinite.terms.join(', ')})`
       + (rest > 0 ? `, then ${rest} more step${rest > 1 ? 's' : ''}` : ''), { fill: C.text }));
   } else {
     if (weight !== 100) {

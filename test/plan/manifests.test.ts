@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
+import { stringify } from 'yaml';
 import { AmasProdChart } from '../../app/amas-prod';
-import { AnalysisMetricTiming, RolloutPlan } from '../../lib';
+import { AnalysisMetricTiming, blueGreenPlan, BlueGreenRollout, RolloutPlan, SliSource, SloAnalysis, SloObjective } from '../../lib';
 import { loadManifests, metricTimings, parseManifest, planRollouts, promqlWindow } from '../../lib/plan/manifests';
 
 const DIST = path.resolve(__dirname, '..', '..', 'dist');
@@ -58,6 +59,33 @@ describe('plans read from the example dist/', () => {
     ]);
     expect(background.background).toBe(true);
     expect(background.metrics.map((m) => m.count)).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('plans read from a synthesized BlueGreenRollout', () => {
+  test('equal the plan from the templates\' own timing', () => {
+    // GIVEN a blue-green rollout with a pre-promotion SloAnalysis, synthesized and written as YAML
+    const chart = Testing.chart();
+    const slo = new SloAnalysis(chart, 'slo', {
+      templateName: 'web-slo', sli: SliSource.app({ matchLabels: { 'app.kubernetes.io/name': 'web' } }),
+      objectives: [SloObjective.successRate({ objective: 0.99, window: Duration.minutes(2) })],
+      measurement: { interval: Duration.seconds(30), count: 4, failureLimit: 1 },
+    });
+    const rolloutConstruct = new BlueGreenRollout(chart, 'web', {
+      image: 'registry.example.com/web:1.2.3', replicas: 3, previewReplicaCount: 1, autoPromotionDelay: Duration.minutes(1),
+      prePromotionAnalysis: { templates: [slo] },
+    });
+    const yaml = Testing.synth(chart).map((o) => stringify(o)).join('---\n');
+    // WHEN
+    const [p] = planRollouts(parseManifest('web.yaml', yaml));
+    // THEN
+    const expected = blueGreenPlan(rolloutConstruct.resource.toJson().spec, () => slo.metrics);
+    expect(plain(p.plan)).toEqual(plain(expected));
+    expect(p.plan.steps.map((s) => [s.description, s.seconds])).toEqual([
+      ['preview ready (1 of 3 replicas)', p.plan.steps[0].seconds], ['prePromotionAnalysis web-slo', 120], // 30s default initialDelay + 3 x 30s
+      ['autoPromotionSeconds 1m', 60], ['promote: scale to 3 replicas, switch active', p.plan.steps[0].seconds],
+    ]);
+    expect(p.plan.analyses[0].metrics[0].window?.toSeconds()).toBe(120);
   });
 });
 

@@ -21,3 +21,5 @@ export * from './analysis/timing';
 export * from './analysis/expr-eval';
 export * as gateContract from './gate/contract';
 export * from './gate/slo-gate';
+export { loadManifests, parseManifest, planRollouts, metricTimings, ManifestObject, ManifestRolloutPlan } from './plan/manifests';
+export { renderTimeline, TimelineOptions, TIMELINE_COLOURS } from './plan/svg';

@@ -1,3 +1,5 @@
+import { planCommand } from './plan-command';
+
 /**
  * The `cdk8s-progressive` command: sub-commands that read what the constructs synthesized
  * (dist/ or a chart file) and never reach back into the constructs.
@@ -11,6 +13,7 @@ export interface Command {
 
 /** The sub-commands, by name. */
 export const COMMANDS: { [name: string]: () => Command } = {
+  plan: planCommand,
 };
 
 function usage(): string {

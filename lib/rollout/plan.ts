@@ -79,11 +79,7 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
   const canary: Json = spec.strategy?.canary ?? {};
   const steps: Json[] = canary.steps ?? [];
   const ready = readySeconds(spec);
-  const metricsOf = (analysis: Json): AnalysisMetricTiming[] => (analysis.templates ?? []).flatMap((t: Json) => {
-    const metrics = lookup(t.templateName, t.clusterScope ?? false);
-    if (!metrics) throw new Error(`the plan references analysis template '${t.templateName}', which was not found`);
-    return metrics;
-  });
+  const metricsOf = (analysis: Json) => analysisMetrics(analysis, lookup);
   let weight = 0;
   let cumulative = 0;
   let canaryStart: number | undefined;
@@ -109,7 +105,7 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
       seconds = ready;
       terms.push(`pod readiness ${formatSeconds(ready)}`);
     } else if (step.analysis !== undefined) {
-      const names = (step.analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
+      const names = templateNames(step.analysis);
       description = `analysis ${names}`;
       const metrics = metricsOf(step.analysis);
       seconds = analysisRunDuration(metrics) ?? Infinity;
@@ -125,7 +121,7 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
   if (canary.analysis) {
     const startingStep = canary.analysis.startingStep ?? 0;
     const metrics = metricsOf(canary.analysis);
-    const names = (canary.analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
+    const names = templateNames(canary.analysis);
     analyses.push({
       description: `background analysis from step ${startingStep} (${names})`, background: true,
       startSeconds: out[startingStep]?.startSeconds ?? cumulative, seconds: analysisRunDuration(metrics) ?? Infinity, metrics,
@@ -133,6 +129,70 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
   }
   const canaryStartSeconds = canaryStart ?? 0;
   return { steps: out, promotionSeconds: cumulative, canaryStartSeconds, analyses, abort: fastestAbort(analyses, canaryStartSeconds) };
+}
+
+/**
+ * The timing of a blue-green Rollout's plan, from its synthesized spec: the preview becomes ready,
+ * prePromotionAnalysis runs on it, the rollout waits autoPromotionSeconds (or for a human when
+ * autoPromotionEnabled is false), the active Service switches to the new version (after scaling it
+ * up to `replicas` when previewReplicaCount is smaller), then postPromotionAnalysis runs. Users
+ * reach the new version only from the switch on (weight 100); the time to abort counts from the
+ * preview being ready, when the new version first runs.
+ */
+export function blueGreenPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPlan {
+  const bg: Json = spec.strategy?.blueGreen ?? {};
+  const ready = readySeconds(spec);
+  const replicas: number = spec.replicas ?? 1;
+  const preview: number = bg.previewReplicaCount ?? replicas;
+  const steps: PlanStep[] = [];
+  const analyses: PlanAnalysis[] = [];
+  let cumulative = 0;
+  const add = (description: string, weight: number, seconds: number, terms: string[]) => {
+    steps.push({ index: steps.length, description, weight, startSeconds: cumulative, seconds, terms, cumulativeSeconds: cumulative + seconds });
+    cumulative += seconds;
+  };
+  const analysis = (prop: 'prePromotionAnalysis' | 'postPromotionAnalysis', weight: number) => {
+    const a: Json | undefined = bg[prop];
+    if (!a || (a.templates ?? []).length === 0) return;
+    const metrics = analysisMetrics(a, lookup);
+    const names = templateNames(a);
+    const seconds = analysisRunDuration(metrics) ?? Infinity;
+    analyses.push({ description: `${prop} (${names})`, background: false, startSeconds: cumulative, seconds, metrics });
+    add(`${prop} ${names}`, weight, seconds, [`analysis ${formatSeconds(seconds)}`]);
+  };
+
+  add(`preview ready (${preview} of ${replicas} replicas)`, 0, ready, [`pod readiness ${formatSeconds(ready)}`]);
+  const canaryStartSeconds = cumulative;
+  analysis('prePromotionAnalysis', 0);
+  if (bg.autoPromotionEnabled === false) {
+    add('pause until promoted', 0, Infinity, ['autoPromotionEnabled false: waits for a human to promote']);
+  } else if ((bg.autoPromotionSeconds ?? 0) > 0) {
+    add(`autoPromotionSeconds ${formatSeconds(bg.autoPromotionSeconds)}`, 0, bg.autoPromotionSeconds, [`pause ${formatSeconds(bg.autoPromotionSeconds)}`]);
+  }
+  if (preview < replicas) {
+    add(`promote: scale to ${replicas} replicas, switch active`, 100, ready, [`pod readiness ${formatSeconds(ready)}`]);
+  } else {
+    add('promote: switch active Service', 100, 0, ['the active Service selects the new version']);
+  }
+  analysis('postPromotionAnalysis', 100);
+  return { steps, promotionSeconds: cumulative, canaryStartSeconds, analyses, abort: fastestAbort(analyses, canaryStartSeconds) };
+}
+
+/**
+ * The metric timing of every template an analysis references, with the analysis' own dryRun
+ * rules applied (Argo matches each `metricName` as an unanchored regular expression).
+ */
+function analysisMetrics(analysis: Json, lookup: TemplateTimingLookup): AnalysisMetricTiming[] {
+  const dryRun: RegExp[] = (analysis.dryRun ?? []).map((d: Json) => new RegExp(d.metricName));
+  return (analysis.templates ?? []).flatMap((t: Json) => {
+    const metrics = lookup(t.templateName, t.clusterScope ?? false);
+    if (!metrics) throw new Error(`the plan references analysis template '${t.templateName}', which was not found`);
+    return metrics.map((m) => (!m.dryRun && dryRun.some((r) => r.test(m.name)) ? { ...m, dryRun: true } : m));
+  });
+}
+
+function templateNames(analysis: Json): string {
+  return (analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
 }
 
 function fastestAbort(analyses: PlanAnalysis[], canaryStart: number): AbortEstimate | undefined {
@@ -151,7 +211,10 @@ function fastestAbort(analyses: PlanAnalysis[], canaryStart: number): AbortEstim
 export function formatPlan(plan: RolloutPlan): string {
   const rows = plan.steps.map((s) => `  ${String(s.index).padStart(2)}  ${s.description.padEnd(34)} weight ${String(s.weight).padStart(3)}%  `
     + `+${formatSeconds(s.seconds).padEnd(9)} = ${formatSeconds(s.cumulativeSeconds).padEnd(9)} ${s.terms.join(', ')}`);
-  return [...rows, `  total to 100%: ${formatSeconds(plan.promotionSeconds)}`, `  worst-case time to abort: ${describeAbort(plan.abort)}`].join('\n');
+  const background = plan.analyses.filter((a) => a.background).map((a) => `  ${a.description}: starts at ${formatSeconds(a.startSeconds)}, `
+    + (Number.isFinite(a.seconds) ? `runs ${formatSeconds(a.seconds)}` : 'runs until the rollout ends'));
+  return [...rows, ...background, `  total to 100%: ${formatSeconds(plan.promotionSeconds)}`,
+    `  worst-case time to abort: ${describeAbort(plan.abort)}`].join('\n');
 }
 
 /** One line: how a bad canary is aborted and how long it takes at worst. */

@@ -1,0 +1,148 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AnalysisMetricTiming } from '../analysis/template-ref';
+import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
+import { renderTimeline } from '../plan/svg';
+import { formatSeconds, parseDurationSeconds } from '../rollout/internal-validation';
+import { formatPlan, RolloutPlan } from '../rollout/plan';
+import type { Command } from './main';
+
+/**
+ * `cdk8s-progressive plan`: for each Rollout in synthesized manifests, the steps with their timing,
+ * the nominal time to full promotion and the worst-case time to abort; and an SVG timeline per
+ * Rollout for a reviewer to open or attach to a pull request.
+ */
+
+const USAGE = `usage: cdk8s-progressive plan [dist/ | file.yaml ...] [--svg-dir DIR] [--max-promotion 10m] [--max-abort 2m] [--json]
+
+Prints the plan of every Argo Rollout in the manifests (default: dist/) and writes one SVG timeline
+per Rollout, <namespace>-<name>.svg, into --svg-dir (default: plan/).
+
+options:
+  --svg-dir DIR         where the SVG timelines go (default: plan/)
+  --max-promotion DUR   promotion budget drawn on the timeline (default: 10m)
+  --max-abort DUR       budget for the time to abort drawn on the timeline (default: 2m)
+  --json                print the plans as JSON instead of tables
+  -h, --help            this text`;
+
+interface PlanOptions {
+  readonly paths: string[];
+  readonly svgDir: string;
+  readonly maxPromotion: number;
+  readonly maxAbort: number;
+  readonly json: boolean;
+}
+
+class UsageError extends Error {}
+
+/** Parses the arguments of `plan`; throws UsageError on anything it does not know. */
+export function parsePlanArgs(args: string[]): PlanOptions | 'help' {
+  const paths: string[] = [];
+  let svgDir = 'plan';
+  let maxPromotion = 600;
+  let maxAbort = 120;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    const duration = () => {
+      const v = value();
+      try {
+        const seconds = parseDurationSeconds(v);
+        if (seconds > 0) return seconds;
+      } catch { /* reported below */ }
+      throw new UsageError(`${arg} must be a positive duration such as 90s, 10m or 1h, got '${v}'`);
+    };
+    if (arg === '-h' || arg === '--help') return 'help';
+    else if (arg === '--svg-dir') svgDir = value();
+    else if (arg === '--max-promotion') maxPromotion = duration();
+    else if (arg === '--max-abort') maxAbort = duration();
+    else if (arg === '--json') json = true;
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
+    else paths.push(arg);
+  }
+  return { paths: paths.length > 0 ? paths : ['dist'], svgDir, maxPromotion, maxAbort, json };
+}
+
+/** The SVG file name of a Rollout: `<namespace>-<name>.svg`, or `<name>.svg` without a namespace. */
+export function svgFileName(r: { name: string; namespace?: string }): string {
+  return `${r.namespace ? `${r.namespace}-` : ''}${r.name}.svg`;
+}
+
+/** The plan of one Rollout as text: a header, the steps table, the totals against the budgets. */
+export function formatRolloutPlan(r: ManifestRolloutPlan, o: { maxPromotion: number; maxAbort: number; svg?: string }): string {
+  const strategy = r.strategy === 'canary' ? 'canary' : 'blue-green';
+  const promotion = r.plan.promotionSeconds;
+  const abort = r.plan.abort?.seconds ?? Infinity;
+  const verdict = (value: number, budget: number) => (value <= budget ? 'within' : 'OVER');
+  return [
+    `Rollout ${qualified(r.namespace, r.name)} (${strategy}, ${r.source})`,
+    `   #  ${'step'.padEnd(34)}${' weight'.padEnd(14)}${'+time'.padEnd(10)} = ${'ends at'.padEnd(9)} made of`,
+    formatPlan(r.plan),
+    `  budgets: promotion ${formatSeconds(promotion)} ${verdict(promotion, o.maxPromotion)} ${formatSeconds(o.maxPromotion)}, `
+      + `abort ${formatSeconds(abort)} ${verdict(abort, o.maxAbort)} ${formatSeconds(o.maxAbort)}`,
+    ...(o.svg ? [`  timeline: ${o.svg}`] : []),
+  ].join('\n');
+}
+
+/** The plan as plain JSON: seconds as numbers, null for indefinite. */
+export function planJson(r: ManifestRolloutPlan, svg: string): object {
+  const s = (n: number) => (Number.isFinite(n) ? n : null);
+  const metric = (m: AnalysisMetricTiming) => ({
+    name: m.name, interval: m.interval?.toSeconds() ?? null, count: m.count ?? null, initialDelay: m.initialDelay?.toSeconds() ?? null,
+    failureLimit: m.failureLimit, inconclusiveLimit: m.inconclusiveLimit, consecutiveErrorLimit: m.consecutiveErrorLimit,
+    window: m.window?.toSeconds() ?? null, dryRun: m.dryRun,
+  });
+  const p: RolloutPlan = r.plan;
+  return {
+    name: r.name, namespace: r.namespace ?? null, strategy: r.strategy, source: r.source, svg,
+    promotionSeconds: s(p.promotionSeconds), canaryStartSeconds: p.canaryStartSeconds,
+    steps: p.steps.map((st) => ({ ...st, seconds: s(st.seconds), cumulativeSeconds: s(st.cumulativeSeconds), startSeconds: s(st.startSeconds) })),
+    analyses: p.analyses.map((a) => ({ ...a, seconds: s(a.seconds), metrics: a.metrics.map(metric) })),
+    abort: p.abort ?? null,
+  };
+}
+
+/** Runs `plan`: exit 0 when every plan was printed, 2 on a usage error, 1 when the manifests cannot be planned. */
+export async function runPlan(args: string[]): Promise<number> {
+  let options: PlanOptions | 'help';
+  try { options = parsePlanArgs(args); } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`cdk8s-progressive plan: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let rollouts: ManifestRolloutPlan[];
+  try {
+    rollouts = planRollouts(loadManifests(options.paths));
+    if (rollouts.length === 0) throw new Error(`no argoproj.io Rollout in ${options.paths.join(', ')}: nothing to plan`);
+  } catch (e) {
+    process.stderr.write(`cdk8s-progressive plan: ${(e as Error).message}\n`);
+    return 1;
+  }
+  fs.mkdirSync(options.svgDir, { recursive: true });
+  const o = options;
+  const printed = rollouts.map((r) => {
+    const svg = path.join(o.svgDir, svgFileName(r));
+    fs.writeFileSync(svg, renderTimeline(r.plan, {
+      title: `Rollout ${qualified(r.namespace, r.name)} (${r.strategy === 'canary' ? 'canary' : 'blue-green'})`,
+      maxPromotionSeconds: o.maxPromotion, maxAbortSeconds: o.maxAbort,
+      weightLabel: r.strategy === 'canary' ? undefined : 'traffic to the new version (%)',
+    }));
+    return o.json ? planJson(r, svg) : formatRolloutPlan(r, { ...o, svg });
+  });
+  process.stdout.write(o.json ? `${JSON.stringify(printed, null, 2)}\n` : `${printed.join('\n\n')}\n`);
+  return 0;
+}
+
+/** The `plan` sub-command. */
+export function planCommand(): Command {
+  return { summary: 'print each Rollout\'s steps, time to promotion and to abort; write SVG timelines', run: runPlan };
+}

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadManifests, planRollouts } from '../../lib/plan/manifests';
+import { renderTimeline } from '../../lib/plan/svg';
+import { builtScript, REPO_ROOT } from '../support/processes';
+
+/** The command as a user runs it: the package bin over the compiled build (npm run build first). */
+const BIN = path.join(REPO_ROOT, 'bin', 'cdk8s-progressive');
+const DIST = path.join(REPO_ROOT, 'dist');
+
+function run(args: string[], cwd = REPO_ROOT) {
+  builtScript('lib/cli/plan-command');
+  // spawnSync waits for the exit and kills the process at the timeout: nothing outlives the test.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cdk8s-progressive plan', () => {
+  let tmp: string;
+  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-command-')); });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('prints the example\'s plan and writes its SVG timeline', () => {
+    // WHEN
+    const svgDir = path.join(tmp, 'svg');
+    const r = run(['plan', 'dist', '--svg-dir', svgDir]);
+    // THEN
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      'Rollout amas-prod/amas-orchestrator (canary, dist/amas-prod.k8s.yaml)',
+      '   #  step                               weight       +time      = ends at   made of',
+      '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s',
+      '   1  pause 1m                           weight  10%  +1m        = 1m10s     pause 1m',
+    ]);
+    expect(lines).toEqual(expect.arrayContaining([
+      '   9  analysis amas-orchestrator-slo     weight  75%  +1m        = 6m40s     analysis 1m',
+      '  background analysis from step 1 (amas-orchestrator-slo-background): starts at 10s, runs until the rollout ends',
+      '  total to 100%: 7m40s',
+      '  worst-case time to abort: 1m40s by the background analysis from step 1 (amas-orchestrator-slo-background): 0s until it starts '
+        + '+ success-rate: 100s = 20s initialDelay + 60s window + 20s (failureLimit + 1) x interval',
+      '  budgets: promotion 7m40s within 10m, abort 1m40s within 2m',
+      `  timeline: ${path.join(svgDir, 'amas-prod-amas-orchestrator.svg')}`,
+    ]));
+    // AND the SVG is the library's rendering of the same plan, with the default budgets
+    const [example] = planRollouts(loadManifests([DIST]));
+    expect(fs.readdirSync(svgDir)).toEqual(['amas-prod-amas-orchestrator.svg']);
+    expect(fs.readFileSync(path.join(svgDir, 'amas-prod-amas-orchestrator.svg'), 'utf8')).toBe(renderTimeline(example.plan, {
+      title: 'Rollout amas-prod/amas-orchestrator (canary)', maxPromotionSeconds: 600, maxAbortSeconds: 120,
+    }));
+  });
+
+  test('two runs write byte-identical SVG', () => {
+    const [a, b] = ['a', 'b'].map((d) => path.join(tmp, d));
+    expect(run(['plan', DIST, '--svg-dir', a]).code).toBe(0);
+    expect(run(['plan', DIST, '--svg-dir', b]).code).toBe(0);
+    const bytes = (dir: string) => fs.readFileSync(path.join(dir, 'amas-prod-amas-orchestrator.svg')).toString('hex');
+    expect(bytes(a)).toBe(bytes(b));
+  });
+
+  test('defaults: dist/ and plan/ of the working folder; budgets from --max-promotion and --max-abort', () => {
+    // GIVEN a consumer folder with its own dist/
+    fs.cpSync(DIST, path.join(tmp, 'dist'), { recursive: true });
+    // WHEN
+    const r = run(['plan', '--max-promotion', '5m', '--max-abort', '90s'], tmp);
+    // THEN
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  budgets: promotion 7m40s OVER 5m, abort 1m40s OVER 1m30s\n');
+    const svg = fs.readFileSync(path.join(tmp, 'plan', 'amas-prod-amas-orchestrator.svg'), 'utf8');
+    expect(svg).toContain('>promotion budget 5m</text>');
+    expect(svg).toContain('>full promotion: 7m40s (budget 5m) OVER BUDGET</text>');
+  });
+
+  test('--json prints the plans as JSON', () => {
+    const r = run(['plan', DIST, '--svg-dir', tmp, '--json']);
+    expect(r.code).toBe(0);
+    const [p] = JSON.parse(r.stdout);
+    expect([p.namespace, p.name, p.strategy, p.promotionSeconds, p.abort.seconds, p.steps.length, p.svg])
+      .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 11, path.join(tmp, 'amas-prod-amas-orchestrator.svg')]);
+    expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
+    expect(p.analyses[0].metrics[0]).toEqual({
+      name: 'success-rate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 60, dryRun: false,
+    });
+  });
+
+  test('--help prints the usage and exits 0; the command is listed by cdk8s-progressive', () => {
+    const help = run(['plan', '--help']);
+    expect([help.code, help.stdout.split('\n')[0]])
+      .toEqual([0, 'usage: cdk8s-progressive plan [dist/ | file.yaml ...] [--svg-dir DIR] [--max-promotion 10m] [--max-abort 2m] [--json]']);
+    expect(run(['--help']).stdout).toContain("  plan       print each Rollout's steps, time to promotion and to abort; write SVG timelines\n");
+  });
+
+  test.each([
+    [['--bogus'], "unknown option '--bogus'"],
+    [['dist', '--svg-dir'], '--svg-dir needs a value'],
+    [['--max-promotion', 'ten'], "--max-promotion must be a positive duration such as 90s, 10m or 1h, got 'ten'"],
+    [['--max-abort', '0s'], "--max-abort must be a positive duration such as 90s, 10m or 1h, got '0s'"],
+  ])('fails with exit code 2 on the usage error %j', (args, message) => {
+    const r = run(['plan', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([`cdk8s-progressive plan: ${message}`,
+      'usage: cdk8s-progressive plan [dist/ | file.yaml ...] [--svg-dir DIR] [--max-promotion 10m] [--max-abort 2m] [--json]']);
+    expect(r.stdout).toBe('');
+  });
+
+  test('fails with exit code 1 on a template the manifests do not hold, naming the Rollout and the template', () => {
+    // GIVEN the example's Rollout without its templates
+    const rollout = fs.readFileSync(path.join(DIST, 'amas-prod.k8s.yaml'), 'utf8').split('\n---\n').find((d) => d.includes('kind: Rollout'))!;
+    const file = path.join(tmp, 'rollout.yaml');
+    fs.writeFileSync(file, rollout);
+    // WHEN
+    const r = run(['plan', file, '--svg-dir', path.join(tmp, 'svg')]);
+    // THEN
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toBe(`cdk8s-progressive plan: Rollout amas-prod/amas-orchestrator (${file}) references AnalysisTemplate `
+      + "'amas-orchestrator-slo' in namespace amas-prod, which is not in the manifests read: add the file that defines it, or fix templateName\n");
+    expect(fs.existsSync(path.join(tmp, 'svg'))).toBe(false);
+  });
+
+  test('fails with exit code 1 on a path that does not exist, and on manifests without a Rollout', () => {
+    const missing = path.join(tmp, 'nope');
+    expect(run(['plan', missing])).toEqual({ code: 1, stdout: '',
+      stderr: `cdk8s-progressive plan: cannot read ${missing}: no such file or folder, pass a dist/ folder or YAML files\n` });
+    const service = path.join(tmp, 'service.yaml');
+    fs.writeFileSync(service, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n');
+    expect(run(['plan', service])).toEqual({ code: 1, stdout: '', stderr: `cdk8s-progressive plan: no argoproj.io Rollout in ${service}: nothing to plan\n` });
+  });
+});

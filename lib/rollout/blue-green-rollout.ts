@@ -4,6 +4,7 @@ import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addRollout, addServices, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, validateInteger } from './internal-validation';
 import { analysisErrors, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
+import { blueGreenPlan, planBudgetErrors, RolloutPlan } from './plan';
 import { resolveWorkload } from './workload';
 
 /** Props of a blue-green rollout. */
@@ -61,6 +62,7 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   public readonly servicePort: number;
   /** The Rollout object. */
   public readonly resource: ApiObject;
+  private readonly analyses: RolloutAnalysis[];
 
   constructor(scope: Construct, id: string, props: BlueGreenRolloutProps) {
     super(scope, id);
@@ -81,9 +83,16 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
       throw new Error(`autoPromotionDelay (${formatSeconds(props.autoPromotionDelay.toSeconds())}) has no effect with autoPromotionEnabled false: `
         + 'remove one of them');
     }
-    for (const [where, analysis] of [['prePromotionAnalysis', props.prePromotionAnalysis], ['postPromotionAnalysis', props.postPromotionAnalysis]] as const) {
-      if (analysis) this.node.addValidation({ validate: () => analysisErrors(where, analysis, true) });
-    }
+    this.analyses = [props.prePromotionAnalysis, props.postPromotionAnalysis].filter((a): a is RolloutAnalysis => a !== undefined);
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        for (const [where, analysis] of [['prePromotionAnalysis', props.prePromotionAnalysis], ['postPromotionAnalysis', props.postPromotionAnalysis]] as const) {
+          if (analysis) errors.push(...analysisErrors(where, analysis, true));
+        }
+        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort);
+      },
+    });
 
     addServices(this, w, [['ActiveService', this.activeServiceName], ['PreviewService', this.previewServiceName]]);
     addPdb(this, w, props);
@@ -101,5 +110,12 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
         abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
       },
     }));
+  }
+
+  /** The nominal timing: preview ready, pre-promotion analysis, auto-promotion delay, switch, post-promotion analysis. */
+  public get plan(): RolloutPlan {
+    const templates = this.analyses.flatMap((a) => a.templates);
+    return blueGreenPlan(this.resource.toJson().spec, (name, cluster) =>
+      templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
   }
 }

@@ -4,7 +4,7 @@ import { INetworkWorkload } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds } from './internal-validation';
-import { canaryPlan, describeAbort, formatPlan, RolloutPlan } from './plan';
+import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
 import { analysisErrors, BackgroundAnalysis, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
 import { resolveWorkload } from './workload';
@@ -31,18 +31,6 @@ export interface CanaryRolloutProps extends RolloutCommonProps {
    * @default - none
    */
   readonly backgroundAnalysis?: BackgroundAnalysis;
-  /**
-   * Synth fails when the plan's nominal time to full promotion exceeds this.
-   * @default - no limit
-   */
-  readonly maxPromotionTime?: Duration;
-  /**
-   * Synth fails when the analyses cannot abort a bad canary within this time of it taking traffic
-   * (worst case: the analysis' start, its initialDelay, query window, failureLimit + 1 intervals, or
-   * its errors retried every 10s). Applies once the rollout has an analysis.
-   * @default 2m
-   */
-  readonly maxTimeToAbort?: Duration;
   /**
    * Allow a setWeight lower than the one before it (e.g. to fall back after a load test step).
    * @default false
@@ -165,18 +153,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
           }
         }
         if (errors.length > 0) return errors;
-        const plan = this.plan;
-        if (maxPromotion && plan.promotionSeconds > maxPromotion.toSeconds()) {
-          errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
-            + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
-            + `or raise maxPromotionTime. The plan:\n${formatPlan(plan)}`);
-        }
-        const maxAbort = props.maxTimeToAbort ?? (plan.analyses.length > 0 ? Duration.minutes(2) : undefined);
-        if (maxAbort && (plan.abort?.seconds ?? Infinity) > maxAbort.toSeconds()) {
-          errors.push(`maxTimeToAbort is ${formatSeconds(maxAbort.toSeconds())} but the worst-case time from a bad canary to abort is `
-            + `${describeAbort(plan.abort)}: shorten the window, interval or initialDelay, lower failureLimit, start the analysis `
-            + `earlier, or raise maxTimeToAbort`);
-        }
+        errors.push(...planBudgetErrors(this.plan, maxPromotion, props.maxTimeToAbort));
         return errors;
       },
     });

@@ -7,6 +7,18 @@ import { Rollout, RolloutSpecStrategy, toJson_RolloutSpec } from '../../imports/
 
 /** Props every Rollout has, whatever its strategy. */
 export interface RolloutCommonProps extends WorkloadProps {
+  /**
+   * Synth fails when the plan's nominal time to full promotion exceeds this.
+   * @default - no limit
+   */
+  readonly maxPromotionTime?: Duration;
+  /**
+   * Synth fails when the analyses cannot abort a bad new version within this time of it taking traffic (a canary) or becoming ready (a preview)
+   * (worst case: the analysis' start, its initialDelay, query window, failureLimit + 1 intervals, or
+   * its errors retried every 10s). Applies once the rollout has an analysis.
+   * @default 2m
+   */
+  readonly maxTimeToAbort?: Duration;
   /** @default 3 */
   readonly revisionHistoryLimit?: number;
   /**

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { analysisRunDuration, describeTimeToAbort, TimeToAbortTerms, worstTimeToAbort } from '../analysis/timing';
 import { formatSeconds, parseDurationSeconds } from './internal-validation';
@@ -215,6 +216,26 @@ export function formatPlan(plan: RolloutPlan): string {
     + (Number.isFinite(a.seconds) ? `runs ${formatSeconds(a.seconds)}` : 'runs until the rollout ends'));
   return [...rows, ...background, `  total to 100%: ${formatSeconds(plan.promotionSeconds)}`,
     `  worst-case time to abort: ${describeAbort(plan.abort)}`].join('\n');
+}
+
+/**
+ * What synth says when a plan misses a budget: the promotion budget when set, the abort budget when
+ * set or (2 minutes) as soon as the plan has an analysis.
+ */
+export function planBudgetErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration): string[] {
+  const errors: string[] = [];
+  if (maxPromotion && plan.promotionSeconds > maxPromotion.toSeconds()) {
+    errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
+      + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
+      + `or raise maxPromotionTime. The plan:\n${formatPlan(plan)}`);
+  }
+  const maxAbort = maxAbortTime ?? (plan.analyses.length > 0 ? Duration.minutes(2) : undefined);
+  if (maxAbort && (plan.abort?.seconds ?? Infinity) > maxAbort.toSeconds()) {
+    errors.push(`maxTimeToAbort is ${formatSeconds(maxAbort.toSeconds())} but the worst-case time from a bad canary to abort is `
+      + `${describeAbort(plan.abort)}: shorten the window, interval or initialDelay, lower failureLimit, start the analysis `
+      + 'earlier, or raise maxTimeToAbort');
+  }
+  return errors;
 }
 
 /** One line: how a bad canary is aborted and how long it takes at worst. */

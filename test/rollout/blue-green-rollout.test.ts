@@ -49,6 +49,20 @@ describe('BlueGreenRollout', () => {
     expect(rollout.activeServiceName).toBe('web');
   });
 
+  test('plan: preview readiness, pre-promotion analysis and the auto-promotion delay add up', () => {
+    const chart = Testing.chart();
+    const { rollout } = make({ autoPromotionDelay: Duration.seconds(60), prePromotionAnalysis: { templates: [new TemplateRef(chart, 'smoke')] } }, chart);
+    // readiness 10s + analysis 3 x 30s + 60s delay
+    expect(rollout.plan.promotionSeconds).toBe(10 + 90 + 60);
+    expect(rollout.plan.abort?.seconds).toBe(90);
+  });
+
+  test('fails when the plan exceeds maxPromotionTime', () => {
+    const chart = Testing.chart();
+    make({ maxPromotionTime: Duration.minutes(1), autoPromotionDelay: Duration.minutes(2) }, chart);
+    expect(() => Testing.synth(chart)).toThrow('maxPromotionTime is 1m but the plan takes 2m10s to reach 100%');
+  });
+
   test('fails on identical active and preview services', () => {
     expect(() => make({ activeServiceName: 'web', previewServiceName: 'web' })).toThrow(
       "previewServiceName and activeServiceName must differ, both are 'web': users reach the active version through one and the new version through the other");

@@ -82,7 +82,7 @@ describe('cdk8s-progressive plan', () => {
       .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 11, path.join(tmp, 'amas-prod-amas-orchestrator.svg')]);
     expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
     expect(p.analyses[0].metrics[0]).toEqual({
-      name: 'success-rate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 60, dryRun: false,
+      name: 'slo-gate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 60, dryRun: false,
     });
   });
 

@@ -47,18 +47,18 @@ describe('plans read from the example dist/', () => {
     expect(plans[0].plan.abort?.seconds).toBe(100);
   });
 
-  test('metric timings parsed from the templates: 20s interval and delay, 3 counts inline, none in the background, 1m window', () => {
+  test('metric timings parsed from the templates: the gate metric inline (3 counts), Prometheus metrics in the background, 20s interval and delay, 1m window', () => {
     const inline = plans[0].plan.analyses[0];
     const background = plans[0].plan.analyses.find((a) => a.background)!;
     expect(inline.description).toBe('analysis at step 3 (amas-orchestrator-slo)');
     expect(inline.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.initialDelay?.toSeconds(), m.count, m.failureLimit,
       m.inconclusiveLimit, m.consecutiveErrorLimit, m.window?.toSeconds(), m.dryRun])).toEqual([
-      ['success-rate', 20, 20, 3, 0, 1, 2, 60, false],
-      ['latency-p95', 20, 20, 3, 0, 1, 2, 60, false],
-      ['error-budget', 20, 20, 3, 0, 1, 2, 60, false],
+      ['slo-gate', 20, 20, 3, 0, 1, 2, 60, false],
     ]);
     expect(background.background).toBe(true);
-    expect(background.metrics.map((m) => m.count)).toEqual([undefined, undefined, undefined]);
+    expect(background.metrics.map((m) => [m.name, m.count, m.window?.toSeconds()])).toEqual([
+      ['success-rate', undefined, 60], ['latency-p95', undefined, 60], ['error-budget', undefined, 60],
+    ]);
   });
 });
 
@@ -73,7 +73,7 @@ describe('plans read from a synthesized BlueGreenRollout', () => {
     });
     const rolloutConstruct = new BlueGreenRollout(chart, 'web', {
       image: 'registry.example.com/web:1.2.3', replicas: 3, previewReplicaCount: 1, autoPromotionDelay: Duration.minutes(1),
-      prePromotionAnalysis: { templates: [slo] },
+      prePromotionAnalysis: { templates: [slo] }, maxTimeToAbort: Duration.minutes(5),
     });
     const yaml = Testing.synth(chart).map((o) => stringify(o)).join('---\n');
     // WHEN

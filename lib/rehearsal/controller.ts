@@ -163,6 +163,14 @@ export interface MeasurementOutcome {
 
 export type Measure = (metric: RunMetric) => Promise<MeasurementOutcome>;
 
+/** A measurement taken in one reconcile, with the metric's counters and phase after it. */
+export interface MeasuredMetric {
+  readonly metric: RunMetric;
+  readonly outcome: MeasurementOutcome;
+  readonly result: MetricResult;
+  readonly phase: AnalysisPhase;
+}
+
 /** How a run ended. */
 export interface RunOutcome {
   readonly phase: AnalysisPhase;
@@ -191,7 +199,7 @@ export class AnalysisRunEmulation {
     public readonly name: string,
     public readonly metrics: readonly RunMetric[],
     private readonly measure: Measure,
-    private readonly onMeasurement: (metric: RunMetric, outcome: MeasurementOutcome, result: MetricResult, phase: AnalysisPhase) => void = () => undefined,
+    private readonly onReconcile: (measured: MeasuredMetric[]) => void = () => undefined,
   ) {
     this.states = new Map(metrics.map((m) => [m.name, { result: EMPTY_RESULT, phase: 'Pending' as AnalysisPhase }]));
     this.done = this.loop();
@@ -213,7 +221,7 @@ export class AnalysisRunEmulation {
         const at = this.dueAt(m, startedAt);
         return at !== undefined && at <= now;
       });
-      await Promise.all(due.map(async (m) => {
+      const measured = await Promise.all(due.map(async (m): Promise<MeasuredMetric> => {
         let outcome: MeasurementOutcome;
         try {
           outcome = await this.measure(m);
@@ -224,8 +232,9 @@ export class AnalysisRunEmulation {
         state.result = recordMeasurement(state.result, outcome.phase);
         state.lastFinishedAt = Date.now();
         state.phase = assessMetric(m.limits, state.result, false);
-        this.onMeasurement(m, outcome, state.result, state.phase);
+        return { metric: m, outcome, result: state.result, phase: state.phase };
       }));
+      if (measured.length > 0) this.onReconcile(measured);
       const stillTerminating = isTerminating(phases(), this.terminateRequested);
       for (const m of this.metrics) {
         const state = this.states.get(m.name)!;
@@ -402,11 +411,13 @@ export class RolloutEmulation {
   private newRun(name: string, analysis: Json): AnalysisRunEmulation {
     const metrics = this.props.analyses(analysis, name);
     const { timeline } = this.props;
-    return new AnalysisRunEmulation(name, metrics, this.props.measure, (m, outcome, result, phase) => {
+    return new AnalysisRunEmulation(name, metrics, this.props.measure, (measured) => {
+      const worst = measured.map((x) => x.outcome.phase).sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0];
       timeline.record({
-        kind: 'measurement', step: this.step, weight: this.weight, phase: outcome.phase,
-        message: `${name} / ${m.name}: ${outcome.phase} value=${outcome.value || '-'}${outcome.message ? ` (${outcome.message})` : ''}`
-          + ` [failed ${result.failed}, inconclusive ${result.inconclusive}, consecutive errors ${result.consecutiveError}; metric ${phase}]`,
+        kind: 'measurement', step: this.step, weight: this.weight, phase: worst,
+        message: `${name}: ${measured.map(({ metric, outcome, result }) => `${metric.name} ${outcome.phase} ${shortValue(outcome.value)}`
+          + `${result.failed || result.inconclusive || result.consecutiveError ? ` (failed ${result.failed}, inconclusive ${result.inconclusive}, errors in a row ${result.consecutiveError})` : ''}`
+          + `${outcome.message ? ` - ${outcome.message}` : ''}`).join('; ')}`,
       });
     });
   }
@@ -444,6 +455,12 @@ export function describeStep(step: Json): string {
   if (step.pause !== undefined) return step.pause.duration === undefined ? 'pause (indefinite)' : `pause ${step.pause.duration}`;
   if (step.analysis !== undefined) return `analysis ${(step.analysis.templates ?? []).map((t: Json) => t.templateName).join('+')}`;
   return Object.keys(step)[0] ?? 'empty step';
+}
+
+/** A measured value with long decimals cut to 4 significant digits: `[0.8470259612]` -> `[0.847]`. */
+export function shortValue(value: string): string {
+  if (!value) return '-';
+  return value.replace(/-?\d+\.\d{5,}(e[-+]?\d+)?/g, (n) => String(Number(Number(n).toPrecision(4))));
 }
 
 function describeMetrics(run: AnalysisRunEmulation): string {

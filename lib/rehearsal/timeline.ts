@@ -154,7 +154,7 @@ export function timelineSvg(summary: RehearsalSummary, events: readonly Timeline
   const endPlan = Math.max(1, ...events.map((e) => e.planSeconds));
   const x = (plan: number) => left + (Math.max(0, plan) / endPlan) * (width - left - right);
   const y = (weight: number) => top + plot - (weight / 100) * plot;
-  const runs = [...new Set(events.filter((e) => e.kind === 'measurement').map((e) => e.message.split(' / ')[0]))];
+  const runs = [...new Set(events.filter((e) => e.kind === 'measurement').map((e) => e.message.split(': ')[0]))];
   const height = top + plot + 40 + runs.length * 18 + 40;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
@@ -192,7 +192,7 @@ export function timelineSvg(summary: RehearsalSummary, events: readonly Timeline
   runs.forEach((run, i) => {
     const rowY = top + plot + 40 + i * 18;
     out.push(`<text x="${left}" y="${rowY - 4}" fill="#555">${esc(run)}</text>`);
-    for (const e of events.filter((ev) => ev.kind === 'measurement' && ev.message.startsWith(`${run} / `))) {
+    for (const e of events.filter((ev) => ev.kind === 'measurement' && ev.message.startsWith(`${run}: `))) {
       out.push(`<circle cx="${x(e.planSeconds).toFixed(1)}" cy="${rowY + 4}" r="4" fill="${PHASE_COLOURS[e.phase ?? ''] ?? '#999'}"><title>${esc(e.message)}</title></circle>`);
     }
   });

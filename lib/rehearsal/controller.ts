@@ -377,8 +377,9 @@ export class RolloutEmulation {
     // Argo: after the last step the rollout is fully promoted; the background run is terminated.
     this.step = steps.length;
     this.background?.terminate();
-    this.currentPhase = 'promoted';
+    this.currentPhase = 'promoting';
     await driver.promote();
+    this.currentPhase = 'promoted';
     this.weight = 100;
     const promotedMs = timeline.elapsedMs();
     timeline.record({ kind: 'promote', weight: 100, message: 'fully promoted: stable Service now selects the new version, canary weight 0' });
@@ -395,7 +396,7 @@ export class RolloutEmulation {
     this.props.timeline.record({ kind: 'analysis', step: this.step, weight: this.weight, message: `${run.name} started (${describeMetrics(run)})` });
     this.backgroundEnded = run.done.then((outcome) => {
       this.backgroundOutcome = outcome;
-      if (this.currentPhase !== 'promoted') {
+      if (this.currentPhase !== 'promoted' && this.currentPhase !== 'promoting') {
         this.props.timeline.record({ kind: 'analysis', step: this.step, weight: this.weight, phase: outcome.phase, message: `${run.name} ${outcome.phase}${outcome.message ? `: ${outcome.message}` : ''}` });
       }
       return outcome;
@@ -430,9 +431,10 @@ export class RolloutEmulation {
       return this.end({ result: 'paused', message: `paused at step ${index}: inconclusive analysis waits for a human (${outcome.message})`, canaryStartMs: this.canaryStartMs });
     }
     // Argo abort: traffic back to stable at once; the canary ReplicaSet is scaled down after abortScaleDownDelaySeconds.
-    this.currentPhase = 'aborted';
     this.background?.terminate();
+    this.currentPhase = 'aborting (weight to 0)';
     await driver.setWeight(0);
+    this.currentPhase = 'aborted';
     this.weight = 0;
     const abortMs = timeline.elapsedMs();
     timeline.record({ kind: 'abort', step: index, weight: 0, phase: outcome.phase, message: `aborted (${outcome.phase}): canary weight 0, traffic back to stable` });

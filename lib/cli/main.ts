@@ -4,6 +4,7 @@ import { planCommand } from './plan-command';
  * The `cdk8s-progressive` command: sub-commands that read what the constructs synthesized
  * (dist/ or a chart file) and never reach back into the constructs.
  */
+import { rehearseCommand } from './rehearse-command';
 
 /** A sub-command: takes its own arguments, returns the process exit code. */
 export interface Command {
@@ -14,6 +15,7 @@ export interface Command {
 /** The sub-commands, by name. */
 export const COMMANDS: { [name: string]: () => Command } = {
   plan: planCommand,
+  rehearse: () => rehearseCommand(),
 };
 
 function usage(): string {

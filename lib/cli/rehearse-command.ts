@@ -1,0 +1,90 @@
+/**
+ * `cdk8s-progressive rehearse [--canary good|failing|slow] [--time-scale N] [--chart dist/<file>]
+ *  [--rate N] [--rollout NAME] [--out DIR] [--expect promoted|aborted|paused]`
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DemoMode } from '../demo/demo-service';
+import { stopAllProcesses } from '../rehearsal/internal-processes';
+import { rehearse } from '../rehearsal/rehearse';
+import type { Command } from './main';
+
+const FLAGS = ['canary', 'time-scale', 'chart', 'rate', 'rollout', 'out', 'expect'];
+
+export interface RehearseFlags {
+  readonly canary: DemoMode;
+  readonly timeScale: number;
+  readonly chart: string;
+  readonly rate: number;
+  readonly rollout?: string;
+  readonly outDir: string;
+  readonly expect?: string;
+}
+
+/** Parses the flags; `distDir` is searched for the chart when --chart is not given. */
+export function parseRehearseFlags(args: readonly string[], distDir = 'dist'): RehearseFlags {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') ? arg.slice(2, eq > 0 ? eq : undefined) : '';
+    if (!FLAGS.includes(name)) throw new Error(`unknown argument ${JSON.stringify(arg)}, allowed flags are ${FLAGS.map((f) => `--${f}`).join(' ')}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  const canary = flags.get('canary') ?? 'good';
+  if (!['good', 'failing', 'slow'].includes(canary)) throw new Error(`--canary must be one of good, failing, slow, got ${JSON.stringify(canary)}`);
+  const timeScale = Number(flags.get('time-scale') ?? '10');
+  if (!(timeScale >= 1 && timeScale <= 1000)) throw new Error(`--time-scale must be a number between 1 and 1000, got ${JSON.stringify(flags.get('time-scale'))}`);
+  const rate = Number(flags.get('rate') ?? '100');
+  if (!(Number.isInteger(rate) && rate >= 1 && rate <= 2000)) throw new Error(`--rate must be an integer between 1 and 2000, got ${JSON.stringify(flags.get('rate'))}`);
+  const expect = flags.get('expect');
+  if (expect !== undefined && !['promoted', 'aborted', 'paused'].includes(expect)) {
+    throw new Error(`--expect must be one of promoted, aborted, paused, got ${JSON.stringify(expect)}`);
+  }
+  let chart = flags.get('chart');
+  if (chart === undefined) {
+    const charts = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((f) => f.endsWith('.k8s.yaml')) : [];
+    if (charts.length !== 1) {
+      throw new Error(`--chart is required when ${distDir}/ holds ${charts.length} charts${charts.length ? ` (${charts.join(', ')})` : ''}, e.g. --chart ${distDir}/app.k8s.yaml`);
+    }
+    chart = path.join(distDir, charts[0]);
+  }
+  return {
+    canary: canary as DemoMode, timeScale, chart, rate, outDir: flags.get('out') ?? path.join('build', 'rehearsal'),
+    ...(flags.get('rollout') ? { rollout: flags.get('rollout') } : {}), ...(expect ? { expect } : {}),
+  };
+}
+
+export function rehearseCommand(): Command {
+  return {
+    summary: 'run a synthesized canary rollout locally: nginx, prometheus, slo-gate, real traffic, time-scaled',
+    run: async (args) => {
+      let flags: RehearseFlags;
+      try {
+        flags = parseRehearseFlags(args);
+      } catch (err) {
+        process.stderr.write(`cdk8s-progressive rehearse: ${(err as Error).message}\n`);
+        return 2;
+      }
+      const interrupted = () => { void stopAllProcesses().then(() => process.exit(130)); };
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
+      try {
+        const result = await rehearse({ ...flags, print: (line) => process.stdout.write(`${line}\n`) });
+        if (flags.expect && result.summary.result !== flags.expect) {
+          process.stderr.write(`cdk8s-progressive rehearse: expected ${flags.expect}, got ${result.summary.result}\n`);
+          return 1;
+        }
+        return 0;
+      } catch (err) {
+        process.stderr.write(`cdk8s-progressive rehearse: ${(err as Error).message}\n`);
+        return 1;
+      } finally {
+        process.off('SIGINT', interrupted);
+        process.off('SIGTERM', interrupted);
+      }
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Child processes of a rehearsal (the demo service, the slo-gate, Prometheus, NGINX): started on
+ * 127.0.0.1, their output kept (capped) for error messages, stopped with SIGTERM then SIGKILL.
+ * Every process started here is tracked, so `stopAllProcesses()` can end them all on Ctrl-C.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export interface LocalProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The port it announced (0 for processes that announce none). */
+  readonly port: number;
+  /** Its output so far (stdout and stderr, the last 32 KiB). */
+  output(): string;
+  /** SIGTERM (or `signal`), SIGKILL after `graceMs`; resolves once exited. */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<LocalProcess>();
+const OUTPUT_CAP = 32 * 1024;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Asks the OS for a free port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The compiled module `lib/<modulePath>.js`: next to this file once compiled, under build/ when
+ * this file runs from TypeScript sources (tests). Throws when the build is missing.
+ */
+export function compiledModule(modulePath: string): string {
+  const fromBuild = __filename.endsWith('.js')
+    ? path.join(__dirname, '..', `${modulePath}.js`)
+    : path.join(__dirname, '..', '..', 'build', 'lib', `${modulePath}.js`);
+  if (!fs.existsSync(fromBuild)) {
+    throw new Error(`${modulePath}.js is not built, run npm run build first`);
+  }
+  return fromBuild;
+}
+
+export interface SpawnOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Wait for a stdout JSON line with a numeric `port` (or `port: expectedPort`).
+   * @default - do not wait
+   */
+  readonly announcesPort?: boolean;
+  /** @default 15000 */
+  readonly timeoutMs?: number;
+}
+
+/** Starts a process; with `announcesPort`, resolves once its JSON port line appeared. */
+export function spawnLocal(options: SpawnOptions): Promise<LocalProcess> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const child = spawn(options.command, [...options.args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_CAP);
+  };
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.stderr!.on('data', append);
+
+  return new Promise<LocalProcess>((resolve, reject) => {
+    let settled = false;
+    let lines = '';
+    const make = (port: number): LocalProcess => {
+      const p: LocalProcess = {
+        name: options.name, child, port, output: () => output,
+        stop: async (graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM') => {
+          running.delete(p);
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill(signal);
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await exited;
+          clearTimeout(timer);
+        },
+      };
+      running.add(p);
+      return p;
+    };
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} ${message}\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`announced no port within ${timeoutMs} ms`), options.announcesPort ? timeoutMs : 0);
+    child.once('error', (err) => fail(`could not start (${err.message})`));
+    void exited.then(() => fail(`exited with ${child.exitCode ?? child.signalCode} during start`));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      append(chunk);
+      if (settled || !options.announcesPort) return;
+      lines += chunk.toString();
+      let nl: number;
+      while ((nl = lines.indexOf('\n')) >= 0) {
+        const line = lines.slice(0, nl);
+        lines = lines.slice(nl + 1);
+        let port: unknown;
+        try { port = (JSON.parse(line) as { port?: unknown }).port; } catch { continue; }
+        if (typeof port === 'number' && port > 0) {
+          settled = true;
+          clearTimeout(timer);
+          resolve(make(port));
+          return;
+        }
+      }
+    });
+    if (!options.announcesPort) {
+      // Give a missing executable the chance to report ENOENT before resolving.
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(make(0));
+      });
+    }
+  });
+}
+
+/** Polls `read` every `everyMs` until it returns true, for at most `timeoutMs`; throws `what` on timeout. */
+export async function waitUntil(read: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await read()) return;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+/** Stops every process started through this module that still runs. */
+export async function stopAllProcesses(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop(2000)));
+}

@@ -1,0 +1,249 @@
+/**
+ * A rehearsal: runs a synthesized canary Rollout end to end on one machine. The stable and canary
+ * versions are demo-service processes, NGINX splits real traffic between them, Prometheus scrapes
+ * them with the pod-template-hash label each would carry in a cluster, the real slo-gate answers
+ * web metrics, and the controller emulation walks the Rollout's steps with every duration scaled.
+ *
+ * Args are resolved as the controller resolves them: `podTemplateHashValue: Latest | Stable` become
+ * the hashes given to the canary and stable processes, `fieldRef` reads the Rollout
+ * (`metadata.namespace` is the Rollout's namespace), template args fall back to their `value`.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { VERDICT_PATH } from '../gate/contract';
+import { DemoMode } from '../demo/demo-service';
+import { metricLimits, RolloutEmulation, RolloutOutcome, RunMetric, ERROR_RETRY_SECONDS } from './controller';
+import { compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
+import { LoadResponse, startLoad } from './load';
+import { LocalNginx } from './nginx';
+import { LocalPrometheus } from './prometheus';
+import { localizeProvider, measure } from './providers';
+import { TimeScale } from './time-scale';
+import { durationOf, formatSummary, RehearsalSummary, Timeline, TimelineEvent, trafficByPhase, writeReports } from './timeline';
+
+type Json = { [key: string]: any };
+
+export interface RehearsalOptions {
+  /** Path of a synthesized chart (multi-document YAML). */
+  readonly chart: string;
+  /** The version rolled out as the canary. @default good */
+  readonly canary?: DemoMode;
+  /** Every duration is divided by this. @default 10 */
+  readonly timeScale?: number;
+  /** User requests per second through NGINX. @default 100 */
+  readonly rate?: number;
+  /** Name of the Rollout when the chart has several. @default - the only one */
+  readonly rollout?: string;
+  /** Directory for rehearsal.json and rehearsal.svg. @default - no files */
+  readonly outDir?: string;
+  /** Receives the output lines. @default - silent */
+  readonly print?: (line: string) => void;
+}
+
+export interface RehearsalResult {
+  readonly summary: RehearsalSummary;
+  readonly events: TimelineEvent[];
+  readonly responses: LoadResponse[];
+  /** Files written, when `outDir` was given. */
+  readonly files?: { json: string; svg: string };
+}
+
+/** A chart's Rollout and analysis templates. */
+export interface ChartObjects {
+  readonly rollout: Json;
+  readonly templates: Map<string, Json>;
+  readonly clusterTemplates: Map<string, Json>;
+}
+
+/** Reads the Rollout and (Cluster)AnalysisTemplates of a synthesized chart. */
+export function readChart(file: string, rolloutName?: string): ChartObjects {
+  if (!fs.existsSync(file)) throw new Error(`chart ${file} does not exist, run cdk8s synth or pass --chart dist/<file>`);
+  const docs: Json[] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJSON()).filter((d) => d && typeof d === 'object');
+  const rollouts = docs.filter((d) => d.kind === 'Rollout' && (!rolloutName || d.metadata?.name === rolloutName));
+  if (rollouts.length !== 1) {
+    const names = docs.filter((d) => d.kind === 'Rollout').map((d) => d.metadata?.name);
+    throw new Error(rolloutName
+      ? `rollout ${rolloutName} not found in ${file}, it has ${names.join(', ') || 'no Rollout'}`
+      : `${file} must hold exactly one Rollout or name one with --rollout, got ${names.length}${names.length ? ` (${names.join(', ')})` : ''}`);
+  }
+  const byName = (kind: string) => new Map(docs.filter((d) => d.kind === kind).map((d) => [d.metadata.name as string, d]));
+  return { rollout: rollouts[0], templates: byName('AnalysisTemplate'), clusterTemplates: byName('ClusterAnalysisTemplate') };
+}
+
+const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** A pod-template hash in the alphabet Kubernetes uses, derived from the pod template and a version name. */
+export function podTemplateHash(template: Json, version: string): string {
+  const digest = createHash('sha256').update(JSON.stringify(template ?? {})).update(version).digest();
+  return [...digest.subarray(0, 10)].map((b) => HASH_ALPHABET[b % HASH_ALPHABET.length]).join('');
+}
+
+/** Reads a fieldRef path of the Rollout: `metadata.namespace`, `metadata.labels['app']`, `spec.replicas`. */
+export function rolloutField(rollout: Json, fieldPath: string): string {
+  let value: any = rollout;
+  const parts = [...fieldPath.matchAll(/([^.[\]]+)|\['([^']*)'\]|\["([^"]*)"\]/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  for (const p of parts) value = value === undefined || value === null ? undefined : value[p];
+  if (fieldPath === 'metadata.namespace' && value === undefined) value = 'default';
+  if (value === undefined || value === null) throw new Error(`fieldRef ${fieldPath} is not set on rollout ${rollout.metadata?.name}`);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** Values of a Rollout's analysis args, resolved as the controller resolves them. */
+export function resolveRolloutArgs(args: Json[] | undefined, rollout: Json, hashes: { stable: string; canary: string }): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const arg of args ?? []) {
+    if (arg.value !== undefined) out.set(arg.name, String(arg.value));
+    else if (arg.valueFrom?.podTemplateHashValue === 'Latest') out.set(arg.name, hashes.canary);
+    else if (arg.valueFrom?.podTemplateHashValue === 'Stable') out.set(arg.name, hashes.stable);
+    else if (arg.valueFrom?.fieldRef?.fieldPath) out.set(arg.name, rolloutField(rollout, arg.valueFrom.fieldRef.fieldPath));
+    else throw new Error(`rollout arg ${arg.name} has no value, podTemplateHashValue or fieldRef`);
+  }
+  return out;
+}
+
+/** Replaces `{{args.name}}` in every string of a value; throws on an arg without a value. */
+export function substituteArgs<T>(value: T, args: Map<string, string>, where: string): T {
+  const walk = (v: any): any => {
+    if (typeof v === 'string') {
+      return v.replace(/\{\{\s*args\.([\w-]+)\s*\}\}/g, (_, name: string) => {
+        const found = args.get(name);
+        if (found === undefined) throw new Error(`${where} uses {{args.${name}}}, which has no value: declare it in the template and pass it from the rollout`);
+        return found;
+      });
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+
+/** Runs one rehearsal; every process it starts is stopped before it returns or throws. */
+export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
+  const print = options.print ?? (() => undefined);
+  const mode: DemoMode = options.canary ?? 'good';
+  const scale = new TimeScale(options.timeScale ?? 10);
+  const rate = options.rate ?? 100;
+  const { rollout, templates, clusterTemplates } = readChart(options.chart, options.rollout);
+  const name: string = rollout.metadata.name;
+  const namespace: string = rollout.metadata.namespace ?? 'default';
+  const hashes = { stable: podTemplateHash(rollout.spec.template, 'stable'), canary: podTemplateHash(rollout.spec.template, `canary-${mode}`) };
+  print(`rehearsal of rollout ${namespace}/${name} from ${options.chart}: ${mode} canary, time-scale ${scale.factor} `
+    + `(every duration divided by ${scale.factor}: pauses, intervals, initialDelay, the ${ERROR_RETRY_SECONDS}s error retry, scale-down delays, query windows)`);
+  print(`  stable pods: rollouts-pod-template-hash ${hashes.stable}; canary pods: ${hashes.canary}`);
+
+  const started: Array<{ dispose(): Promise<void> }> = [];
+  const processes: LocalProcess[] = [];
+  let load: ReturnType<typeof startLoad> | undefined;
+  try {
+    const demo = compiledModule('demo/demo-service');
+    const startDemo = async (demoMode: DemoMode, port: number) => {
+      const p = await spawnLocal({ name: `demo-${demoMode}`, command: process.execPath, args: [demo, '--mode', demoMode, '--port', String(port), '--host', '127.0.0.1'], announcesPort: true });
+      processes.push(p);
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${p.port}/health/ready`, { signal: AbortSignal.timeout(1000) })).ok, 10_000, `${demoMode} demo ready`);
+      return p;
+    };
+    const stable = await startDemo('good', 0);
+    const canaryPort = await freePort();
+    const labels = (hash: string) => ({ namespace, pod: `${name}-${hash}-rehearsal`, rollouts_pod_template_hash: hash });
+    const prometheus = await LocalPrometheus.start([{ port: stable.port, labels: labels(hashes.stable) }, { port: canaryPort, labels: labels(hashes.canary) }], 1);
+    started.push(prometheus);
+    const gate = await spawnLocal({
+      name: 'slo-gate', command: process.execPath, announcesPort: true,
+      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'],
+    });
+    processes.push(gate);
+    const gateUrl = `http://127.0.0.1:${gate.port}`;
+    const nginx = await LocalNginx.start(stable.port);
+    started.push(nginx);
+    print(`  nginx ${nginx.url}, prometheus ${prometheus.url} (scrapes every 1s), slo-gate ${gateUrl}${VERDICT_PATH}, load ${rate} requests/s`);
+
+    const notes = new Set<string>();
+    const note = (text: string) => {
+      if (!notes.has(text)) { notes.add(text); print(`  ${text}`); }
+    };
+    const analyses = (analysis: Json, where: string): RunMetric[] => {
+      const rolloutArgs = resolveRolloutArgs(analysis.args, rollout, hashes);
+      return (analysis.templates ?? []).flatMap((ref: Json) => {
+        const template = (ref.clusterScope ? clusterTemplates : templates).get(ref.templateName);
+        if (!template) throw new Error(`${where} references ${ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} ${ref.templateName}, which is not in the chart`);
+        const args = new Map<string, string>();
+        for (const a of template.spec.args ?? []) {
+          const value = rolloutArgs.get(a.name) ?? (a.value !== undefined ? String(a.value) : undefined);
+          if (value === undefined) throw new Error(`template ${ref.templateName} arg ${a.name} has no value and ${where} does not pass it`);
+          args.set(a.name, value);
+        }
+        return (template.spec.metrics ?? []).map((raw: Json): RunMetric => {
+          const metric = localizeProvider(substituteArgs(raw, args, `metric ${raw.name} of ${ref.templateName}`), { prometheusUrl: prometheus.url, gateUrl, scale, note });
+          return {
+            name: metric.name,
+            spec: metric,
+            limits: metricLimits(metric),
+            intervalMs: metric.interval ? scale.ms(metric.interval, 'interval', `${metric.name} interval`) : undefined,
+            initialDelayMs: metric.initialDelay ? scale.ms(metric.initialDelay, 'initialDelay', `${metric.name} initialDelay`) : 0,
+            errorRetryMs: scale.ms(ERROR_RETRY_SECONDS, 'errorRetry', 'error retry'),
+          };
+        });
+      });
+    };
+
+    let canary: LocalProcess | undefined;
+    const timeline = new Timeline(scale.factor, print);
+    const controller = new RolloutEmulation({
+      spec: rollout.spec,
+      timeline,
+      scale,
+      analyses,
+      measure,
+      driver: {
+        startCanary: async () => { canary = await startDemo(mode, canaryPort); },
+        setWeight: (weight) => nginx.route({ stablePort: nginx.current.stablePort, canaryPort, canaryWeight: weight }),
+        promote: () => nginx.route({ stablePort: canaryPort, canaryPort, canaryWeight: 0 }),
+        stopCanary: async () => { await canary?.stop(); },
+        stopOldStable: () => stable.stop(),
+      },
+    });
+
+    // User traffic from before the rollout starts until after it ends.
+    const loadStartedAt = Date.now();
+    load = startLoad({ url: `${nginx.url}/`, rate, phase: () => controller.phase(), maxDurationMs: 60 * 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    print('timeline (real time since the rollout started; plan time = real x time-scale):');
+    const outcome: RolloutOutcome = await controller.run();
+    const responses = await load.stop();
+    const skipped = load.skipped();
+    load = undefined;
+    if (scale.floored.length > 0) print(`  floors applied so scaled durations still hold enough 1s scrapes: ${scale.floored.join('; ')}`);
+
+    const summary: RehearsalSummary = {
+      chart: options.chart,
+      rollout: `${namespace}/${name}`,
+      canary: mode,
+      timeScale: scale.factor,
+      floors: [...scale.floored],
+      hashes,
+      result: outcome.result,
+      message: outcome.message,
+      ...(outcome.promotedMs !== undefined ? { timeToPromote: durationOf(outcome.promotedMs, scale.factor) } : {}),
+      ...(outcome.abortMs !== undefined && outcome.canaryStartMs !== undefined
+        ? { canaryStartToAbort: durationOf(outcome.abortMs - outcome.canaryStartMs, scale.factor) } : {}),
+      load: {
+        rate,
+        requests: responses.length,
+        non2xx: responses.filter((r) => r.status < 200 || r.status > 299).length,
+        skipped,
+        byPhase: trafficByPhase(responses),
+      },
+    };
+    print(formatSummary(summary));
+    const loadOffsetMs = loadStartedAt - (Date.now() - timeline.elapsedMs());
+    const files = options.outDir ? writeReports(options.outDir, summary, timeline.events, responses, loadOffsetMs) : undefined;
+    if (files) print(`  wrote ${files.json} and ${files.svg}`);
+    return { summary, events: timeline.events, responses, ...(files ? { files } : {}) };
+  } finally {
+    await load?.stop();
+    await Promise.all(processes.map((p) => p.stop(3000)));
+    for (const s of started.reverse()) await s.dispose();
+  }
+}

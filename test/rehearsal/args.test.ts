@@ -1,0 +1,66 @@
+import { readChart, resolveRolloutArgs, rolloutField, substituteArgs } from '../../lib/rehearsal/rehearse';
+import { parseRehearseFlags } from '../../lib/cli/rehearse-command';
+import { EXAMPLE_CHART } from './web-chart';
+
+const hashes = { stable: 'stablehash', canary: 'canaryhash' };
+
+describe('args as the controller resolves them', () => {
+  test('the example rollout: namespace from fieldRef, canary-hash from podTemplateHashValue Latest', () => {
+    // GIVEN the example chart WHEN the step analysis args are resolved THEN they carry the namespace and the canary hash
+    const { rollout } = readChart(EXAMPLE_CHART);
+    const step = rollout.spec.strategy.canary.steps.find((s: any) => s.analysis);
+    expect([...resolveRolloutArgs(step.analysis.args, rollout, hashes)]).toEqual([['namespace', 'amas-prod'], ['canary-hash', 'canaryhash']]);
+  });
+
+  test('Stable, value and other fieldRefs', () => {
+    // GIVEN args of every kind WHEN resolved THEN each gets its value
+    const rollout = { metadata: { name: 'web', labels: { team: 'a' } }, spec: { replicas: 3 } };
+    const args = [
+      { name: 's', valueFrom: { podTemplateHashValue: 'Stable' } }, { name: 'v', value: 'x' },
+      { name: 'n', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'l', valueFrom: { fieldRef: { fieldPath: "metadata.labels['team']" } } },
+      { name: 'r', valueFrom: { fieldRef: { fieldPath: 'spec.replicas' } } },
+    ];
+    expect(Object.fromEntries(resolveRolloutArgs(args, rollout, hashes))).toEqual({ s: 'stablehash', v: 'x', n: 'default', l: 'a', r: '3' });
+  });
+
+  test('substitutes {{args.x}} in every string', () => {
+    // GIVEN a metric with placeholders in a query and a body WHEN substituted THEN all are replaced
+    const out = substituteArgs({ q: 'x{h="{{args.h}}"}', body: { a: ['{{ args.h }}'] }, n: 1 }, new Map([['h', 'abc']]), 'metric m');
+    expect(out).toEqual({ q: 'x{h="abc"}', body: { a: ['abc'] }, n: 1 });
+  });
+
+  test('fails on a placeholder without a value', () => {
+    // GIVEN a placeholder no arg fills WHEN substituted THEN it fails naming the arg and the fix
+    expect(() => substituteArgs('{{args.missing}}', new Map(), 'metric m'))
+      .toThrow('metric m uses {{args.missing}}, which has no value: declare it in the template and pass it from the rollout');
+  });
+
+  test('fails on a fieldRef the rollout does not have', () => {
+    // GIVEN a path that is not set WHEN read THEN it fails naming the path
+    expect(() => rolloutField({ metadata: { name: 'web' } }, 'spec.nothing')).toThrow('fieldRef spec.nothing is not set on rollout web');
+  });
+
+  test('fails on a chart that does not exist', () => {
+    // GIVEN a missing file WHEN read THEN the message says how to get one
+    expect(() => readChart('dist/none.k8s.yaml')).toThrow('chart dist/none.k8s.yaml does not exist, run cdk8s synth or pass --chart dist/<file>');
+  });
+});
+
+describe('rehearse flags', () => {
+  test('defaults: good canary, time-scale 10, 100 requests/s, the only chart in dist/', () => {
+    // GIVEN no flags WHEN parsed THEN the defaults apply
+    expect(parseRehearseFlags([])).toMatchObject({ canary: 'good', timeScale: 10, rate: 100, chart: 'dist/amas-prod.k8s.yaml' });
+    expect(parseRehearseFlags(['--canary', 'slow', '--time-scale=30'])).toMatchObject({ canary: 'slow', timeScale: 30 });
+  });
+
+  test('fails on an unknown canary', () => {
+    // GIVEN --canary broken WHEN parsed THEN the allowed values are named
+    expect(() => parseRehearseFlags(['--canary', 'broken'])).toThrow('--canary must be one of good, failing, slow, got "broken"');
+  });
+
+  test('fails on an unknown flag', () => {
+    // GIVEN --speed WHEN parsed THEN the allowed flags are named
+    expect(() => parseRehearseFlags(['--speed', '2'])).toThrow('unknown argument "--speed", allowed flags are --canary --time-scale --chart --rate --rollout --out --expect');
+  });
+});

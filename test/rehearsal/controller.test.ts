@@ -1,0 +1,177 @@
+import {
+  AnalysisRunEmulation, assessMetric, assessRun, effectiveCount, EMPTY_RESULT, limitBreach, MeasurementOutcome, metricLimits,
+  MetricLimits, MetricResult, recordMeasurement, RunMetric, shortValue,
+} from '../../lib/rehearsal/controller';
+import { MeasurementPhase } from '../../lib/analysis/expr-eval';
+
+/** Plays a scripted sequence through the counters and returns the metric's phase after each measurement. */
+function play(limits: MetricLimits, phases: MeasurementPhase[]): string[] {
+  let r: MetricResult = EMPTY_RESULT;
+  return phases.map((p) => {
+    r = recordMeasurement(r, p);
+    return assessMetric(limits, r, false);
+  });
+}
+
+const LIMITS = metricLimits({ count: 3, interval: '20s', failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2 });
+
+describe('run-ending rules of a metric', () => {
+  test('Argo defaults: failureLimit 0, inconclusiveLimit 0, consecutiveErrorLimit 4, no consecutiveSuccessLimit', () => {
+    // GIVEN a metric with no limits WHEN its limits are read THEN Argo's defaults apply
+    expect(metricLimits({ interval: '10s' })).toEqual({ count: undefined, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, consecutiveSuccessLimit: 0 });
+  });
+
+  test('effective count: count, else 1 without interval, else none', () => {
+    // GIVEN count and interval combinations WHEN the effective count is computed THEN it follows EffectiveCount
+    expect(effectiveCount(3, '20s')).toBe(3);
+    expect(effectiveCount(undefined, undefined)).toBe(1);
+    expect(effectiveCount(0, undefined)).toBe(1);
+    expect(effectiveCount(0, '20s')).toBeUndefined();
+    expect(effectiveCount(undefined, '20s')).toBeUndefined();
+  });
+
+  test('three successes reach count 3: Successful', () => {
+    // GIVEN the example's inline metric WHEN three measurements succeed THEN it runs, then succeeds
+    expect(play(LIMITS, ['Successful', 'Successful', 'Successful'])).toEqual(['Running', 'Running', 'Successful']);
+  });
+
+  test('the first failure ends the metric with failureLimit 0', () => {
+    // GIVEN failureLimit 0 WHEN the second measurement fails THEN the metric is Failed at once
+    expect(play(LIMITS, ['Successful', 'Failed'])).toEqual(['Running', 'Failed']);
+    expect(limitBreach(LIMITS, recordMeasurement(EMPTY_RESULT, 'Failed'))?.message).toBe('failed (1) > failureLimit (0)');
+  });
+
+  test('failureLimit 1 tolerates one failure; -1 never fails', () => {
+    // GIVEN failureLimit 1 and -1 WHEN measurements fail THEN the second failure fails only the first metric
+    const one = metricLimits({ count: 5, interval: '1s', failureLimit: 1 });
+    expect(play(one, ['Failed', 'Failed'])).toEqual(['Running', 'Failed']);
+    const off = metricLimits({ count: 3, interval: '1s', failureLimit: -1 });
+    expect(play(off, ['Failed', 'Failed', 'Failed'])).toEqual(['Running', 'Running', 'Successful']);
+  });
+
+  test('inconclusive beyond inconclusiveLimit is Inconclusive', () => {
+    // GIVEN inconclusiveLimit 1 WHEN two measurements are inconclusive (not in a row) THEN the second makes it Inconclusive
+    expect(play(LIMITS, ['Inconclusive', 'Successful'])).toEqual(['Running', 'Running']);
+    expect(play(metricLimits({ interval: '1s', inconclusiveLimit: 1 }), ['Inconclusive', 'Successful', 'Inconclusive'])).toEqual(['Running', 'Running', 'Inconclusive']);
+  });
+
+  test('errors in a row beyond consecutiveErrorLimit are Error; a measurement in between resets them', () => {
+    // GIVEN consecutiveErrorLimit 2 WHEN errors come in a row or interrupted THEN only three in a row end it
+    expect(play(LIMITS, ['Error', 'Error', 'Error'])).toEqual(['Running', 'Running', 'Error']);
+    const interrupted = play(metricLimits({ interval: '1s', consecutiveErrorLimit: 2 }), ['Error', 'Error', 'Successful', 'Error', 'Error']);
+    expect(interrupted).toEqual(['Running', 'Running', 'Running', 'Running', 'Running']);
+  });
+
+  test('errors do not count towards count', () => {
+    // GIVEN count 3 WHEN two errors come between three successes THEN it succeeds only after the third success
+    expect(play(LIMITS, ['Successful', 'Error', 'Successful', 'Error', 'Successful'])).toEqual(['Running', 'Running', 'Running', 'Running', 'Successful']);
+  });
+
+  test('a later rule wins when several limits are broken at once', () => {
+    // GIVEN counters breaking the failure and the error limits WHEN assessed THEN Error wins, as in Argo's order
+    const r: MetricResult = { ...EMPTY_RESULT, measurements: 9, failed: 1, consecutiveError: 5 };
+    expect(limitBreach(metricLimits({ interval: '1s' }), r)?.phase).toBe('Error');
+  });
+
+  test('consecutiveSuccessLimit ends the metric early, and fails it when count is reached first', () => {
+    // GIVEN consecutiveSuccessLimit 2 with and without failureLimit applying WHEN measured THEN Argo's three outcomes
+    expect(play(metricLimits({ count: 5, interval: '1s', consecutiveSuccessLimit: 2 }), ['Successful', 'Successful'])).toEqual(['Running', 'Successful']);
+    expect(play(metricLimits({ count: 2, interval: '1s', consecutiveSuccessLimit: 2, failureLimit: 1 }), ['Successful', 'Failed'])).toEqual(['Running', 'Inconclusive']);
+    expect(play(metricLimits({ count: 2, interval: '1s', consecutiveSuccessLimit: 2, failureLimit: -1 }), ['Failed', 'Successful'])).toEqual(['Running', 'Failed']);
+  });
+
+  test('a background metric (no count) runs until terminated, then is Successful', () => {
+    // GIVEN interval without count WHEN many successes come THEN it keeps running; terminated, it is Successful
+    const bg = metricLimits({ interval: '20s' });
+    let r: MetricResult = EMPTY_RESULT;
+    for (let i = 0; i < 50; i++) r = recordMeasurement(r, 'Successful');
+    expect(assessMetric(bg, r, false)).toBe('Running');
+    expect(assessMetric(bg, r, true)).toBe('Successful');
+    expect(assessMetric(bg, EMPTY_RESULT, true)).toBe('Successful');
+    expect(assessMetric(bg, EMPTY_RESULT, false)).toBe('Pending');
+  });
+});
+
+describe('run phase', () => {
+  test('running until every metric completes; then the worst', () => {
+    // GIVEN metric phases WHEN the run is assessed THEN it follows Argo's order Successful < Inconclusive < Error < Failed
+    expect(assessRun(['Successful', 'Running'], false)).toBe('Running');
+    expect(assessRun(['Successful', 'Successful'], false)).toBe('Successful');
+    expect(assessRun(['Inconclusive', 'Successful'], false)).toBe('Inconclusive');
+    expect(assessRun(['Inconclusive', 'Failed', 'Error'], false)).toBe('Failed');
+  });
+
+  test('terminating: the worst completed phase, or Successful', () => {
+    // GIVEN a terminating run WHEN some metrics still run THEN the worst completed phase decides
+    expect(assessRun(['Error', 'Running'], true)).toBe('Error');
+    expect(assessRun(['Running', 'Pending'], true)).toBe('Successful');
+  });
+});
+
+describe('AnalysisRunEmulation on scripted measurements', () => {
+  const metric = (name: string, spec: object, timing: Partial<RunMetric> = {}): RunMetric => ({
+    name, spec: { name, ...spec }, limits: metricLimits(spec), initialDelayMs: 0, intervalMs: 5, errorRetryMs: 5, ...timing,
+  });
+  const scripted = (byMetric: Record<string, MeasurementPhase[]>) => {
+    const taken: string[] = [];
+    const measure = async (m: RunMetric): Promise<MeasurementOutcome> => {
+      const phase = byMetric[m.name].shift();
+      if (!phase) throw new Error(`script for ${m.name} ran out`);
+      taken.push(`${m.name}:${phase}`);
+      return { phase, value: '1' };
+    };
+    return { measure, taken };
+  };
+
+  test('a failing metric ends the run and stops the other metrics', async () => {
+    // GIVEN two metrics, one failing on its second measurement
+    const { measure, taken } = scripted({ a: ['Successful', 'Failed'], b: ['Successful', 'Successful', 'Successful'] });
+    const run = new AnalysisRunEmulation('run', [metric('a', { count: 3, interval: '5s' }), metric('b', { count: 3, interval: '5s' })], measure);
+    // WHEN it runs THEN it fails after the second reconcile, with Argo's message, b measured only twice
+    await expect(run.done).resolves.toEqual({ phase: 'Failed', message: 'metric "a" assessed Failed due to failed (1) > failureLimit (0)' });
+    expect(taken).toEqual(['a:Successful', 'b:Successful', 'a:Failed', 'b:Successful']);
+  });
+
+  test('errors are retried after the error retry, not the interval, until consecutiveErrorLimit', async () => {
+    // GIVEN a long interval, a short error retry and consecutiveErrorLimit 2
+    const { measure, taken } = scripted({ a: ['Error', 'Error', 'Error'] });
+    const run = new AnalysisRunEmulation('run', [metric('a', { count: 3, interval: '1h', consecutiveErrorLimit: 2 }, { intervalMs: 3_600_000, errorRetryMs: 5 })], measure);
+    // WHEN it runs THEN three errors come within the test's time and the run is Error
+    await expect(run.done).resolves.toMatchObject({ phase: 'Error', message: expect.stringContaining('consecutiveErrors (3) > consecutiveErrorLimit (2)') });
+    expect(taken).toHaveLength(3);
+  });
+
+  test('a measurement that throws is an Error', async () => {
+    // GIVEN a provider that throws
+    const run = new AnalysisRunEmulation('run', [metric('a', { consecutiveErrorLimit: 0 })], async () => { throw new Error('connection refused'); });
+    // WHEN it runs THEN the single metric errors out
+    await expect(run.done).resolves.toMatchObject({ phase: 'Error' });
+  });
+
+  test('a background run is Successful when terminated', async () => {
+    // GIVEN an endless metric
+    let n = 0;
+    const run = new AnalysisRunEmulation('run', [metric('a', { interval: '5s' })], async () => { n++; return { phase: 'Successful', value: '1' }; });
+    // WHEN it is terminated after a few measurements THEN it ends Successful
+    while (n < 3) await new Promise((r) => setTimeout(r, 5));
+    run.terminate();
+    await expect(run.done).resolves.toEqual({ phase: 'Successful', message: '' });
+  });
+
+  test('the first measurement waits for initialDelay', async () => {
+    // GIVEN initialDelay 50 ms
+    const started = Date.now();
+    let at = 0;
+    const run = new AnalysisRunEmulation('run', [metric('a', {}, { initialDelayMs: 50 })], async () => { at = Date.now(); return { phase: 'Successful', value: '1' }; });
+    // WHEN it runs THEN the measurement was not taken before the delay
+    await expect(run.done).resolves.toMatchObject({ phase: 'Successful' });
+    expect(at - started).toBeGreaterThanOrEqual(45);
+  });
+});
+
+test('shortValue keeps 4 significant digits', () => {
+  // GIVEN a value with long decimals WHEN shortened THEN 4 significant digits remain
+  expect(shortValue('[0.8470259612224779]')).toBe('[0.847]');
+  expect(shortValue('"pass"')).toBe('"pass"');
+  expect(shortValue('')).toBe('-');
+});

@@ -1,0 +1,76 @@
+/**
+ * Rehearsals of the example plan with real processes on 127.0.0.1: nginx, Prometheus, the
+ * slo-gate and the demo service. Needs `npm run build` (the demo and the gate run compiled).
+ */
+import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
+import { rehearse, RehearsalResult } from '../../lib/rehearsal/rehearse';
+import { EXAMPLE_CHART, webChart } from './web-chart';
+
+jest.setTimeout(110_000);
+afterAll(stopAllProcesses);
+
+const weights = (r: RehearsalResult) => r.events.filter((e) => e.kind === 'weight' || e.kind === 'abort' || e.kind === 'promote')
+  .map((e) => (e.kind === 'promote' ? 100 : e.weight));
+const failedUserRequests = (r: RehearsalResult) => r.responses.filter((x) => x.status < 200 || x.status > 299);
+
+describe('rehearsal of the example plan', () => {
+  test('a good canary is promoted step by step to 100% with no failed user request (web provider inline, prometheus in the background)', async () => {
+    // GIVEN the example plan with its step analysis on the gate's web provider, and a good canary
+    const chart = webChart({ background: true });
+    // WHEN it is rehearsed at time-scale 10
+    const r = await rehearse({ chart, canary: 'good', timeScale: 10 });
+    // THEN it is promoted through 10, 25, 50, 75 to 100%, every gate verdict was pass
+    expect(r.summary.result).toBe('promoted');
+    expect(weights(r)).toEqual([10, 25, 50, 75, 100]);
+    const gate = r.events.filter((e) => e.kind === 'measurement' && e.message.includes('slo-gate'));
+    expect(gate.length).toBeGreaterThanOrEqual(9);
+    expect(gate.every((e) => e.message.includes('slo-gate Successful "pass"'))).toBe(true);
+    // AND the load through nginx saw no non-2xx response, in any phase, and reached the canary
+    expect(failedUserRequests(r)).toEqual([]);
+    expect(r.summary.load.non2xx).toBe(0);
+    expect(r.summary.load.byPhase.find((p) => p.phase === 'step 10 pause 1m')!.canaryRequests).toBeGreaterThan(0);
+    expect(r.summary.timeToPromote!.planSeconds).toBeGreaterThan(0);
+  });
+
+  test('a failing canary (20% errors) is aborted in the first analysed step, traffic back to stable, failed requests counted', async () => {
+    // GIVEN the example plan as synthesized (prometheus provider) and a canary failing 20% of requests
+    // WHEN it is rehearsed at time-scale 10
+    const r = await rehearse({ chart: EXAMPLE_CHART, canary: 'failing', timeScale: 10 });
+    // THEN the background analysis, which starts at step 1, fails it there and the rollout aborts
+    expect(r.summary.result).toBe('aborted');
+    const abort = r.events.find((e) => e.kind === 'abort')!;
+    expect(abort.step).toBe(1);
+    expect(weights(r)).toEqual([10, 0]);
+    expect(r.summary.message).toMatch(/assessed Failed due to failed \(1\) > failureLimit \(0\)/);
+    // AND the plan time from canary start to abort is within the 2-minute budget
+    expect(r.summary.canaryStartToAbort!.planSeconds).toBeLessThan(120);
+    // AND the failed user requests were served by the canary, none after the abort
+    const failed = failedUserRequests(r);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((x) => x.upstream === 'canary')).toBe(true);
+    expect(r.summary.load.byPhase.find((p) => p.phase === 'aborted')).toMatchObject({ non2xx: 0, canaryRequests: 0 });
+    expect(r.summary.load.non2xx).toBe(failed.length);
+  });
+
+  test('a failing canary is failed by the gate at the first step analysis when there is no background analysis', async () => {
+    // GIVEN the web variant without background analysis and a failing canary
+    const chart = webChart({ background: false });
+    // WHEN it is rehearsed
+    const r = await rehearse({ chart, canary: 'failing', timeScale: 10 });
+    // THEN the step 3 analysis (at 25%) fails on the gate's verdict and the rollout aborts there
+    expect(r.summary.result).toBe('aborted');
+    expect(r.events.find((e) => e.kind === 'abort')!.step).toBe(3);
+    expect(r.events.some((e) => e.kind === 'measurement' && /slo-gate Failed "fail".*successRate: canary success rate 0\.[78]\d* is below the objective 0\.95/.test(e.message))).toBe(true);
+    expect(r.summary.canaryStartToAbort!.planSeconds).toBeLessThan(120 + 60);
+  });
+
+  test('a slow canary is aborted by the latency objective', async () => {
+    // GIVEN the example plan and a canary answering in 4s (objective p95 <= 3s)
+    // WHEN it is rehearsed at time-scale 5 (4s requests must complete inside the scaled initialDelay)
+    const r = await rehearse({ chart: EXAMPLE_CHART, canary: 'slow', timeScale: 5 });
+    // THEN it is aborted by the latency metric
+    expect(r.summary.result).toBe('aborted');
+    expect(r.summary.message).toContain('metric "latency-p95" assessed Failed');
+    expect(r.summary.load.byPhase.find((p) => p.phase === 'aborted')!.canaryRequests).toBe(0);
+  });
+});

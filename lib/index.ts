@@ -23,3 +23,4 @@ export * as gateContract from './gate/contract';
 export * from './gate/slo-gate';
 export { loadManifests, parseManifest, planRollouts, metricTimings, ManifestObject, ManifestRolloutPlan } from './plan/manifests';
 export { renderTimeline, TimelineOptions, TIMELINE_COLOURS } from './plan/svg';
+export * as rehearsal from './rehearsal/rehearse';

@@ -1,9 +1,9 @@
-import { planCommand } from './plan-command';
 
 /**
  * The `cdk8s-progressive` command: sub-commands that read what the constructs synthesized
  * (dist/ or a chart file) and never reach back into the constructs.
  */
+import { planCommand } from './plan-command';
 import { rehearseCommand } from './rehearse-command';
 
 /** A sub-command: takes its own arguments, returns the process exit code. */

@@ -1,69 +1,234 @@
 /**
- * The rehearsal's Prometheus: the `prometheus` binary (Debian package) on 127.0.0.1, its
- * configuration and TSDB in a temporary directory, scraping the demo processes every second with
- * the target labels a PodMonitor gives pods in a cluster (namespace, pod, rollouts_pod_template_hash).
+ * A real Prometheus server for rehearsals, tests and benchmarks: the Debian `prometheus` binary on
+ * 127.0.0.1, a free port, a temporary directory for its configuration and TSDB, 1 s scrapes of static
+ * targets carrying the labels a PodMonitor would put on series in a cluster
+ * (namespace, pod, rollouts_pod_template_hash).
  */
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
+import { freePort, sleep } from './internal-processes';
 
 export interface ScrapeTarget {
+  /** Port on 127.0.0.1 serving /metrics. */
   readonly port: number;
+  /** Target labels, e.g. `{ namespace: 'shop', pod: 'web-abc', rollouts_pod_template_hash: 'abc' }`. */
   readonly labels: Record<string, string>;
+  /** @default /metrics */
+  readonly metricsPath?: string;
 }
 
-/** Scrape interval of the rehearsal's Prometheus, in seconds. */
+export interface PrometheusOptions {
+  readonly targets: readonly ScrapeTarget[];
+  /** @default '1s' */
+  readonly scrapeInterval?: string;
+  /**
+   * Targets that must have been scraped once before start() returns (e.g. 1 when the canary starts later).
+   * @default - every target
+   */
+  readonly waitForUp?: number;
+  /** Time allowed for readiness and for every target to be up. @default 20000 */
+  readonly timeoutMs?: number;
+  /** The `prometheus` executable. @default PROMETHEUS_BIN or 'prometheus' */
+  readonly binary?: string;
+}
+
+/** One sample of an instant vector as Prometheus' HTTP API returns it. */
+export interface VectorSample {
+  readonly metric: Record<string, string>;
+  readonly value: [number, string];
+}
+
+export type QueryResult =
+  | { readonly resultType: 'vector'; readonly result: VectorSample[] }
+  | { readonly resultType: 'scalar' | 'string'; readonly result: [number, string] }
+  | { readonly resultType: 'matrix'; readonly result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+
+/** Scrape interval of the local Prometheus, in seconds. */
 export const SCRAPE_INTERVAL_SECONDS = 1;
 
-export class LocalPrometheus {
-  /** Starts Prometheus and waits until it is ready; `waitForUp` targets must have been scraped once. */
-  public static async start(targets: readonly ScrapeTarget[], waitForUp: number, binary = process.env.PROMETHEUS_BIN ?? 'prometheus'): Promise<LocalPrometheus> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-prometheus-'));
-    const port = await freePort();
-    const targetsYaml = targets.map((t, i) => [
+export class PrometheusServer {
+  /** Starts Prometheus, waits until it is ready and every target is up. */
+  public static async start(options: PrometheusOptions): Promise<PrometheusServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-test-'));
+    const server = new PrometheusServer(dir, await freePort(), options);
+    try {
+      await server.launch();
+      await server.waitForTargetsUp();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    return server;
+  }
+
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  public readonly url: string;
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private output = '';
+  private readonly timeoutMs: number;
+
+  private constructor(
+    private readonly dir: string,
+    public readonly port: number,
+    private readonly options: PrometheusOptions,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.timeoutMs = options.timeoutMs ?? 20_000;
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), this.config());
+  }
+
+  /** Runs an instant query and returns the parsed `data` of the answer; throws on an API error. */
+  public async query(promql: string, time?: number): Promise<QueryResult> {
+    const params = new URLSearchParams({ query: promql });
+    if (time !== undefined) params.set('time', String(time));
+    const res = await fetch(`${this.url}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: params.toString(),
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = await res.json() as { status: string; data?: QueryResult; error?: string; errorType?: string };
+    if (body.status !== 'success' || !body.data) {
+      throw new Error(`prometheus query failed (${res.status} ${body.errorType}: ${body.error}): ${promql}`);
+    }
+    return body.data;
+  }
+
+  /** Runs an instant query and returns the vector samples as numbers with their labels. */
+  public async vector(promql: string): Promise<Array<{ metric: Record<string, string>; value: number }>> {
+    const data = await this.query(promql);
+    if (data.resultType !== 'vector') throw new Error(`expected a vector from ${promql}, got ${data.resultType}`);
+    return data.result.map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
+  }
+
+  /** Polls a query (every 500 ms, bounded by `timeoutMs`) until `accept` returns true; returns the last result. */
+  public async waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = this.timeoutMs, what = 'condition'): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: T | undefined;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        last = await read();
+        if (accept(last)) return last;
+      } catch (err) {
+        lastError = err;
+      }
+      await sleep(500);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `, last error ${String(lastError)}` : ''}`);
+  }
+
+  /** Waits until every configured target has been scraped successfully. */
+  public async waitForTargetsUp(timeoutMs = this.timeoutMs): Promise<void> {
+    const expected = this.options.waitForUp ?? this.options.targets.length;
+    await this.waitFor(
+      async () => {
+        const res = await fetch(`${this.url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2000) });
+        const body = await res.json() as { data: { activeTargets: Array<{ health: string }> } };
+        return body.data.activeTargets.filter((t) => t.health === 'up').length;
+      },
+      (up) => up >= expected,
+      timeoutMs,
+      `${expected} targets up`,
+    );
+  }
+
+  /** Stops Prometheus (SIGTERM, SIGKILL after 5 s). Keeps the data directory for restart(). */
+  public async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.exited) return;
+    this.child = undefined;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Freezes the Prometheus process (SIGSTOP): connections are accepted by the kernel but never answered. */
+  public pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused Prometheus run again (SIGCONT). */
+  public resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  /** Starts Prometheus again on the same port and data directory; waits for readiness and targets. */
+  public async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+    await this.waitForTargetsUp();
+  }
+
+  /** Stops Prometheus and removes its temporary directory. */
+  public async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The server's log so far (capped), for failure messages. */
+  public log(): string {
+    return this.output;
+  }
+
+  private config(): string {
+    const interval = this.options.scrapeInterval ?? '1s';
+    const targets = this.options.targets.map((t, i) => [
       `  - job_name: target-${i}`,
+      `    metrics_path: ${JSON.stringify(t.metricsPath ?? '/metrics')}`,
       '    static_configs:',
       `      - targets: ["127.0.0.1:${t.port}"]`,
       '        labels:',
       ...Object.entries(t.labels).map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`),
     ].join('\n'));
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), [
+    return [
       'global:',
-      `  scrape_interval: ${SCRAPE_INTERVAL_SECONDS}s`,
-      `  scrape_timeout: ${SCRAPE_INTERVAL_SECONDS}s`,
+      `  scrape_interval: ${interval}`,
+      `  scrape_timeout: ${interval}`,
+      `  evaluation_interval: ${interval}`,
       'scrape_configs:',
-      ...targetsYaml,
+      ...targets,
       '',
-    ].join('\n'));
-    const server = new LocalPrometheus(dir, `http://127.0.0.1:${port}`);
-    try {
-      server.process = await spawnLocal({
-        name: 'prometheus', command: binary,
-        args: [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      });
-      await waitUntil(async () => (await fetch(`${server.url}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok, 20_000, 'prometheus to be ready', 200);
-      await waitUntil(async () => {
-        const res = await fetch(`${server.url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(1000) });
-        const body = await res.json() as { data: { activeTargets: Array<{ health: string }> } };
-        return body.data.activeTargets.filter((t) => t.health === 'up').length >= waitForUp;
-      }, 20_000, `${waitForUp} scrape targets up`, 200);
-    } catch (err) {
-      const log = server.process?.output() ?? '';
-      await server.dispose();
-      throw new Error(`${(err as Error).message}${log ? `\n${log}` : ''}`);
-    }
-    return server;
+    ].join('\n');
   }
 
-  private process?: LocalProcess;
+  private async launch(): Promise<void> {
+    const binary = this.options.binary ?? process.env.PROMETHEUS_BIN ?? 'prometheus';
+    const child = spawn(binary, [
+      `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${this.port}`,
+      '--log.level=warn',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const append = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-32 * 1024);
+    };
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+    let spawnError: Error | undefined;
+    child.once('error', (err) => { spawnError = err; });
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
 
-  private constructor(private readonly dir: string, public readonly url: string) {}
-
-  /** Stops Prometheus and removes its directory. */
-  public async dispose(): Promise<void> {
-    await this.process?.stop();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    const deadline = Date.now() + this.timeoutMs;
+    while (Date.now() < deadline) {
+      if (spawnError) throw new Error(`could not start ${binary} (${spawnError.message}); install the prometheus package`);
+      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${this.output}`);
+      try {
+        const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`prometheus not ready within ${this.timeoutMs} ms:\n${this.output}`);
   }
 }

@@ -17,7 +17,7 @@ import { metricLimits, RolloutEmulation, RolloutOutcome, RunMetric, ERROR_RETRY_
 import { compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
 import { LocalNginx } from './nginx';
-import { LocalPrometheus } from './prometheus';
+import { PrometheusServer } from './prometheus';
 import { localizeProvider, measure } from './providers';
 import { TimeScale } from './time-scale';
 import { durationOf, formatSummary, RehearsalSummary, Timeline, TimelineEvent, trafficByPhase, writeReports } from './timeline';
@@ -147,7 +147,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const stable = await startDemo('good', 0);
     const canaryPort = await freePort();
     const labels = (hash: string) => ({ namespace, pod: `${name}-${hash}-rehearsal`, rollouts_pod_template_hash: hash });
-    const prometheus = await LocalPrometheus.start([{ port: stable.port, labels: labels(hashes.stable) }, { port: canaryPort, labels: labels(hashes.canary) }], 1);
+    const prometheus = await PrometheusServer.start({ targets: [{ port: stable.port, labels: labels(hashes.stable) }, { port: canaryPort, labels: labels(hashes.canary) }], waitForUp: 1 });
     started.push(prometheus);
     const gate = await spawnLocal({
       name: 'slo-gate', command: process.execPath, announcesPort: true,

@@ -1,6 +1,6 @@
 import { readChart, resolveRolloutArgs, rolloutField, substituteArgs } from '../../lib/rehearsal/rehearse';
 import { parseRehearseFlags } from '../../lib/cli/rehearse-command';
-import { EXAMPLE_CHART } from './web-chart';
+import { EXAMPLE_CHART } from './example-chart';
 
 const hashes = { stable: 'stablehash', canary: 'canaryhash' };
 
@@ -9,7 +9,7 @@ describe('args as the controller resolves them', () => {
     // GIVEN the example chart WHEN the step analysis args are resolved THEN they carry the namespace and the canary hash
     const { rollout } = readChart(EXAMPLE_CHART);
     const step = rollout.spec.strategy.canary.steps.find((s: any) => s.analysis);
-    expect([...resolveRolloutArgs(step.analysis.args, rollout, hashes)]).toEqual([['namespace', 'amas-prod'], ['canary-hash', 'canaryhash']]);
+    expect([...resolveRolloutArgs(step.analysis.args, rollout, hashes)]).toEqual([['namespace', 'amas-prod'], ['canary-hash', 'canaryhash'], ['stable-hash', 'stablehash']]);
   });
 
   test('Stable, value and other fieldRefs', () => {

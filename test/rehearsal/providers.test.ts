@@ -1,6 +1,8 @@
 import { jsonPath, localizeProvider } from '../../lib/rehearsal/providers';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
-import { WEB_METRIC } from './web-chart';
+import { stepWebMetric } from './example-chart';
+
+const WEB_METRIC = stepWebMetric();
 
 const targets = { prometheusUrl: 'http://127.0.0.1:9', gateUrl: 'http://127.0.0.1:8', scale: new TimeScale(10) };
 
@@ -31,6 +33,7 @@ describe('localizeProvider', () => {
     // GIVEN the gate's web metric WHEN localized THEN the origin is the local gate's and the window 6s
     const m = localizeProvider(WEB_METRIC, targets);
     expect(m.provider.web.url).toBe('http://127.0.0.1:8/v1/verdict');
+    expect(WEB_METRIC.provider.web.url).toBe('http://slo-gate.amas-prod.svc.cluster.local/v1/verdict');
     expect(m.provider.web.jsonBody.window).toBe('6s');
     expect(m.provider.web.jsonBody.workload).toEqual(WEB_METRIC.provider.web.jsonBody.workload);
   });

@@ -4,7 +4,7 @@
  */
 import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
 import { rehearse, RehearsalResult } from '../../lib/rehearsal/rehearse';
-import { EXAMPLE_CHART, webChart } from './web-chart';
+import { EXAMPLE_CHART, exampleWithoutBackground } from './example-chart';
 
 jest.setTimeout(110_000);
 afterAll(stopAllProcesses);
@@ -15,10 +15,9 @@ const failedUserRequests = (r: RehearsalResult) => r.responses.filter((x) => x.s
 
 describe('rehearsal of the example plan', () => {
   test('a good canary is promoted step by step to 100% with no failed user request (web provider inline, prometheus in the background)', async () => {
-    // GIVEN the example plan with its step analysis on the gate's web provider, and a good canary
-    const chart = webChart({ background: true });
+    // GIVEN the example plan (step analysis on the gate's web provider) and a good canary
     // WHEN it is rehearsed at time-scale 10
-    const r = await rehearse({ chart, canary: 'good', timeScale: 10 });
+    const r = await rehearse({ chart: EXAMPLE_CHART, canary: 'good', timeScale: 10 });
     // THEN it is promoted through 10, 25, 50, 75 to 100%, every gate verdict was pass
     expect(r.summary.result).toBe('promoted');
     expect(weights(r)).toEqual([10, 25, 50, 75, 100]);
@@ -33,7 +32,7 @@ describe('rehearsal of the example plan', () => {
   });
 
   test('a failing canary (20% errors) is aborted in the first analysed step, traffic back to stable, failed requests counted', async () => {
-    // GIVEN the example plan as synthesized (prometheus provider) and a canary failing 20% of requests
+    // GIVEN the example plan as synthesized and a canary failing 20% of requests
     // WHEN it is rehearsed at time-scale 10
     const r = await rehearse({ chart: EXAMPLE_CHART, canary: 'failing', timeScale: 10 });
     // THEN the background analysis, which starts at step 1, fails it there and the rollout aborts
@@ -53,8 +52,8 @@ describe('rehearsal of the example plan', () => {
   });
 
   test('a failing canary is failed by the gate at the first step analysis when there is no background analysis', async () => {
-    // GIVEN the web variant without background analysis and a failing canary
-    const chart = webChart({ background: false });
+    // GIVEN the example plan without its background analysis and a failing canary
+    const chart = exampleWithoutBackground();
     // WHEN it is rehearsed
     const r = await rehearse({ chart, canary: 'failing', timeScale: 10 });
     // THEN the step 3 analysis (at 25%) fails on the gate's verdict and the rollout aborts there

@@ -4,7 +4,7 @@
  */
 import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
 import { rehearse } from '../../lib/rehearsal/rehearse';
-import { EXAMPLE_CHART } from './web-chart';
+import { EXAMPLE_CHART } from './example-chart';
 
 const RUNS = 5;
 const TIME_SCALE = 60;

@@ -91,8 +91,19 @@ export interface PromqlSyntaxError {
   readonly column: number;
 }
 
+/**
+ * Queries already parsed, with their result: a platform's templates repeat the same queries for every
+ * service (their differences live in `{{args.*}}`), so each distinct query is parsed once.
+ */
+const parsed = new Map<string, PromqlSyntaxError | undefined>();
+
 /** Parses a query (with no placeholders left) and returns the first syntax error, if any. */
 export function findSyntaxError(query: string): PromqlSyntaxError | undefined {
+  if (!parsed.has(query)) parsed.set(query, parseForError(query));
+  return parsed.get(query);
+}
+
+function parseForError(query: string): PromqlSyntaxError | undefined {
   if (query.trim().length === 0) return position(query, 0);
   const cursor = parser.parse(query).cursor();
   do {

@@ -62,6 +62,7 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   public readonly servicePort: number;
   /** The Rollout object. */
   public readonly resource: ApiObject;
+  private readonly renderSpec: () => { [key: string]: any };
   private readonly analyses: RolloutAnalysis[];
 
   constructor(scope: Construct, id: string, props: BlueGreenRolloutProps) {
@@ -96,7 +97,7 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
 
     addServices(this, w, [['ActiveService', this.activeServiceName], ['PreviewService', this.previewServiceName]]);
     addPdb(this, w, props);
-    this.resource = addRollout(this, w, props, () => ({
+    const rollout = addRollout(this, w, props, () => ({
       blueGreen: {
         activeService: this.activeServiceName,
         previewService: this.previewServiceName,
@@ -110,12 +111,14 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
         abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
       },
     }));
+    this.resource = rollout.resource;
+    this.renderSpec = rollout.renderSpec;
   }
 
   /** The nominal timing: preview ready, pre-promotion analysis, auto-promotion delay, switch, post-promotion analysis. */
   public get plan(): RolloutPlan {
     const templates = this.analyses.flatMap((a) => a.templates);
-    return blueGreenPlan(this.resource.toJson().spec, (name, cluster) =>
+    return blueGreenPlan(this.renderSpec(), (name, cluster) =>
       templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
   }
 }

@@ -89,6 +89,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public readonly stableIngressName?: string;
   /** The Rollout object. */
   public readonly resource: ApiObject;
+  private readonly renderSpec: () => { [key: string]: any };
 
   private readonly _steps: CanaryStep[];
   private background?: BackgroundAnalysis;
@@ -123,7 +124,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
 
     addPdb(this, w, props);
     if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);
-    this.resource = addRollout(this, w, props, () => ({
+    const rollout = addRollout(this, w, props, () => ({
       canary: {
         stableService: this.stableServiceName,
         canaryService: this.canaryServiceName,
@@ -138,6 +139,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
         steps: this._steps.map((s) => s._spec),
       },
     }));
+    this.resource = rollout.resource;
+    this.renderSpec = rollout.renderSpec;
 
     const maxPromotion = props.maxPromotionTime;
     this.node.addValidation({
@@ -165,7 +168,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** The nominal timing of the plan. */
   public get plan(): RolloutPlan {
     const templates = [...this._steps.flatMap((s) => s.action.analysis?.templates ?? []), ...(this.background?.templates ?? [])];
-    return canaryPlan(this.resource.toJson().spec, (name, cluster) =>
+    return canaryPlan(this.renderSpec(), (name, cluster) =>
       templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
   }
 

@@ -106,29 +106,35 @@ export function addPdb(scope: Construct, w: ResolvedWorkload, props: WorkloadPro
   });
 }
 
+/** The Rollout object and the function that renders its spec as JSON (what synth emits, without a resolve pass). */
+export interface RolloutObject {
+  readonly resource: ApiObject;
+  readonly renderSpec: () => { [key: string]: any };
+}
+
 /**
  * The Rollout object, child `Resource`, its spec produced at synth. The strategy is typed by the imported
  * Rollout types; the pod template is rendered by the Kubernetes types (podTemplateJson) and embedded as JSON.
  */
-export function addRollout(scope: Construct, w: ResolvedWorkload, props: RolloutCommonProps, strategy: () => RolloutSpecStrategy): ApiObject {
+export function addRollout(scope: Construct, w: ResolvedWorkload, props: RolloutCommonProps, strategy: () => RolloutSpecStrategy): RolloutObject {
   const template = podTemplateJson(props, w);
-  return new ApiObject(scope, 'Resource', {
+  const renderSpec = () => ({
+    ...toJson_RolloutSpec({
+      replicas: w.replicas,
+      selector: { matchLabels: w.selectorLabels },
+      minReadySeconds: w.minReadySeconds || undefined,
+      revisionHistoryLimit: props.revisionHistoryLimit ?? 3,
+      progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
+      progressDeadlineAbort: props.progressDeadlineAbort ?? true,
+      rollbackWindow: props.rollbackWindow === undefined ? undefined : { revisions: props.rollbackWindow },
+      strategy: strategy(),
+    }),
+    template,
+  });
+  const resource = new ApiObject(scope, 'Resource', {
     ...Rollout.GVK,
     metadata: { name: w.name, namespace: w.namespace, labels: objectLabels(w) },
-    spec: Lazy.any({
-      produce: () => ({
-        ...toJson_RolloutSpec({
-          replicas: w.replicas,
-          selector: { matchLabels: w.selectorLabels },
-          minReadySeconds: w.minReadySeconds || undefined,
-          revisionHistoryLimit: props.revisionHistoryLimit ?? 3,
-          progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
-          progressDeadlineAbort: props.progressDeadlineAbort ?? true,
-          rollbackWindow: props.rollbackWindow === undefined ? undefined : { revisions: props.rollbackWindow },
-          strategy: strategy(),
-        }),
-        template,
-      }),
-    }),
+    spec: Lazy.any({ produce: renderSpec }),
   });
+  return { resource, renderSpec };
 }

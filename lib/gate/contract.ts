@@ -105,6 +105,11 @@ export interface ComparisonObjective {
   readonly confidence?: number;
   /** Canary latency quantile / stable latency quantile must stay at most this. @default 1.5 */
   readonly latencyRatioTolerance?: number;
+  /**
+   * ... unless the canary is slower than stable by at most this many seconds: at millisecond latencies a
+   * ratio is noise (both quantiles are interpolated in the same histogram bucket). @default 0.05
+   */
+  readonly latencyMarginSeconds?: number;
 }
 
 export interface ErrorBudgetObjective {
@@ -156,7 +161,7 @@ export interface Check {
 
 export interface VerdictResponse {
   readonly verdict: Verdict;
-  /** Reasons of the failing (or, without failures, inconclusive) checks; empty on pass. */
+  /** Reasons of the failing checks; without failures, of the inconclusive ones; on pass, of the passing ones. */
   readonly reasons: string[];
   readonly checks: Check[];
   /** Requests seen in the window (rounded). */
@@ -189,6 +194,7 @@ export const DEFAULT_MIN_REQUESTS = 50;
 export const DEFAULT_ERROR_RATIO_TOLERANCE = 0.01;
 export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_LATENCY_RATIO_TOLERANCE = 1.5;
+export const DEFAULT_LATENCY_MARGIN_SECONDS = 0.05;
 export const DEFAULT_MAX_BURN_RATE = 1;
 export const DEFAULT_REQUESTS_METRIC = 'http_requests_total';
 export const DEFAULT_DURATION_METRIC = 'http_request_duration_seconds';
@@ -262,6 +268,7 @@ export const VERDICT_REQUEST_SCHEMA = {
             errorRatioTolerance: { type: 'number', minimum: 0, maximum: 1 },
             confidence: { type: 'number', minimum: 0.5, maximum: 0.9999 },
             latencyRatioTolerance: { type: 'number', minimum: 1, maximum: 100 },
+            latencyMarginSeconds: { type: 'number', minimum: 0, maximum: 3600 },
           },
         },
         errorBudget: {

@@ -9,7 +9,8 @@
  *   are `skipped` and the canary is judged on the absolute objectives only (e.g. at 100% weight).
  * - Error ratio vs stable: one-sided Agresti-Caffo bound (see statistics.ts); the canary fails
  *   only when it is worse than stable by more than the tolerance with the given confidence.
- * - Latency vs stable: canary quantile / stable quantile at most the tolerance.
+ * - Latency vs stable: canary quantile / stable quantile at most the tolerance, or slower than stable by
+ *   at most the margin (at millisecond latencies a ratio is noise).
  * - Missing data (NaN, +Inf, no histogram buckets): the affected check is inconclusive, never pass.
  * - Overall: any failed check fails; otherwise any inconclusive check makes it inconclusive.
  */
@@ -37,7 +38,9 @@ export interface ResolvedObjectives {
   readonly successRate?: number;
   readonly latency?: { readonly quantile: number; readonly thresholdSeconds: number };
   readonly minRequests: number;
-  readonly comparison: { readonly errorRatioTolerance: number; readonly confidence: number; readonly latencyRatioTolerance: number };
+  readonly comparison: {
+    readonly errorRatioTolerance: number; readonly confidence: number; readonly latencyRatioTolerance: number; readonly latencyMarginSeconds: number;
+  };
   readonly errorBudget?: { readonly objective: number; readonly maxBurnRate: number };
 }
 
@@ -136,7 +139,7 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
   }
 
   if (measured.stable) {
-    const { errorRatioTolerance, confidence, latencyRatioTolerance } = objectives.comparison;
+    const { errorRatioTolerance, confidence, latencyRatioTolerance, latencyMarginSeconds } = objectives.comparison;
     const baseline = stableRequests! >= objectives.minRequests;
     const noBaseline = `stable served ${fmt(stableRequests)} requests, fewer than minRequests ${objectives.minRequests}: no baseline, judged on absolute objectives only`;
 
@@ -163,9 +166,14 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
         checks.push(gated(check('latencyVsStable', 'inconclusive', qc, qs, latencyRatioTolerance, 'no latency histogram data for the canary')));
       } else {
         const ratio = qc / qs;
+        const detail = { ratio: finite(ratio), marginSeconds: latencyMarginSeconds };
         checks.push(gated(ratio <= latencyRatioTolerance
-          ? check('latencyVsStable', 'pass', qc, qs, latencyRatioTolerance, `canary latency is ${fmt(ratio)}x stable's, within ${fmt(latencyRatioTolerance)}x`, { ratio })
-          : check('latencyVsStable', 'fail', qc, qs, latencyRatioTolerance, `canary latency is ${fmt(ratio)}x stable's, above ${fmt(latencyRatioTolerance)}x`, { ratio: finite(ratio) })));
+          ? check('latencyVsStable', 'pass', qc, qs, latencyRatioTolerance, `canary latency is ${fmt(ratio)}x stable's, within ${fmt(latencyRatioTolerance)}x`, detail)
+          : qc - qs <= latencyMarginSeconds
+            ? check('latencyVsStable', 'pass', qc, qs, latencyRatioTolerance,
+              `canary latency is ${fmt(ratio)}x stable's but only ${secs(qc - qs)} slower, within the margin ${secs(latencyMarginSeconds)}`, detail)
+            : check('latencyVsStable', 'fail', qc, qs, latencyRatioTolerance,
+              `canary latency is ${fmt(ratio)}x stable's and ${secs(qc - qs)} slower, above ${fmt(latencyRatioTolerance)}x and the margin ${secs(latencyMarginSeconds)}`, detail)));
       }
     }
   }

@@ -6,7 +6,7 @@
  * builder is safe even when called without the schema in front of it.
  */
 import {
-  DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_ERROR_RATIO_TOLERANCE, DEFAULT_LATENCY_RATIO_TOLERANCE,
+  DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_ERROR_RATIO_TOLERANCE, DEFAULT_LATENCY_RATIO_TOLERANCE, DEFAULT_LATENCY_MARGIN_SECONDS,
   DEFAULT_MAX_BURN_RATE, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN,
   METRIC_NAME_PATTERN, POD_TEMPLATE_HASH_PATTERN, VerdictRequest, WINDOW_PATTERN,
 } from '../contract';
@@ -57,6 +57,7 @@ export function resolveObjectives(request: VerdictRequest): ResolvedObjectives {
       errorRatioTolerance: o.comparison?.errorRatioTolerance ?? DEFAULT_ERROR_RATIO_TOLERANCE,
       confidence: o.comparison?.confidence ?? DEFAULT_CONFIDENCE,
       latencyRatioTolerance: o.comparison?.latencyRatioTolerance ?? DEFAULT_LATENCY_RATIO_TOLERANCE,
+      latencyMarginSeconds: o.comparison?.latencyMarginSeconds ?? DEFAULT_LATENCY_MARGIN_SECONDS,
     },
     ...(o.errorBudget ? { errorBudget: { objective: o.errorBudget.objective, maxBurnRate: o.errorBudget.maxBurnRate ?? DEFAULT_MAX_BURN_RATE } } : {}),
   };

@@ -4,7 +4,7 @@ const objectives: ResolvedObjectives = {
   successRate: 0.95,
   latency: { quantile: 0.95, thresholdSeconds: 3 },
   minRequests: 50,
-  comparison: { errorRatioTolerance: 0.01, confidence: 0.95, latencyRatioTolerance: 1.5 },
+  comparison: { errorRatioTolerance: 0.01, confidence: 0.95, latencyRatioTolerance: 1.5, latencyMarginSeconds: 0.05 },
   errorBudget: { objective: 0.99, maxBurnRate: 1 },
 };
 
@@ -62,8 +62,19 @@ describe('judge', () => {
     expect(result.verdict).toBe('fail');
     expect(result.reasons).toEqual([
       'latency: canary p95 4.9s exceeds 3s',
-      "latencyVsStable: canary latency is 24.5x stable's, above 1.5x",
+      "latencyVsStable: canary latency is 24.5x stable's and 4.7s slower, above 1.5x and the margin 0.05s",
     ]);
+  });
+
+  test('does not fail a canary whose latency ratio is high only because both are a few milliseconds', () => {
+    // GIVEN stable p95 4ms and canary p95 9ms: 2.25x, but 5ms slower
+    const measured: Measurements = { canary: { requests: 500, errors: 0, latency: 0.009 }, stable: { ...healthyStable, latency: 0.004 } };
+    // WHEN judged
+    const result = judge(measured, objectives);
+    // THEN the comparison passes within the margin
+    expect(result.verdict).toBe('pass');
+    expect(result.checks.find((c) => c.name === 'latencyVsStable')?.reason)
+      .toBe("latencyVsStable: canary latency is 2.25x stable's but only 0.005s slower, within the margin 0.05s");
   });
 
   test('is inconclusive, never pass, below minRequests', () => {

@@ -132,7 +132,7 @@ describe('resolveObjectives', () => {
     // THEN
     expect(resolved).toEqual({
       minRequests: 50,
-      comparison: { errorRatioTolerance: 0.01, confidence: 0.95, latencyRatioTolerance: 1.5 },
+      comparison: { errorRatioTolerance: 0.01, confidence: 0.95, latencyRatioTolerance: 1.5, latencyMarginSeconds: 0.05 },
       errorBudget: { objective: 0.99, maxBurnRate: 1 },
     });
   });

@@ -48,18 +48,13 @@ export class Probe {
     }
   }
 
-  /** Period in seconds, for the plan's readiness estimate. */
-  public get periodSeconds(): number { return this.options.period?.toSeconds() ?? 10; }
-  /** Initial delay in seconds, for the plan's readiness estimate. */
-  public get initialDelaySeconds(): number { return this.options.initialDelay?.toSeconds() ?? 0; }
-
   /** @internal */
   public _render(defaultPort: number): k8s.Probe {
     const o = this.options;
     return {
       ...this.action(o.port ?? defaultPort),
       initialDelaySeconds: o.initialDelay?.toSeconds(),
-      periodSeconds: this.periodSeconds,
+      periodSeconds: o.period?.toSeconds() ?? 10,
       timeoutSeconds: o.timeout?.toSeconds() ?? 1,
       failureThreshold: o.failureThreshold ?? 3,
     };
@@ -204,9 +199,6 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
   };
 }
 
-function defaultReadiness(): Probe {
-  return Probe.httpGet('/health/ready', { period: Duration.seconds(5) });
-}
 
 /**
  * The hardened pod template, as JSON: restricted Pod Security Standard, writable /tmp on an
@@ -258,7 +250,7 @@ function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplate
           limits: quantities(resources.cpu?.limit?.amount, resources.memory?.limit),
         },
         livenessProbe: (props.liveness ?? Probe.httpGet('/health/live'))._render(w.port),
-        readinessProbe: (props.readiness ?? defaultReadiness())._render(w.port),
+        readinessProbe: (props.readiness ?? Probe.httpGet('/health/ready', { period: Duration.seconds(5) }))._render(w.port),
         startupProbe: (props.startup ?? Probe.httpGet('/health/live', { period: Duration.seconds(2), failureThreshold: 30 }))._render(w.port),
         securityContext: {
           allowPrivilegeEscalation: false,

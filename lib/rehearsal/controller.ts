@@ -7,6 +7,7 @@
  * below, tested on scripted measurement sequences.
  */
 import { MeasurementPhase } from '../analysis/expr-eval';
+import { ERROR_RETRY_INTERVAL } from '../analysis/timing';
 import { formatSeconds } from '../rollout/internal-validation';
 import { Timeline } from './timeline';
 import { TimeScale } from './time-scale';
@@ -17,7 +18,7 @@ type Json = { [key: string]: any };
 export type AnalysisPhase = 'Pending' | 'Running' | MeasurementPhase;
 
 /** Argo: after a measurement Error the next one comes after 10 s, not after `interval`. */
-export const ERROR_RETRY_SECONDS = 10;
+export const ERROR_RETRY_SECONDS = ERROR_RETRY_INTERVAL.toSeconds();
 /** Argo: consecutiveErrorLimit defaults to 4. */
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 /** Argo: abortScaleDownDelaySeconds and scaleDownDelaySeconds default to 30. */

@@ -47,6 +47,11 @@ export interface SloGateProps extends Omit<WorkloadProps, 'liveness' | 'readines
   /** @default 2 */
   readonly replicas?: number;
   /**
+   * Port serving only /metrics: Prometheus may scrape it without reaching the verdict endpoint.
+   * @default 9464
+   */
+  readonly metricsPort?: number;
+  /**
    * Lock the gate's pods down: only the Argo Rollouts controller may call it, it may reach only Prometheus and DNS.
    * @default true
    */
@@ -90,7 +95,9 @@ export class SloGate extends Construct implements ISloGate, INetworkWorkload {
       ...props,
       name: props.name ?? 'slo-gate',
       replicas: props.replicas ?? 2,
-      args: ['--prometheus-url', prometheusUrl, '--port', String(props.port ?? 8080), '--verdict-timeout', `${timeout}s`],
+      metricsPort: props.metricsPort ?? 9464,
+      args: ['--prometheus-url', prometheusUrl, '--port', String(props.port ?? 8080), '--metrics-port', String(props.metricsPort ?? 9464),
+        '--verdict-timeout', `${timeout}s`],
       env: { ...props.env, ...(props.authTokenSecret ? { SLO_GATE_AUTH_TOKEN_FILE: tokenFile } : {}) },
       liveness: Probe.httpGet('/healthz'),
       readiness: Probe.httpGet('/readyz', { period: Duration.seconds(5) }),

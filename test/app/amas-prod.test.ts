@@ -73,6 +73,8 @@ describe('the amas-prod example', () => {
       ['canary -> gate', canary, gate, 8080, 'TCP', false],
       ['other namespace -> gate', stranger, gate, 8080, 'TCP', false],
       ['gate -> Prometheus API', gate, prometheusApi, 9090, 'TCP', true],
+      ['Prometheus -> gate metrics port', prometheusApi, gate, 9464, 'TCP', true],
+      ['Prometheus -> gate verdict port', prometheusApi, gate, 8080, 'TCP', false],
       ['gate -> DNS', gate, dns, 53, 'UDP', true],
       ['gate -> database', gate, database, 5432, 'TCP', false],
       ['gate -> internet', gate, internet, 443, 'TCP', false],

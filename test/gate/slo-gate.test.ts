@@ -24,7 +24,9 @@ describe('SloGate', () => {
   test('runs the gate hardened like the rollout pods, with its probes', () => {
     expect(checkPodSecurity(objs)).toEqual([]);
     expect(deployment.spec).toMatchObject({ replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
-    expect(container.args).toEqual(['--prometheus-url', 'http://prometheus-operated.monitoring.svc:9090', '--port', '8080', '--verdict-timeout', '5s']);
+    expect(container.args).toEqual(['--prometheus-url', 'http://prometheus-operated.monitoring.svc:9090', '--port', '8080',
+      '--metrics-port', '9464', '--verdict-timeout', '5s']);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: 10 } } });

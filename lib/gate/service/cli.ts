@@ -2,7 +2,10 @@
  * The `slo-gate` command: reads its settings, serves until SIGTERM or SIGINT, then drains.
  * `node build/lib/gate/service/cli.js` (the container's entrypoint) and the package bin run this.
  */
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { ConfigError, GateConfig, loadConfig, usage } from './config';
 import { buildGateServer } from './server';
 
@@ -34,8 +37,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   await gate.app.listen({ port: config.port, host: config.host });
   const address = gate.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const metrics = config.metricsPort === undefined ? undefined : await serveMetrics(gate.registry, config.host, config.metricsPort);
   logger.info({
-    host: config.host, port, prometheusUrl: config.prometheusUrl, auth: config.authToken !== undefined,
+    host: config.host, port, metricsPort: metrics?.port, prometheusUrl: config.prometheusUrl, auth: config.authToken !== undefined,
     queryTimeoutMs: config.queryTimeoutMs, verdictTimeoutMs: config.verdictTimeoutMs, maxConcurrentQueries: config.maxConcurrentQueries,
   }, 'listening');
 
@@ -48,6 +52,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
       logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still in flight after the grace period, exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
+    metrics?.server.close();
     gate.close().then(
       () => { logger.info('stopped'); process.exit(0); },
       (err: Error) => { logger.error({ err: err.message }, 'shutdown failed'); process.exit(1); },
@@ -55,6 +60,22 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Serves the registry at /metrics on its own port (and nothing else there). */
+async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found","message":"this port serves GET /metrics only"}');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal', message: err.message })),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 if (require.main === module) {

@@ -8,6 +8,8 @@ export interface GateConfig {
   /** The one Prometheus the gate queries. */
   readonly prometheusUrl: string;
   readonly port: number;
+  /** A second port serving only /metrics, so that a NetworkPolicy can let Prometheus scrape without reaching the verdicts. */
+  readonly metricsPort?: number;
   readonly host: string;
   /** Timeout of one Prometheus query. */
   readonly queryTimeoutMs: number;
@@ -33,6 +35,7 @@ const SETTINGS = {
   prometheusUrl: { flag: 'prometheus-url', env: 'SLO_GATE_PROMETHEUS_URL', help: 'Prometheus base URL (required), e.g. http://prometheus:9090' },
   port: { flag: 'port', env: 'SLO_GATE_PORT', help: 'port to listen on, 0 for a free one (default 8080)' },
   host: { flag: 'host', env: 'SLO_GATE_HOST', help: 'address to listen on (default 0.0.0.0)' },
+  metricsPort: { flag: 'metrics-port', env: 'SLO_GATE_METRICS_PORT', help: 'also serve /metrics alone on this port (default: none)' },
   queryTimeout: { flag: 'query-timeout', env: 'SLO_GATE_QUERY_TIMEOUT', help: 'timeout of one Prometheus query, 100ms..8s (default 3s)' },
   verdictTimeout: { flag: 'verdict-timeout', env: 'SLO_GATE_VERDICT_TIMEOUT', help: 'bound on a whole verdict, query-timeout..9s (default 5s)' },
   maxConcurrentQueries: { flag: 'max-concurrent-queries', env: 'SLO_GATE_MAX_CONCURRENT_QUERIES', help: 'Prometheus queries in flight at most, 1..1024 (default 32)' },
@@ -147,9 +150,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Gat
     throw new ConfigError(`${describe(SETTINGS.logLevel)} must be one of ${levels.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
 
+  const port = integer(SETTINGS.port, 8080, 0, 65535);
+  const metricsPort = get(SETTINGS.metricsPort) === undefined ? undefined : integer(SETTINGS.metricsPort, 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`${describe(SETTINGS.metricsPort)} must differ from the verdict port ${port}, got ${metricsPort}`);
+  }
   return {
     prometheusUrl: url.toString().replace(/\/$/, ''),
-    port: integer(SETTINGS.port, 8080, 0, 65535),
+    port,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     host: get(SETTINGS.host) ?? '0.0.0.0',
     queryTimeoutMs,
     verdictTimeoutMs,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { VERDICT_PATH, VerdictRequest, VerdictResponse } from '../../../lib/gate/contract';
 import { RunningLoad, startLoad } from '../../support/load';
 import { REPO_ROOT, builtScript, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
-import { PrometheusServer } from '../../support/prometheus';
+import { freePort, PrometheusServer } from '../../support/prometheus';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'slo-gate');
 const WINDOW = '15s';
@@ -353,6 +353,22 @@ describe('slo-gate process against a real Prometheus', () => {
       expect(answer.body.verdict).toBe('pass');
       expect((await get(secured.port, '/healthz')).status).toBe(200);
     });
+  });
+
+  test('serves /metrics alone on a separate metrics port, for a NetworkPolicy that lets Prometheus scrape only', async () => {
+    // GIVEN a gate with a metrics port
+    const metricsPort = await freePort();
+    const withMetrics = await startProcess({
+      command: process.execPath,
+      args: [BIN, '--prometheus-url', prometheus!.url, '--port', '0', '--host', '127.0.0.1', '--metrics-port', String(metricsPort)],
+    });
+    // WHEN scraped there, and asked for a verdict there
+    const metrics = await get(metricsPort, '/metrics');
+    const verdict = await fetch(`http://127.0.0.1:${metricsPort}${VERDICT_PATH}`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5000) });
+    // THEN the metrics are served and the verdict endpoint is not
+    expect([metrics.status, metrics.text.includes('slo_gate_http_requests_total')]).toEqual([200, true]);
+    expect(verdict.status).toBe(404);
+    await withMetrics.stop();
   });
 
   test('the container entrypoint command serves and stops cleanly on SIGTERM', async () => {

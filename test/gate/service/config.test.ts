@@ -64,6 +64,7 @@ describe('loadConfig', () => {
     [[...URL_FLAG, '--port'], {}, 'flag --port needs a value'],
     [[...URL_FLAG, '--port', '1', '--port', '2'], {}, 'flag --port given twice'],
     [['serve'], {}, 'unexpected argument "serve", flags start with -- (see --help)'],
+    [[...URL_FLAG, '--port', '8080', '--metrics-port', '8080'], {}, '--metrics-port (SLO_GATE_METRICS_PORT) must differ from the verdict port 8080, got 8080'],
   ] as Array<[string[], NodeJS.ProcessEnv, string]>)('fails on %j %j', (argv, env, message) => {
     // GIVEN / WHEN / THEN
     expect(() => loadConfig(argv, env)).toThrow(new Error(message));

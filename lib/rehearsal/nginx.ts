@@ -25,6 +25,15 @@ export interface NginxRoutes {
 /** The path that answers the configuration generation, so a reload can be seen to have taken effect. */
 export const GENERATION_PATH = '/__rehearsal/generation';
 
+/** A process' title (NGINX retitles its workers), empty once it has exited. */
+function processTitle(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** The nginx.conf of a route table. */
 export function nginxConfig(dir: string, listenPort: number, routes: NginxRoutes, generation: number): string {
   const w = routes.canaryWeight;
@@ -100,9 +109,14 @@ export class LocalNginx {
     this.routes = routes;
     this.generation++;
     this.writeConfig();
+    const oldWorkers = this.workers();
     const reload = spawnSync(this.binary, [...this.baseArgs(), '-s', 'reload'], { encoding: 'utf8', timeout: 10_000 });
     if (reload.status !== 0) throw new Error(`nginx -s reload failed (${reload.status}): ${reload.stderr}${this.errorLog()}`);
     await this.waitForGeneration(10_000);
+    // The reload is done once no old worker accepts connections any more: each has exited or, told to quit,
+    // retitled itself "worker process is shutting down" as it closed its listening socket (it still finishes
+    // the requests it holds, with the old routes, as NGINX does in a cluster).
+    await waitUntil(async () => oldWorkers.every((pid) => !/worker process$/.test(processTitle(pid))), 10_000, 'old nginx workers to stop listening', 20);
   }
 
   /** Stops NGINX (graceful SIGQUIT, SIGKILL after 5 s) and removes its directory. */
@@ -117,6 +131,21 @@ export class LocalNginx {
 
   private writeConfig(): void {
     fs.writeFileSync(path.join(this.dir, 'nginx.conf'), nginxConfig(this.dir, this.port, this.routes, this.generation));
+  }
+
+  /** Pids of the master's worker processes (Linux /proc). */
+  private workers(): number[] {
+    const master = this.process?.child.pid;
+    if (master === undefined) return [];
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master;
+      } catch {
+        return false;
+      }
+    });
   }
 
   private errorLog(): string {

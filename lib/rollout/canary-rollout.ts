@@ -142,22 +142,11 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this.resource = rollout.resource;
     this.renderSpec = rollout.renderSpec;
 
-    const maxPromotion = props.maxPromotionTime;
     this.node.addValidation({
       validate: () => {
-        const errors: string[] = [];
-        this._steps.forEach((s, i) => {
-          if (s.action.analysis) errors.push(...analysisErrors(`step ${i} (analysis)`, s.action.analysis, true));
-        });
-        if (this.background) {
-          errors.push(...analysisErrors('backgroundAnalysis', this.background, false));
-          if (this.background.startingStep !== undefined) {
-            try { validateStartingStep(this.background.startingStep, this._steps.length); } catch (e) { errors.push((e as Error).message); }
-          }
-        }
-        if (errors.length > 0) return errors;
-        errors.push(...planBudgetErrors(this.plan, maxPromotion, props.maxTimeToAbort));
-        return errors;
+        const errors = this._steps.flatMap((s, i) => (s.action.analysis ? analysisErrors(`step ${i} (analysis)`, s.action.analysis, true) : []));
+        if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false));
+        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort);
       },
     });
   }

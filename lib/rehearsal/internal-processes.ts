@@ -24,15 +24,24 @@ const OUTPUT_CAP = 32 * 1024;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Asks the OS for a free port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free port on 127.0.0.1 for a process that binds it later (NGINX, Prometheus, a canary that a scrape
+ * configuration names in advance). It is picked below the kernel's ephemeral range (32768-60999 on Linux),
+ * so that a process on this machine asking for port 0 in the meantime cannot be handed the same port.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('found no free port on 127.0.0.1 between 20000 and 32000 in 50 attempts');
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

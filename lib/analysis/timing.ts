@@ -6,6 +6,9 @@ import { AnalysisMetricTiming } from './template-ref';
  * aborts the rollout, and how long a finite analysis runs.
  */
 
+/** Argo's defaults for a metric's limits when the template leaves them out. */
+export const ARGO_METRIC_DEFAULTS = { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4 } as const;
+
 /** Argo retries a measurement that errored after this delay, not after the metric's interval. */
 export const ERROR_RETRY_INTERVAL = Duration.seconds(10);
 

@@ -5,6 +5,7 @@ import { Duration } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { findSyntaxError } from '../analysis/promql';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
+import { ARGO_METRIC_DEFAULTS } from '../analysis/timing';
 import { blueGreenPlan, canaryPlan, RolloutPlan } from '../rollout/plan';
 import { parseDurationSeconds } from '../rollout/internal-validation';
 
@@ -134,9 +135,9 @@ export function metricTimings(template: Json): AnalysisMetricTiming[] {
       interval,
       count: count === 0 ? undefined : count,
       initialDelay: duration('initialDelay'),
-      failureLimit: integer('failureLimit', 0),
-      inconclusiveLimit: integer('inconclusiveLimit', 0),
-      consecutiveErrorLimit: integer('consecutiveErrorLimit', 4),
+      failureLimit: integer('failureLimit', ARGO_METRIC_DEFAULTS.failureLimit),
+      inconclusiveLimit: integer('inconclusiveLimit', ARGO_METRIC_DEFAULTS.inconclusiveLimit),
+      consecutiveErrorLimit: integer('consecutiveErrorLimit', ARGO_METRIC_DEFAULTS.consecutiveErrorLimit),
       window: metricWindow(at, m.provider ?? {}, args),
       dryRun: dryRun.some((r: RegExp) => r.test(m.name)),
     };

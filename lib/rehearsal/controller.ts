@@ -7,7 +7,7 @@
  * below, tested on scripted measurement sequences.
  */
 import { MeasurementPhase } from '../analysis/expr-eval';
-import { ERROR_RETRY_INTERVAL } from '../analysis/timing';
+import { ARGO_METRIC_DEFAULTS, ERROR_RETRY_INTERVAL } from '../analysis/timing';
 import { formatSeconds } from '../rollout/internal-validation';
 import { Timeline } from './timeline';
 import { TimeScale } from './time-scale';
@@ -19,8 +19,6 @@ export type AnalysisPhase = 'Pending' | 'Running' | MeasurementPhase;
 
 /** Argo: after a measurement Error the next one comes after 10 s, not after `interval`. */
 export const ERROR_RETRY_SECONDS = ERROR_RETRY_INTERVAL.toSeconds();
-/** Argo: consecutiveErrorLimit defaults to 4. */
-export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 /** Argo: abortScaleDownDelaySeconds and scaleDownDelaySeconds default to 30. */
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 
@@ -67,9 +65,9 @@ export function metricLimits(metric: Json): MetricLimits {
   const int = (v: unknown, fallback: number) => (v === undefined || v === null ? fallback : Number(v));
   return {
     count: effectiveCount(metric.count === undefined ? undefined : Number(metric.count), metric.interval),
-    failureLimit: int(metric.failureLimit, 0),
-    inconclusiveLimit: int(metric.inconclusiveLimit, 0),
-    consecutiveErrorLimit: int(metric.consecutiveErrorLimit, DEFAULT_CONSECUTIVE_ERROR_LIMIT),
+    failureLimit: int(metric.failureLimit, ARGO_METRIC_DEFAULTS.failureLimit),
+    inconclusiveLimit: int(metric.inconclusiveLimit, ARGO_METRIC_DEFAULTS.inconclusiveLimit),
+    consecutiveErrorLimit: int(metric.consecutiveErrorLimit, ARGO_METRIC_DEFAULTS.consecutiveErrorLimit),
     consecutiveSuccessLimit: int(metric.consecutiveSuccessLimit, 0),
   };
 }

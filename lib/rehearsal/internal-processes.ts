@@ -1,6 +1,6 @@
 /**
  * Child processes of a rehearsal (the demo service, the slo-gate, Prometheus, NGINX): started on
- * 127.0.0.1, their output kept (capped) for error messages, stopped with SIGTERM then SIGKILL.
+ * 127.0.0.1, their output kept (the last 64 KiB) for error messages, stopped with SIGTERM then SIGKILL.
  * Every process started here is tracked, so `stopAllProcesses()` can end them all on Ctrl-C.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -13,14 +13,16 @@ export interface LocalProcess {
   readonly child: ChildProcess;
   /** The port it announced (0 for processes that announce none). */
   readonly port: number;
-  /** Its output so far (stdout and stderr, the last 32 KiB). */
+  /** Its output so far (stdout and stderr, the last 64 KiB). */
   output(): string;
-  /** SIGTERM (or `signal`), SIGKILL after `graceMs`; resolves once exited. */
-  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  /** SIGTERM (or `signal`), SIGKILL after `graceMs`; resolves with the exit code once exited. */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<number | string>;
 }
 
 const running = new Set<LocalProcess>();
-const OUTPUT_CAP = 32 * 1024;
+const OUTPUT_CAP = 64 * 1024;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -64,6 +66,8 @@ export interface SpawnOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** @default - this process' working directory */
+  readonly cwd?: string;
   /**
    * Wait for a stdout JSON line with a numeric `port` (or `port: expectedPort`).
    * @default - do not wait
@@ -77,6 +81,7 @@ export interface SpawnOptions {
 export function spawnLocal(options: SpawnOptions): Promise<LocalProcess> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const child = spawn(options.command, [...options.args], {
+    cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -84,7 +89,7 @@ export function spawnLocal(options: SpawnOptions): Promise<LocalProcess> {
   const append = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_CAP);
   };
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<number | string>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   child.stderr!.on('data', append);
 
   return new Promise<LocalProcess>((resolve, reject) => {
@@ -92,14 +97,17 @@ export function spawnLocal(options: SpawnOptions): Promise<LocalProcess> {
     let lines = '';
     const make = (port: number): LocalProcess => {
       const p: LocalProcess = {
-        name: options.name, child, port, output: () => output,
+        name: options.name, child, port, output: () => output, exited,
         stop: async (graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM') => {
           running.delete(p);
-          if (child.exitCode !== null || child.signalCode !== null) return;
+          if (child.exitCode !== null || child.signalCode !== null) return exited;
           child.kill(signal);
           const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          await exited;
-          clearTimeout(timer);
+          try {
+            return await exited;
+          } finally {
+            clearTimeout(timer);
+          }
         },
       };
       running.add(p);
@@ -114,7 +122,7 @@ export function spawnLocal(options: SpawnOptions): Promise<LocalProcess> {
     };
     const timer = setTimeout(() => fail(`announced no port within ${timeoutMs} ms`), options.announcesPort ? timeoutMs : 0);
     child.once('error', (err) => fail(`could not start (${err.message})`));
-    void exited.then(() => fail(`exited with ${child.exitCode ?? child.signalCode} during start`));
+    void exited.then((code) => fail(`exited with ${code} during start`));
     child.stdout!.on('data', (chunk: Buffer) => {
       append(chunk);
       if (settled || !options.announcesPort) return;

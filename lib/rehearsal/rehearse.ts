@@ -201,7 +201,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         setWeight: (weight) => nginx.route({ stablePort: nginx.current.stablePort, canaryPort, canaryWeight: weight }),
         promote: () => nginx.route({ stablePort: canaryPort, canaryPort, canaryWeight: 0 }),
         stopCanary: async () => { await canary?.stop(); },
-        stopOldStable: () => stable.stop(),
+        stopOldStable: async () => { await stable.stop(); },
       },
     });
 

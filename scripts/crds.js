@@ -1,16 +1,9 @@
-// Where the Argo Rollouts v1.9.1 CRDs are read from: $ARGO_ROLLOUTS_CRDS, else ../shared beside the checkout.
-const fs = require('fs');
+// The Argo Rollouts v1.9.1 CRDs this project is built and tested against, kept in the repository
+// (crds/argo-rollouts-v1.9.1, with their licence and origin in SOURCE.md).
 const path = require('path');
 
-const CRD_FILES = ['rollout-crd.yaml', 'analysis-template-crd.yaml', 'cluster-analysis-template-crd.yaml'];
+const CRD_DIR = path.join(__dirname, '..', 'crds', 'argo-rollouts-v1.9.1');
+/** The CRDs that `npm run import` turns into imports/argoproj.io.ts. */
+const IMPORTED_CRD_FILES = ['rollout-crd.yaml', 'analysis-template-crd.yaml', 'cluster-analysis-template-crd.yaml'];
 
-function crdDir() {
-  const dir = process.env.ARGO_ROLLOUTS_CRDS
-    ?? path.resolve(__dirname, '..', '..', 'shared', 'crds', 'argo-rollouts-v1.9.1');
-  if (!fs.existsSync(path.join(dir, CRD_FILES[0]))) {
-    throw new Error(`argo rollouts crds not found in ${dir}: set ARGO_ROLLOUTS_CRDS to the folder holding ${CRD_FILES.join(', ')}`);
-  }
-  return dir;
-}
-
-module.exports = { crdDir, CRD_FILES };
+module.exports = { CRD_DIR, IMPORTED_CRD_FILES };

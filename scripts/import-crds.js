@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // Generates imports/argoproj.io.ts from the Argo Rollouts CRDs (Rollout, AnalysisTemplate,
-// ClusterAnalysisTemplate). The CRDs are read from $ARGO_ROLLOUTS_CRDS, or from
-// ../shared/crds/argo-rollouts-v1.9.1 beside the checkout.
+// ClusterAnalysisTemplate), read from crds/argo-rollouts-v1.9.1 in this repository.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { crdDir, CRD_FILES } = require('./crds');
+const { CRD_DIR, IMPORTED_CRD_FILES } = require('./crds');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'argo-crds-'));
 try {
   const bundle = path.join(tmp, 'argo-rollouts.yaml');
-  fs.writeFileSync(bundle, CRD_FILES.map((f) => fs.readFileSync(path.join(crdDir(), f), 'utf8')).join('\n---\n'));
+  fs.writeFileSync(bundle, IMPORTED_CRD_FILES.map((f) => fs.readFileSync(path.join(CRD_DIR, f), 'utf8')).join('\n---\n'));
   execFileSync('npx', ['cdk8s', 'import', '--no-check-upgrade', '--no-save', '--language', 'typescript',
     '--output', 'imports', bundle], { stdio: 'inherit', cwd: path.join(__dirname, '..') });
 } finally {

@@ -4,7 +4,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { crdDir } = require('../../scripts/crds');
+const { CRD_DIR } = require('../../scripts/crds');
 
 /**
  * Strict validation of synthesized objects:
@@ -44,8 +44,8 @@ function argo(): Map<string, ValidateFunction> {
   if (argoValidators) return argoValidators;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   argoValidators = new Map();
-  for (const file of fs.readdirSync(crdDir()).filter((f: string) => f.endsWith('-crd.yaml'))) {
-    const crd = YAML.parse(fs.readFileSync(path.join(crdDir(), file), 'utf8'));
+  for (const file of fs.readdirSync(CRD_DIR).filter((f: string) => f.endsWith('-crd.yaml'))) {
+    const crd = YAML.parse(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'));
     for (const version of crd.spec.versions) {
       const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
       argoValidators.set(key, ajv.compile(strict(version.schema.openAPIV3Schema)));

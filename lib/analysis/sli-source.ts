@@ -48,6 +48,20 @@ export abstract class SliSource {
   }
 
   /**
+   * ingress-nginx controller metrics of a rollout routed by `TrafficRouting.nginx`: the stable
+   * Ingress, the canary Service and the Service port come from the rollout.
+   */
+  public static ingressNginxForRollout(rollout: IIngressNginxRouted, options: IngressNginxSliOptions = {}): SliSource {
+    if (rollout.stableIngressName === undefined) {
+      throw new Error(`sliSource.ingressNginxForRollout needs a rollout routed by TrafficRouting.nginx, but rollout '${rollout.rolloutName}' `
+        + 'has no stable Ingress: set trafficRouting to TrafficRouting.nginx(...), or use SliSource.app');
+    }
+    return new IngressNginxSliSource({
+      ...options, stableIngress: rollout.stableIngressName, canaryService: rollout.canaryServiceName, servicePort: rollout.servicePort,
+    });
+  }
+
+  /**
    * Your own PromQL for good and total events (and latency buckets). Every vector selector in
    * them gets the canary's matchers injected, and `$window` is replaced by the objective's window.
    */
@@ -243,14 +257,20 @@ class AppSliSource extends SliSource {
   }
 }
 
-/** Props of `SliSource.ingressNginx()`. */
-export interface IngressNginxSliProps {
-  /** The stable Ingress named in the rollout's `trafficRouting.nginx.stableIngress`. */
-  readonly stableIngress: string;
+/** What `SliSource.ingressNginxForRollout()` reads from a rollout; a CanaryRollout has it. */
+export interface IIngressNginxRouted {
+  /** metadata.name of the Rollout. */
+  readonly rolloutName: string;
+  /** The stable Ingress the rollout's nginx routing names; undefined without nginx routing. */
+  readonly stableIngressName?: string;
   /** The rollout's canaryService. */
-  readonly canaryService: string;
-  /** The Service port of the stable Ingress backend (number or name), as the canary Ingress copies it. */
-  readonly servicePort: number | string;
+  readonly canaryServiceName: string;
+  /** The port of the stable and canary Services, as the stable Ingress backend names it. */
+  readonly servicePort: number;
+}
+
+/** Options of `SliSource.ingressNginxForRollout()`: how the controller's metrics are named. */
+export interface IngressNginxSliOptions {
   /**
    * The series label holding the Ingress' namespace. Use 'exported_namespace' when your scrape
    * config renames the controller's own `namespace` label.
@@ -262,6 +282,16 @@ export interface IngressNginxSliProps {
    * @default 'nginx_ingress_controller'
    */
   readonly metricPrefix?: string;
+}
+
+/** Props of `SliSource.ingressNginx()`. */
+export interface IngressNginxSliProps extends IngressNginxSliOptions {
+  /** The stable Ingress named in the rollout's `trafficRouting.nginx.stableIngress`. */
+  readonly stableIngress: string;
+  /** The rollout's canaryService. */
+  readonly canaryService: string;
+  /** The Service port of the stable Ingress backend (number or name), as the canary Ingress copies it. */
+  readonly servicePort: number | string;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

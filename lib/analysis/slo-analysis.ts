@@ -12,8 +12,8 @@ import {
 } from '../../imports/argoproj.io';
 import { argRef, checkPromql, promDuration } from './promql';
 import { NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
-import { GateObjective, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
-import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate } from './template-ref';
+import { DEFAULT_COUNT, GateObjective, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
+import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate, TemplateUse } from './template-ref';
 import * as gateContract from '../gate/contract';
 import { ISloGate } from '../gate/slo-gate';
 import { setSyncWave, SyncWave } from '../gitops/sync-wave';
@@ -101,6 +101,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   private readonly built: BuiltMetric[] = [];
   private readonly gateObjectives: GateObjective[] = [];
   private readonly minRequests?: number;
+  private readonly uses = new Set<TemplateUse>();
 
   constructor(scope: Construct, id: string, props: SloAnalysisProps) {
     super(scope, id);
@@ -136,7 +137,16 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       this.addObjective(o);
     }
     this.node.addValidation({
-      validate: () => (this.built.length + this.gateObjectives.length === 0 ? ['SloAnalysis has no objective: pass objectives or call addObjective()'] : []),
+      validate: () => {
+        if (this.built.length + this.gateObjectives.length === 0) return ['SloAnalysis has no objective: pass objectives or call addObjective()'];
+        const defaulted = this.gate ? [resolveMetricOptions({}, this.measurement)] : this.built.map((m) => m.options);
+        if (this.uses.size === 2 && defaulted.some((o) => o.countDefaulted)) {
+          return [`SloAnalysis ${this.templateName} runs both as an analysis step and in the background without a measurement count: `
+            + `a step needs a finite count and a background guard should watch until the rollout ends; set measurement count (${DEFAULT_COUNT} `
+            + 'is the step default), or use one SloAnalysis for the steps and another, without count, for the background'];
+        }
+        return [];
+      },
     });
   }
 
@@ -183,6 +193,17 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.gateObjectives.push(g);
   }
 
+  /** @internal A rollout runs this template as a step or in the background: a count nobody set follows from it. */
+  public _noteUse(use: TemplateUse): void {
+    this.uses.add(use);
+  }
+
+  /** The count a metric is emitted with: the one set, else until the rollout ends when run only in the background, else 4. */
+  private count(o: ResolvedMetricOptions): number | undefined {
+    if (!o.countDefaulted) return o.count;
+    return this.uses.size === 1 && this.uses.has('background') ? undefined : DEFAULT_COUNT;
+  }
+
   /** The metrics of the template with their queries and conditions. */
   public get queries(): ObjectiveMetric[] {
     return this.built.map(({ options: _, ...m }) => m);
@@ -202,12 +223,12 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   public get metrics(): AnalysisMetricTiming[] {
     if (this.gate) {
       const o = resolveMetricOptions({}, this.measurement);
-      return [{ ...timing(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window }];
+      return [{ ...timing(o), count: this.count(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window }];
     }
     return this.built.map(m => ({
       name: m.name,
       interval: m.options.interval,
-      count: m.options.count,
+      count: this.count(m.options),
       initialDelay: m.options.initialDelay.toMilliseconds() === 0 ? undefined : m.options.initialDelay,
       failureLimit: m.options.failureLimit,
       inconclusiveLimit: m.options.inconclusiveLimit,
@@ -222,7 +243,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     const metrics: AnalysisTemplateSpecMetrics[] = this.built.map(m => ({
       name: m.name,
       interval: promDuration('interval', m.options.interval),
-      count: m.options.count === undefined ? undefined : AnalysisTemplateSpecMetricsCount.fromNumber(m.options.count),
+      count: countSpec(this.count(m.options)),
       initialDelay: m.options.initialDelay.toMilliseconds() === 0 ? undefined : promDuration('initialDelay', m.options.initialDelay),
       failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(m.options.failureLimit),
       inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(m.options.inconclusiveLimit),
@@ -257,7 +278,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       metrics: [{
         name: GATE_METRIC_NAME,
         interval: promDuration('interval', o.interval),
-        count: o.count === undefined ? undefined : AnalysisTemplateSpecMetricsCount.fromNumber(o.count),
+        count: countSpec(this.count(o)),
         initialDelay: o.initialDelay.toMilliseconds() === 0 ? undefined : promDuration('initialDelay', o.initialDelay),
         failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(o.failureLimit),
         inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(o.inconclusiveLimit),
@@ -279,6 +300,10 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       dryRun: o.dryRun ? [{ metricName: GATE_METRIC_NAME }] : undefined,
     };
   }
+}
+
+function countSpec(count: number | undefined): AnalysisTemplateSpecMetricsCount | undefined {
+  return count === undefined ? undefined : AnalysisTemplateSpecMetricsCount.fromNumber(count);
 }
 
 function timing(o: ResolvedMetricOptions): Omit<AnalysisMetricTiming, 'name' | 'window'> {

@@ -20,7 +20,8 @@ export interface MetricOptions {
   readonly interval?: Duration;
   /**
    * Number of measurements; 0 measures until the rollout ends (background analysis only).
-   * @default 4
+   * @default - 4 when a rollout runs the template as an analysis step (or blue-green pre/post-promotion);
+   * until the rollout ends when it runs the template only as background analysis
    */
   readonly count?: number;
   /**
@@ -29,7 +30,8 @@ export interface MetricOptions {
    */
   readonly initialDelay?: Duration;
   /**
-   * Failed measurements tolerated; the next one fails the metric (-1: never fails).
+   * Failed measurements tolerated; the next one fails the metric. To measure without ever failing,
+   * use `dryRun` (Argo Rollouts rejects failureLimit -1 without a consecutiveSuccessLimit).
    * @default 0
    */
   readonly failureLimit?: number;
@@ -55,6 +57,8 @@ export interface ResolvedMetricOptions {
   readonly interval: Duration;
   /** Undefined: until the rollout ends. */
   readonly count?: number;
+  /** True when nobody set count: the default (4) then gives way to "until the rollout ends" in background analysis. */
+  readonly countDefaulted: boolean;
   readonly initialDelay: Duration;
   readonly failureLimit: number;
   readonly inconclusiveLimit: number;
@@ -62,13 +66,17 @@ export interface ResolvedMetricOptions {
   readonly dryRun: boolean;
 }
 
+/** Measurements of a finite analysis when the template does not say. */
+export const DEFAULT_COUNT = 4;
+
 /** Resolves options: the objective's own, then the analysis-wide ones, then the defaults. */
 export function resolveMetricOptions(own: MetricOptions, shared: MetricOptions = {}): ResolvedMetricOptions {
   const pick = <K extends keyof MetricOptions>(k: K) => own[k] ?? shared[k];
-  const count = pick('count') ?? 4;
+  const count = pick('count') ?? DEFAULT_COUNT;
   const r = {
     interval: pick('interval') ?? Duration.seconds(30),
     count: count === 0 ? undefined : count,
+    countDefaulted: pick('count') === undefined,
     initialDelay: pick('initialDelay') ?? Duration.seconds(30),
     failureLimit: pick('failureLimit') ?? 0,
     inconclusiveLimit: pick('inconclusiveLimit') ?? 1,
@@ -84,7 +92,11 @@ function checkOptions(r: ResolvedMetricOptions, count: number): void {
     if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be a whole number >= ${min}, got ${v}`);
   };
   int('count', count, 0);
-  int('failureLimit', r.failureLimit, -1);
+  if (r.failureLimit === -1) {
+    throw new Error('failureLimit must be a whole number >= 0, got -1: Argo Rollouts rejects a metric whose failureLimit (-1) and '
+      + 'consecutiveSuccessLimit are both disabled, errors the AnalysisRun and aborts the rollout; to measure without failing, set dryRun: true');
+  }
+  int('failureLimit', r.failureLimit, 0);
   int('inconclusiveLimit', r.inconclusiveLimit, 0);
   int('consecutiveErrorLimit', r.consecutiveErrorLimit, 0);
   promDuration('interval', r.interval);

@@ -55,3 +55,16 @@ export interface IAnalysisTemplate extends IConstruct {
   /** The timing of each metric, for the plan arithmetic. */
   readonly metrics: AnalysisMetricTiming[];
 }
+
+/** How a rollout runs a template: as a step (inline, blue-green pre/post-promotion) or in the background. */
+export type TemplateUse = 'inline' | 'background';
+
+/**
+ * Tells a template how a rollout runs it. Templates that choose their measurement count by use
+ * (SloAnalysis without a count: 4 inline, until the rollout ends in the background) take note;
+ * others ignore it. Rollouts call it when they are given the template.
+ */
+export function noteTemplateUse(template: IAnalysisTemplate, use: TemplateUse): void {
+  const aware = template as IAnalysisTemplate & { _noteUse?: (use: TemplateUse) => void };
+  if (typeof aware._noteUse === 'function') aware._noteUse(use);
+}

@@ -4,7 +4,7 @@ import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { renderTimeline } from '../plan/svg';
 import { formatSeconds, parseDurationSeconds } from '../rollout/internal-validation';
-import { formatPlan, RolloutPlan } from '../rollout/plan';
+import { formatPlan, PlanBudgets, RolloutPlan } from '../rollout/plan';
 import type { Command } from './main';
 
 /**
@@ -20,16 +20,20 @@ per Rollout, <namespace>-<name>.svg, into --svg-dir (default: plan/).
 
 options:
   --svg-dir DIR         where the SVG timelines go (default: plan/)
-  --max-promotion DUR   promotion budget drawn on the timeline (default: 10m)
-  --max-abort DUR       budget for the time to abort drawn on the timeline (default: 2m)
+  --max-promotion DUR   promotion budget for every Rollout (default: the Rollout's recorded
+                        maxPromotionTime, else 10m)
+  --max-abort DUR       budget for the time to abort for every Rollout (default: the Rollout's
+                        recorded maxTimeToAbort, else 2m)
   --json                print the plans as JSON instead of tables
   -h, --help            this text`;
 
 interface PlanOptions {
   readonly paths: string[];
   readonly svgDir: string;
-  readonly maxPromotion: number;
-  readonly maxAbort: number;
+  /** Overrides every Rollout's recorded promotion budget, in seconds. */
+  readonly maxPromotion?: number;
+  /** Overrides every Rollout's recorded abort budget, in seconds. */
+  readonly maxAbort?: number;
   readonly json: boolean;
 }
 
@@ -39,8 +43,8 @@ class UsageError extends Error {}
 export function parsePlanArgs(args: string[]): PlanOptions | 'help' {
   const paths: string[] = [];
   let svgDir = 'plan';
-  let maxPromotion = 600;
-  let maxAbort = 120;
+  let maxPromotion: number | undefined;
+  let maxAbort: number | undefined;
   let json = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -65,7 +69,10 @@ export function parsePlanArgs(args: string[]): PlanOptions | 'help' {
     else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
     else paths.push(arg);
   }
-  return { paths: paths.length > 0 ? paths : ['dist'], svgDir, maxPromotion, maxAbort, json };
+  return {
+    paths: paths.length > 0 ? paths : ['dist'], svgDir, json,
+    ...(maxPromotion !== undefined ? { maxPromotion } : {}), ...(maxAbort !== undefined ? { maxAbort } : {}),
+  };
 }
 
 /** The SVG file name of a Rollout: `<namespace>-<name>.svg`, or `<name>.svg` without a namespace. */
@@ -73,8 +80,14 @@ export function svgFileName(r: { name: string; namespace?: string }): string {
   return `${r.namespace ? `${r.namespace}-` : ''}${r.name}.svg`;
 }
 
+/** The budgets one Rollout is judged against: the command's flags, else what the Rollout records, else the defaults. */
+export function effectiveBudgets(r: ManifestRolloutPlan, o: { maxPromotion?: number; maxAbort?: number }): PlanBudgets {
+  return { promotionSeconds: o.maxPromotion ?? r.budgets.promotionSeconds, abortSeconds: o.maxAbort ?? r.budgets.abortSeconds };
+}
+
 /** The plan of one Rollout as text: a header, the steps table, the totals against the budgets. */
-export function formatRolloutPlan(r: ManifestRolloutPlan, o: { maxPromotion: number; maxAbort: number; svg?: string }): string {
+export function formatRolloutPlan(r: ManifestRolloutPlan, o: { maxPromotion?: number; maxAbort?: number; svg?: string }): string {
+  const budgets = effectiveBudgets(r, o);
   const strategy = r.strategy === 'canary' ? 'canary' : 'blue-green';
   const promotion = r.plan.promotionSeconds;
   const abort = r.plan.abort?.seconds ?? Infinity;
@@ -83,14 +96,14 @@ export function formatRolloutPlan(r: ManifestRolloutPlan, o: { maxPromotion: num
     `Rollout ${qualified(r.namespace, r.name)} (${strategy}, ${r.source})`,
     `   #  ${'step'.padEnd(34)}${' weight'.padEnd(14)}${'+time'.padEnd(10)} = ${'ends at'.padEnd(9)} made of`,
     formatPlan(r.plan),
-    `  budgets: promotion ${formatSeconds(promotion)} ${verdict(promotion, o.maxPromotion)} ${formatSeconds(o.maxPromotion)}, `
-      + `abort ${formatSeconds(abort)} ${verdict(abort, o.maxAbort)} ${formatSeconds(o.maxAbort)}`,
+    `  budgets: promotion ${formatSeconds(promotion)} ${verdict(promotion, budgets.promotionSeconds)} ${formatSeconds(budgets.promotionSeconds)}, `
+      + `abort ${formatSeconds(abort)} ${verdict(abort, budgets.abortSeconds)} ${formatSeconds(budgets.abortSeconds)}`,
     ...(o.svg ? [`  timeline: ${o.svg}`] : []),
   ].join('\n');
 }
 
 /** The plan as plain JSON: seconds as numbers, null for indefinite. */
-export function planJson(r: ManifestRolloutPlan, svg: string): object {
+export function planJson(r: ManifestRolloutPlan, svg: string, o: { maxPromotion?: number; maxAbort?: number } = {}): object {
   const s = (n: number) => (Number.isFinite(n) ? n : null);
   const metric = (m: AnalysisMetricTiming) => ({
     name: m.name, interval: m.interval?.toSeconds() ?? null, count: m.count ?? null, initialDelay: m.initialDelay?.toSeconds() ?? null,
@@ -99,7 +112,7 @@ export function planJson(r: ManifestRolloutPlan, svg: string): object {
   });
   const p: RolloutPlan = r.plan;
   return {
-    name: r.name, namespace: r.namespace ?? null, strategy: r.strategy, source: r.source, svg,
+    name: r.name, namespace: r.namespace ?? null, strategy: r.strategy, source: r.source, svg, budgets: effectiveBudgets(r, o),
     promotionSeconds: s(p.promotionSeconds), canaryStartSeconds: p.canaryStartSeconds,
     steps: p.steps.map((st) => ({ ...st, seconds: s(st.seconds), cumulativeSeconds: s(st.cumulativeSeconds), startSeconds: s(st.startSeconds) })),
     analyses: p.analyses.map((a) => ({ ...a, seconds: s(a.seconds), metrics: a.metrics.map(metric) })),
@@ -131,12 +144,13 @@ export async function runPlan(args: string[]): Promise<number> {
   const o = options;
   const printed = rollouts.map((r) => {
     const svg = path.join(o.svgDir, svgFileName(r));
+    const budgets = effectiveBudgets(r, o);
     fs.writeFileSync(svg, renderTimeline(r.plan, {
       title: `Rollout ${qualified(r.namespace, r.name)} (${r.strategy === 'canary' ? 'canary' : 'blue-green'})`,
-      maxPromotionSeconds: o.maxPromotion, maxAbortSeconds: o.maxAbort,
+      maxPromotionSeconds: budgets.promotionSeconds, maxAbortSeconds: budgets.abortSeconds,
       weightLabel: r.strategy === 'canary' ? undefined : 'traffic to the new version (%)',
     }));
-    return o.json ? planJson(r, svg) : formatRolloutPlan(r, { ...o, svg });
+    return o.json ? planJson(r, svg, o) : formatRolloutPlan(r, { ...o, svg });
   });
   process.stdout.write(o.json ? `${JSON.stringify(printed, null, 2)}\n` : `${printed.join('\n\n')}\n`);
   return 0;

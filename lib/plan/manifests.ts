@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { findSyntaxError } from '../analysis/promql';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { ARGO_METRIC_DEFAULTS } from '../analysis/timing';
-import { blueGreenPlan, canaryPlan, RolloutPlan } from '../rollout/plan';
+import { blueGreenPlan, canaryPlan, PlanBudgets, recordedBudgets, RolloutPlan } from '../rollout/plan';
 import { parseDurationSeconds } from '../rollout/internal-validation';
 
 /**
@@ -34,6 +34,8 @@ export interface ManifestRolloutPlan {
   /** The file the Rollout was read from. */
   readonly source: string;
   readonly plan: RolloutPlan;
+  /** The budgets recorded on the Rollout (maxPromotionTime, maxTimeToAbort), else the defaults (10m, 2m). */
+  readonly budgets: PlanBudgets;
 }
 
 const ARGO_GROUP = 'argoproj.io/';
@@ -85,8 +87,9 @@ export function planRollouts(objects: ManifestObject[]): ManifestRolloutPlan[] {
       }
       return metricTimings(found.object);
     };
-    if (spec.strategy?.canary) return { name, namespace, strategy: 'canary' as const, source, plan: canaryPlan(spec, lookup) };
-    if (spec.strategy?.blueGreen) return { name, namespace, strategy: 'blueGreen' as const, source, plan: blueGreenPlan(spec, lookup) };
+    const budgets = recordedBudgets(object.metadata, `${what} (${source})`);
+    if (spec.strategy?.canary) return { name, namespace, strategy: 'canary' as const, source, plan: canaryPlan(spec, lookup), budgets };
+    if (spec.strategy?.blueGreen) return { name, namespace, strategy: 'blueGreen' as const, source, plan: blueGreenPlan(spec, lookup), budgets };
     throw new Error(`${what} (${source}) has neither strategy.canary nor strategy.blueGreen: the plan knows these two strategies`);
   });
 }
@@ -130,12 +133,18 @@ export function metricTimings(template: Json): AnalysisMetricTiming[] {
     };
     const count = integer('count', 0);
     const interval = duration('interval');
+    const failureLimit = integer('failureLimit', ARGO_METRIC_DEFAULTS.failureLimit);
+    if (failureLimit === -1 && integer('consecutiveSuccessLimit', 0) === 0) {
+      throw new Error(`${at}: failureLimit -1 without a consecutiveSuccessLimit is a metric Argo Rollouts rejects ("failureLimit and `
+        + 'consecutiveSuccessLimit cannot both be disabled"): the AnalysisRun errors and the rollout aborts at its first analysis; '
+        + 'set failureLimit to 0 or more, or set consecutiveSuccessLimit, or use dryRun to measure without failing');
+    }
     return {
       name: m.name,
       interval,
       count: count === 0 ? undefined : count,
       initialDelay: duration('initialDelay'),
-      failureLimit: integer('failureLimit', ARGO_METRIC_DEFAULTS.failureLimit),
+      failureLimit,
       inconclusiveLimit: integer('inconclusiveLimit', ARGO_METRIC_DEFAULTS.inconclusiveLimit),
       consecutiveErrorLimit: integer('consecutiveErrorLimit', ARGO_METRIC_DEFAULTS.consecutiveErrorLimit),
       window: metricWindow(at, m.provider ?? {}, args),

@@ -19,6 +19,7 @@ import { LoadResponse, startLoad } from './load';
 import { LocalNginx } from './nginx';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider, measure } from './providers';
+import { recordedBudgets } from '../rollout/plan';
 import { TimeScale } from './time-scale';
 import { durationOf, formatSummary, RehearsalSummary, Timeline, TimelineEvent, trafficByPhase, writeReports } from './timeline';
 
@@ -225,6 +226,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       hashes,
       result: outcome.result,
       message: outcome.message,
+      budgets: recordedBudgets(rollout.metadata, `rollout ${namespace}/${name}`),
       ...(outcome.promotedMs !== undefined ? { timeToPromote: durationOf(outcome.promotedMs, scale.factor) } : {}),
       ...(outcome.abortMs !== undefined && outcome.canaryStartMs !== undefined
         ? { canaryStartToAbort: durationOf(outcome.abortMs - outcome.canaryStartMs, scale.factor) } : {}),

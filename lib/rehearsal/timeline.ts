@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatSeconds } from '../rollout/internal-validation';
+import type { PlanBudgets } from '../rollout/plan';
 import type { RolloutOutcome } from './controller';
 import type { LoadResponse } from './load';
 
@@ -83,6 +84,8 @@ export interface RehearsalSummary {
   readonly hashes: { readonly stable: string; readonly canary: string };
   readonly result: RolloutOutcome['result'];
   readonly message: string;
+  /** The budgets the Rollout records (maxPromotionTime, maxTimeToAbort), else the defaults (10m, 2m). */
+  readonly budgets: PlanBudgets;
   /** Rollout start to full promotion. */
   readonly timeToPromote?: Duration2;
   /** First canary traffic to the abort (weight back to 0). */
@@ -119,13 +122,14 @@ export function durationOf(ms: number | undefined, factor: number): Duration2 | 
 
 /** The summary as text. */
 export function formatSummary(s: RehearsalSummary): string {
-  const d = (x: Duration2) => `${formatSeconds(x.planSeconds)} plan time (${x.realSeconds.toFixed(1)}s real)`;
+  const d = (x: Duration2, budget: number) => `${formatSeconds(x.planSeconds)} plan time (${x.realSeconds.toFixed(1)}s real), `
+    + `${x.planSeconds <= budget ? 'within' : 'OVER'} the ${formatSeconds(budget)} budget`;
   const rows = s.load.byPhase.map((p) => `    ${p.phase.padEnd(44)} ${String(p.requests).padStart(6)} ${String(p.non2xx).padStart(7)}`
     + `   (canary ${p.canaryRequests}, canary non-2xx ${p.canaryNon2xx})`);
   return [
     `summary: ${s.result.toUpperCase()} - ${s.message}`,
-    ...(s.timeToPromote ? [`  time to promote: ${d(s.timeToPromote)}`] : []),
-    ...(s.canaryStartToAbort ? [`  canary start to abort: ${d(s.canaryStartToAbort)}`] : []),
+    ...(s.timeToPromote ? [`  time to promote: ${d(s.timeToPromote, s.budgets.promotionSeconds)}`] : []),
+    ...(s.canaryStartToAbort ? [`  canary start to abort: ${d(s.canaryStartToAbort, s.budgets.abortSeconds)}`] : []),
     `  load: ${s.load.requests} requests at ${s.load.rate}/s through nginx, ${s.load.non2xx} non-2xx, ${s.load.skipped} skipped (too many in flight)`,
     `    ${'phase'.padEnd(44)} ${'served'.padStart(6)} ${'non-2xx'.padStart(7)}`,
     ...rows,

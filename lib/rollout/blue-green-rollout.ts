@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addRollout, addServices, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, validateInteger } from './internal-validation';
-import { analysisErrors, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
+import { analysisErrors, noteUse, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
 import { blueGreenPlan, planBudgetErrors, RolloutPlan } from './plan';
 import { resolveWorkload } from './workload';
 
@@ -85,6 +85,7 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
         + 'remove one of them');
     }
     this.analyses = [props.prePromotionAnalysis, props.postPromotionAnalysis].filter((a): a is RolloutAnalysis => a !== undefined);
+    for (const a of this.analyses) noteUse(a, 'inline');
     this.node.addValidation({
       validate: () => {
         const errors: string[] = [];

@@ -5,7 +5,7 @@ import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds } from './internal-validation';
 import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
-import { analysisErrors, BackgroundAnalysis, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
+import { analysisErrors, BackgroundAnalysis, noteUse, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
 import { resolveWorkload } from './workload';
 
@@ -114,6 +114,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     validateStrategy(props, routed);
     this._steps = [...props.steps];
     validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
+    for (const step of this._steps) noteUse(step.action.analysis, 'inline');
 
     addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
     const routing = props.trafficRouting?._bind(this, {
@@ -182,6 +183,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
           + 'pass all templates of that step in one addAnalysis call');
       }
       const step = CanaryStep.analysis(analysis);
+      noteUse(analysis, 'inline');
       this._steps.splice(at + 1, 0, step);
       added.push(step);
     }
@@ -194,6 +196,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   private setBackground(analysis: BackgroundAnalysis): void {
     if (this.background) throw new Error('backgroundAnalysis is already set: a rollout has one background analysis; merge the templates into it');
     if (analysis.startingStep !== undefined) validateStartingStep(analysis.startingStep, this._steps.length);
+    noteUse(analysis, 'background');
     this.background = analysis;
   }
 

@@ -2,20 +2,23 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { formatSeconds, validateDnsLabel, validateInteger } from './internal-validation';
+import { budgetAnnotations } from './plan';
 import { podTemplateJson, ResolvedWorkload, WorkloadProps } from './workload';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpec } from '../../imports/argoproj.io';
 
 /** Props every Rollout has, whatever its strategy. */
 export interface RolloutCommonProps extends WorkloadProps {
   /**
-   * Synth fails when the plan's nominal time to full promotion exceeds this.
-   * @default - no limit
+   * Synth fails when the plan's nominal time to full promotion exceeds this. Recorded on the Rollout
+   * (annotation `cdk8s-progressive/max-promotion-time`), where `plan` and `rehearse` read it.
+   * @default - no limit at synth; `plan` and `rehearse` judge against 10m
    */
   readonly maxPromotionTime?: Duration;
   /**
    * Synth fails when the analyses cannot abort a bad new version within this time of it taking traffic (a canary) or becoming ready (a preview)
    * (worst case: the analysis' start, its initialDelay, query window, failureLimit + 1 intervals, or
-   * its errors retried every 10s). Applies once the rollout has an analysis.
+   * its errors retried every 10s). Applies once the rollout has an analysis. Recorded on the Rollout
+   * (annotation `cdk8s-progressive/max-time-to-abort`), where `plan` and `rehearse` read it.
    * @default 2m
    */
   readonly maxTimeToAbort?: Duration;
@@ -133,7 +136,10 @@ export function addRollout(scope: Construct, w: ResolvedWorkload, props: Rollout
   });
   const resource = new ApiObject(scope, 'Resource', {
     ...Rollout.GVK,
-    metadata: { name: w.name, namespace: w.namespace, labels: objectLabels(w) },
+    metadata: {
+      name: w.name, namespace: w.namespace, labels: objectLabels(w),
+      annotations: budgetAnnotations(props.maxPromotionTime, props.maxTimeToAbort),
+    },
     spec: Lazy.any({ produce: renderSpec }),
   });
   return { resource, renderSpec };

@@ -68,6 +68,51 @@ export type TemplateTimingLookup = (templateName: string, clusterScope: boolean)
 
 type Json = { [key: string]: any };
 
+/**
+ * Annotations of this library on a synthesized Rollout that record the budgets its chart set
+ * (maxPromotionTime, maxTimeToAbort), as Go durations: the plan command and the rehearsal judge
+ * against what the chart chose, not against their defaults.
+ */
+export const BUDGET_ANNOTATIONS = {
+  maxPromotionTime: 'cdk8s-progressive/max-promotion-time',
+  maxTimeToAbort: 'cdk8s-progressive/max-time-to-abort',
+} as const;
+
+/** The budgets a plan is judged against, in seconds. */
+export interface PlanBudgets {
+  readonly promotionSeconds: number;
+  readonly abortSeconds: number;
+}
+
+/** What a Rollout that records no budget is judged against: 10 minutes to promote, 2 minutes to abort. */
+export const DEFAULT_BUDGETS: PlanBudgets = { promotionSeconds: 600, abortSeconds: 120 };
+
+/** The annotations that record the budgets a chart set; undefined when it set none. */
+export function budgetAnnotations(maxPromotion?: Duration, maxAbort?: Duration): { [key: string]: string } | undefined {
+  const out: { [key: string]: string } = {};
+  if (maxPromotion) out[BUDGET_ANNOTATIONS.maxPromotionTime] = formatSeconds(maxPromotion.toSeconds());
+  if (maxAbort) out[BUDGET_ANNOTATIONS.maxTimeToAbort] = formatSeconds(maxAbort.toSeconds());
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The budgets recorded on a Rollout's metadata, each falling back to DEFAULT_BUDGETS; throws on a malformed value. */
+export function recordedBudgets(metadata: Json | undefined, where: string): PlanBudgets {
+  const read = (key: string, fallback: number): number => {
+    const value = metadata?.annotations?.[key];
+    if (value === undefined) return fallback;
+    let seconds: number | undefined;
+    try { seconds = parseDurationSeconds(String(value)); } catch { seconds = undefined; }
+    if (seconds === undefined || !(seconds > 0)) {
+      throw new Error(`${where}: annotation ${key} must be a positive duration such as 12m or 1m30s, got '${value}': fix or remove it`);
+    }
+    return seconds;
+  };
+  return {
+    promotionSeconds: read(BUDGET_ANNOTATIONS.maxPromotionTime, DEFAULT_BUDGETS.promotionSeconds),
+    abortSeconds: read(BUDGET_ANNOTATIONS.maxTimeToAbort, DEFAULT_BUDGETS.abortSeconds),
+  };
+}
+
 /** Estimated seconds for a new pod to become available: readiness probe's delay and period, and minReadySeconds. */
 export function readySeconds(spec: Json): number {
   const probe = spec.template?.spec?.containers?.[0]?.readinessProbe;

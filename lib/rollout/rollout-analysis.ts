@@ -1,4 +1,4 @@
-import { IAnalysisTemplate, RolloutArgValueFrom } from '../analysis/template-ref';
+import { IAnalysisTemplate, noteTemplateUse, RolloutArgValueFrom, TemplateUse } from '../analysis/template-ref';
 import { validateInteger } from './internal-validation';
 import {
   RolloutSpecStrategyCanaryStepsAnalysis,
@@ -114,6 +114,11 @@ export function analysisErrors(where: string, analysis: RolloutAnalysis, inline:
     }
   }
   return errors;
+}
+
+/** @internal Tells each template of an analysis how the rollout runs it. */
+export function noteUse(analysis: RolloutAnalysis | undefined, use: TemplateUse): void {
+  for (const t of analysis?.templates ?? []) noteTemplateUse(t, use);
 }
 
 /** @internal */

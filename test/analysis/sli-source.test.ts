@@ -1,6 +1,7 @@
-import { Duration } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { vectorSelectors } from '../../lib/analysis/promql';
 import { SliSource } from '../../lib/analysis/sli-source';
+import { CanaryRollout, CanaryStep, TrafficRouting } from '../../lib';
 import { promtoolErrors } from '../support/promtool';
 
 const W = Duration.minutes(2);
@@ -92,6 +93,31 @@ describe('SliSource.ingressNginx', () => {
       'sliSource.ingressNginx servicePort must be a port number 1-65535 or a port name, got 70000'],
   ])('fails on invalid names %#', (props, message) => {
     expect(() => SliSource.ingressNginx(props)).toThrow(message);
+  });
+});
+
+describe('SliSource.ingressNginxForRollout', () => {
+  const rollout = (trafficRouting?: TrafficRouting) => new CanaryRollout(new Chart(new App(), 'c'), 'payments', {
+    namespace: 'pay', image: 'registry.example.com/payments:1.0.0', port: 8080, servicePort: 8081,
+    steps: [CanaryStep.setWeight(5)], trafficRouting,
+  });
+
+  test('takes the stable Ingress, the canary Service and the Service port from the rollout', () => {
+    // GIVEN a rollout routed by ingress-nginx
+    const r = rollout(TrafficRouting.nginx({ host: 'payments.example.com' }));
+    // WHEN
+    const s = SliSource.ingressNginxForRollout(r, { namespaceLabel: 'exported_namespace' });
+    // THEN the queries are those of the explicit form
+    const explicit = SliSource.ingressNginx({ stableIngress: 'payments', canaryService: 'payments-canary', servicePort: 8081, namespaceLabel: 'exported_namespace' });
+    expect(s.successRatio('canary', W)).toBe(explicit.successRatio('canary', W));
+    expect(s.successRatio('stable', W)).toBe(explicit.successRatio('stable', W));
+    expect(s.successRatio('canary', W)).toContain('canary="{{args.namespace}}-payments-canary-8081"');
+  });
+
+  test('fails for a rollout without nginx routing', () => {
+    expect(() => SliSource.ingressNginxForRollout(rollout())).toThrow(
+      "sliSource.ingressNginxForRollout needs a rollout routed by TrafficRouting.nginx, but rollout 'payments' has no stable Ingress: "
+      + 'set trafficRouting to TrafficRouting.nginx(...), or use SliSource.app');
   });
 });
 

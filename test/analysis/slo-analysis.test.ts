@@ -7,6 +7,7 @@ import { worstTimeToAbort } from '../../lib/analysis/timing';
 import '../support/pod-monitor-schema';
 import { promtoolErrors } from '../support/promtool';
 import { synthValid } from '../support/schema';
+import { CanaryRollout, CanaryStep, SloGate, TrafficRouting } from '../../lib';
 
 const matchLabels = { 'app.kubernetes.io/name': 'orders' };
 const allObjectives = () => [
@@ -205,5 +206,52 @@ describe('SloAnalysis errors', () => {
     const app = Testing.app();
     new SloAnalysis(new Chart(app, 'shop'), 'slo', { sli: sources().app, objectives: [] });
     expect(() => app.synth()).toThrow('[shop/slo] SloAnalysis has no objective: pass objectives or call addObjective()');
+  });
+});
+
+describe('SloAnalysis measurement count follows how rollouts run it', () => {
+  const setup = (measurement: object = {}, gate = false) => {
+    const chart = Testing.chart();
+    const rollout = new CanaryRollout(chart, 'orders', {
+      image: 'registry.example.com/orders:1.0.0', steps: CanaryStep.weightsWithPauses([20, 50], Duration.minutes(5)),
+      trafficRouting: TrafficRouting.nginx({ host: 'orders.example.com' }), maxTimeToAbort: Duration.minutes(5),
+    });
+    const slo = new SloAnalysis(chart, 'slo', {
+      sli: SliSource.app({ matchLabels: rollout.podSelectorLabels }), measurement,
+      ...(gate ? { gate: new SloGate(chart, 'gate', { image: 'registry.example.com/slo-gate:0.1.0' }) } : {}),
+    });
+    return { chart, rollout, slo };
+  };
+  const counts = (chart: Chart) => template(synthValid(chart)).spec.metrics.map((m: any) => m.count ?? 'until the rollout ends');
+
+  test('without a count, a template run only in the background watches until the rollout ends', () => {
+    // GIVEN an analysis without count, WHEN added in the background only
+    const { chart, rollout, slo } = setup();
+    rollout.addAnalysis({ templates: [slo] }, { background: true });
+    // THEN no metric has a count, and the plan says it runs until the end
+    expect(counts(chart)).toEqual(['until the rollout ends', 'until the rollout ends']);
+    expect(rollout.plan.analyses.map((a) => [a.background, a.seconds])).toEqual([[true, Infinity]]);
+  });
+
+  test('without a count, a template run as a step measures 4 times, in gate mode too', () => {
+    for (const gate of [false, true]) {
+      const { chart, rollout, slo } = setup({}, gate);
+      rollout.addAnalysis({ templates: [slo] }, { atWeights: [20] });
+      expect(new Set(counts(chart))).toEqual(new Set([4]));
+    }
+  });
+
+  test('a count the user sets is kept in the background', () => {
+    const { chart, rollout, slo } = setup({ count: 3 });
+    rollout.addAnalysis({ templates: [slo] }, { background: true });
+    expect(counts(chart)).toEqual([3, 3]);
+  });
+
+  test('fails when one template without a count runs both as a step and in the background', () => {
+    const { chart, rollout, slo } = setup();
+    rollout.addAnalysis({ templates: [slo] }, { atWeights: [20], background: true });
+    expect(() => Testing.synth(chart)).toThrow(`SloAnalysis ${slo.templateName} runs both as an analysis step and in the background `
+      + 'without a measurement count: a step needs a finite count and a background guard should watch until the rollout ends; set '
+      + 'measurement count (4 is the step default), or use one SloAnalysis for the steps and another, without count, for the background');
   });
 });

@@ -14,7 +14,7 @@ describe('measurement options', () => {
   test('defaults: every 30s, 4 times, after 30s, failureLimit 0, inconclusiveLimit 1, consecutiveErrorLimit 2', () => {
     const r = resolveMetricOptions({});
     expect(r.interval.toSeconds()).toBe(30);
-    expect(r.count).toBe(4);
+    expect([r.count, r.countDefaulted]).toEqual([4, true]);
     expect(r.initialDelay.toSeconds()).toBe(30);
     expect([r.failureLimit, r.inconclusiveLimit, r.consecutiveErrorLimit, r.dryRun]).toEqual([0, 1, 2, false]);
   });
@@ -23,12 +23,15 @@ describe('measurement options', () => {
     const r = resolveMetricOptions({ failureLimit: 1, count: 0 }, { failureLimit: 3, interval: Duration.seconds(10) });
     expect(r.failureLimit).toBe(1);
     expect(r.interval.toSeconds()).toBe(10);
-    expect(r.count).toBeUndefined();
+    expect([r.count, r.countDefaulted]).toEqual([undefined, false]);
+    expect(resolveMetricOptions({}, { count: 4 }).countDefaulted).toBe(false);
   });
 
   test.each([
     [{ count: 1.5 }, 'count must be a whole number >= 0, got 1.5'],
-    [{ failureLimit: -2 }, 'failureLimit must be a whole number >= -1, got -2'],
+    [{ failureLimit: -2 }, 'failureLimit must be a whole number >= 0, got -2'],
+    [{ failureLimit: -1 }, 'failureLimit must be a whole number >= 0, got -1: Argo Rollouts rejects a metric whose failureLimit (-1) and '
+      + 'consecutiveSuccessLimit are both disabled, errors the AnalysisRun and aborts the rollout; to measure without failing, set dryRun: true'],
     [{ inconclusiveLimit: -1 }, 'inconclusiveLimit must be a whole number >= 0, got -1'],
     [{ consecutiveErrorLimit: -1 }, 'consecutiveErrorLimit must be a whole number >= 0, got -1'],
     [{ count: 2, failureLimit: 3 }, 'count must be at least failureLimit, got count 2 and failureLimit 3: raise count or lower failureLimit'],

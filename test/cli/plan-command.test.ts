@@ -74,12 +74,36 @@ describe('cdk8s-progressive plan', () => {
     expect(svg).toContain('>full promotion: 7m40s (budget 5m) OVER BUDGET</text>');
   });
 
+  test('judges each Rollout against the budgets recorded on it; the flags override them', () => {
+    // GIVEN the example with the budgets of a chart that set maxPromotionTime 7m and maxTimeToAbort 1m30s
+    const yaml = fs.readFileSync(path.join(DIST, 'amas-prod.k8s.yaml'), 'utf8');
+    expect(yaml).toContain('    cdk8s-progressive/max-promotion-time: 10m\n');
+    const file = path.join(tmp, 'chart.yaml');
+    fs.writeFileSync(file, yaml.replace('    cdk8s-progressive/max-promotion-time: 10m\n',
+      '    cdk8s-progressive/max-promotion-time: 7m\n    cdk8s-progressive/max-time-to-abort: 1m30s\n'));
+    // WHEN planned, THEN the recorded budgets are used, on the timeline too
+    const r = run(['plan', file, '--svg-dir', tmp]);
+    expect(r.stdout).toContain('  budgets: promotion 7m40s OVER 7m, abort 1m40s OVER 1m30s\n');
+    expect(fs.readFileSync(path.join(tmp, 'amas-prod-amas-orchestrator.svg'), 'utf8')).toContain('>promotion budget 7m</text>');
+    // AND a flag wins over what is recorded
+    expect(run(['plan', file, '--svg-dir', tmp, '--max-abort', '2m']).stdout).toContain('  budgets: promotion 7m40s OVER 7m, abort 1m40s within 2m\n');
+  });
+
+  test('fails with exit code 1 on a malformed recorded budget', () => {
+    const file = path.join(tmp, 'chart.yaml');
+    fs.writeFileSync(file, fs.readFileSync(path.join(DIST, 'amas-prod.k8s.yaml'), 'utf8')
+      .replace('cdk8s-progressive/max-promotion-time: 10m', 'cdk8s-progressive/max-promotion-time: ten minutes'));
+    expect(run(['plan', file, '--svg-dir', tmp])).toEqual({ code: 1, stdout: '', stderr: `cdk8s-progressive plan: Rollout amas-prod/amas-orchestrator (${file}): `
+      + "annotation cdk8s-progressive/max-promotion-time must be a positive duration such as 12m or 1m30s, got 'ten minutes': fix or remove it\n" });
+  });
+
   test('--json prints the plans as JSON', () => {
     const r = run(['plan', DIST, '--svg-dir', tmp, '--json']);
     expect(r.code).toBe(0);
     const [p] = JSON.parse(r.stdout);
-    expect([p.namespace, p.name, p.strategy, p.promotionSeconds, p.abort.seconds, p.steps.length, p.svg])
-      .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 11, path.join(tmp, 'amas-prod-amas-orchestrator.svg')]);
+    expect([p.namespace, p.name, p.strategy, p.promotionSeconds, p.abort.seconds, p.steps.length, p.svg, p.budgets])
+      .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 11, path.join(tmp, 'amas-prod-amas-orchestrator.svg'),
+        { promotionSeconds: 600, abortSeconds: 120 }]);
     expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
     expect(p.analyses[0].metrics[0]).toEqual({
       name: 'slo-gate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 60, dryRun: false,

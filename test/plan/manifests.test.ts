@@ -103,6 +103,14 @@ describe('metric timings', () => {
       .toEqual([30, 90, undefined, 2, 1, 0]);
   });
 
+  test('fails on failureLimit -1 without consecutiveSuccessLimit, which Argo rejects; accepts it with one', () => {
+    expect(() => timingsOf({ interval: 30, failureLimit: -1 })).toThrow('AnalysisTemplate shop/t, metric m: failureLimit -1 without a '
+      + 'consecutiveSuccessLimit is a metric Argo Rollouts rejects ("failureLimit and consecutiveSuccessLimit cannot both be disabled"): '
+      + 'the AnalysisRun errors and the rollout aborts at its first analysis; set failureLimit to 0 or more, or set consecutiveSuccessLimit, '
+      + 'or use dryRun to measure without failing');
+    expect(timingsOf({ interval: 30, failureLimit: -1, consecutiveSuccessLimit: 3 })[0].failureLimit).toBe(-1);
+  });
+
   test('{{args.x}} in a count or duration takes the template arg\'s value', () => {
     const [m] = timingsOf({ interval: '{{args.every}}', count: '{{ args.count }}' },
       { args: [{ name: 'every', value: '15s' }, { name: 'count', value: '5' }] });

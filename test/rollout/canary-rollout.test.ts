@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, Probe, TrafficRouting,
+  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, Probe, recordedBudgets, TrafficRouting,
 } from '../../lib';
 import { metric, TemplateRef } from '../support/fake-template';
 import { synthValid } from '../support/schema';
@@ -408,5 +408,29 @@ describe('CanaryRollout time to abort', () => {
   test('fails on maxTimeToAbort without any analysis', () => {
     const { chart } = make({ maxTimeToAbort: Duration.minutes(2) });
     expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is never (no analysis can fail the rollout)');
+  });
+});
+
+describe('CanaryRollout budgets recorded on the Rollout', () => {
+  test('maxPromotionTime and maxTimeToAbort become annotations that the plan reads back', () => {
+    // GIVEN budgets of 12m and 1m30s
+    const { chart, rollout } = make({ maxPromotionTime: Duration.minutes(12), maxTimeToAbort: Duration.seconds(90) });
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { background: true });
+    // WHEN synthesized
+    const metadata = rolloutOf(synthValid(chart)).metadata;
+    // THEN
+    expect(metadata.annotations).toEqual({ 'cdk8s-progressive/max-promotion-time': '12m', 'cdk8s-progressive/max-time-to-abort': '1m30s' });
+    expect(recordedBudgets(metadata, 'Rollout web')).toEqual({ promotionSeconds: 720, abortSeconds: 90 });
+  });
+
+  test('without budgets there is no annotation, and the plan falls back to 10m and 2m', () => {
+    const metadata = rolloutOf(synthValid(make().chart)).metadata;
+    expect(metadata.annotations).toBeUndefined();
+    expect(recordedBudgets(metadata, 'Rollout web')).toEqual({ promotionSeconds: 600, abortSeconds: 120 });
+  });
+
+  test('fails to read a malformed recorded budget', () => {
+    expect(() => recordedBudgets({ annotations: { 'cdk8s-progressive/max-time-to-abort': 'soon' } }, 'Rollout shop/web')).toThrow(
+      "Rollout shop/web: annotation cdk8s-progressive/max-time-to-abort must be a positive duration such as 12m or 1m30s, got 'soon': fix or remove it");
   });
 });

@@ -130,5 +130,6 @@ export function renderAnalysis(analysis: RolloutAnalysis): RolloutSpecStrategyCa
 
 /** @internal */
 export function validateStartingStep(value: number, stepCount: number): void {
-  validateInteger('backgroundAnalysis startingStep', value, 0, Math.max(stepCount - 1, 0));
+  validateInteger('backgroundAnalysis startingStep', value, 0, Math.max(stepCount - 1, 0),
+    'the controller accepts any step, but from a step past the last one the background analysis never runs');
 }

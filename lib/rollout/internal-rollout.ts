@@ -44,7 +44,13 @@ export interface RolloutCommonProps extends WorkloadProps {
    */
   readonly rollbackWindow?: number;
   /**
-   * How long the new pods keep running after an abort.
+   * How long the new pods keep running after an abort, once traffic is back on the stable version; then
+   * they are scaled to zero. A canary needs trafficRouting for it. 0 does not stop them at once, nor always
+   * keep them (Argo Rollouts v1.9.1):
+   * - blue-green: the preview is left running until the next update;
+   * - canary: no delay at all. The abort sends the rollout back to step 0 at weight 0, which sizes the canary
+   *   to zero pods at once, unless step 0 is a setCanaryScale with replicas or weight: then the canary is
+   *   left running at that size until the next update.
    * @default 30s (the controller's default)
    */
   readonly abortScaleDownDelay?: Duration;

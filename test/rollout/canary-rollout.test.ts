@@ -400,7 +400,7 @@ describe('CanaryRollout validation', () => {
   test('fails on an arg passed twice', () => {
     const { chart, rollout } = make();
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')], args: [AnalysisArg.value('x', '1'), AnalysisArg.value('x', '2')] }, { background: true });
-    failsAtSynth(chart, "backgroundAnalysis passes arg 'x' twice: pass each arg once");
+    failsAtSynth(chart, "backgroundAnalysis passes arg 'x' twice: pass each arg once (a rule of cdk8s-progressive, not of Argo Rollouts: the controller silently keeps the last value)");
   });
   test('fails on a background startingStep past the last step', () => {
     const { chart, rollout } = make();
@@ -428,7 +428,8 @@ describe('CanaryRollout validation', () => {
   test('fails on an analysis with no templates', () => {
     const { chart, rollout } = make();
     rollout.addAnalysis({ templates: [] }, { atWeights: [10] });
-    failsAtSynth(chart, 'step 1 (analysis) must reference at least one analysis template');
+    failsAtSynth(chart, 'step 1 (analysis) must reference at least one analysis template: add one or remove the analysis '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: an analysis without templates judges nothing)');
   });
   test('fails when the plan exceeds maxPromotionTime, showing the plan', () => {
     const { chart } = make({ maxPromotionTime: Duration.minutes(1) });

@@ -123,7 +123,8 @@ export function renderTimeline(plan: RolloutPlan, options: TimelineOptions): str
       out.push(weightLabel(x(s.cumulativeSeconds), s.weight));
       weight = s.weight;
     }
-    if (s.description.startsWith('pause') || s.description.startsWith('autoPromotionSeconds')) {
+    // A 0s pause (the controller accepts it) takes no room on the line: no label to overlap its neighbours.
+    if ((s.description.startsWith('pause') || s.description.startsWith('autoPromotionSeconds')) && s.seconds > 0) {
       out.push(text((x(s.startSeconds) + x(s.cumulativeSeconds)) / 2, y(weight) - 22, s.description, { anchor: 'middle', fill: C.text }));
     }
   }

@@ -22,6 +22,35 @@ export const ERROR_RETRY_SECONDS = ERROR_RETRY_INTERVAL.toSeconds();
 /** Argo: abortScaleDownDelaySeconds and scaleDownDelaySeconds default to 30. */
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 
+/** What the controller does with the canary ReplicaSet after an abort (traffic is already back on stable). */
+export interface AbortScaleDown {
+  /** Seconds until the canary is scaled to zero; undefined when the controller leaves it running. */
+  readonly seconds?: number;
+  /** Why, in the controller's terms, for the timeline. */
+  readonly reason: string;
+}
+
+/**
+ * After an abort of a traffic-routed canary (Argo v1.9.1): abortScaleDownDelaySeconds unset is 30s
+ * and N > 0 is N s before the canary is scaled to zero (GetAbortScaleDownDelaySecondsOrDefault,
+ * shouldDelayScaleDownOnAbort). 0 removes the delay rather than the scale-down: the abort sends the
+ * rollout back to step 0 and weight 0, and the canary is sized as usual (CalculateReplicaCountsForTrafficRoutedCanary),
+ * which is zero pods at once; only a setCanaryScale with replicas or weight at step 0 keeps sizing it
+ * (UseSetCanaryScale), and then it is left running until the next update.
+ */
+export function abortScaleDown(canary: Json): AbortScaleDown {
+  const delay: number | undefined = canary.abortScaleDownDelaySeconds;
+  if (delay === undefined || delay > 0) {
+    const seconds = delay ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS;
+    return { seconds, reason: `abortScaleDownDelaySeconds ${delay === undefined ? 'unset (30s)' : formatSeconds(delay)}` };
+  }
+  const scale: Json | undefined = canary.steps?.[0]?.setCanaryScale;
+  if (scale && !scale.matchTrafficWeight && ((scale.replicas ?? 0) > 0 || (scale.weight ?? 0) > 0)) {
+    return { reason: 'abortScaleDownDelaySeconds 0 with setCanaryScale at step 0: the controller leaves the canary running' };
+  }
+  return { seconds: 0, reason: 'abortScaleDownDelaySeconds 0: no delay, the canary is sized by weight 0' };
+}
+
 /** The limits of a metric that decide when it ends (Argo's Metric fields). */
 export interface MetricLimits {
   /** Argo EffectiveCount: count, or 1 without count and interval; undefined runs until terminated. */
@@ -279,7 +308,7 @@ export interface RolloutDriver {
   setWeight(weight: number): Promise<void>;
   /** Argo promotion with traffic routing: the stable Service selects the new pods, canary weight 0. */
   promote(): Promise<void>;
-  /** Scales the canary ReplicaSet to zero (after abortScaleDownDelaySeconds). */
+  /** Scales the canary ReplicaSet to zero (after an abort, when and if abortScaleDown says so). */
   stopCanary(): Promise<void>;
   /** Scales the old stable ReplicaSet to zero (after scaleDownDelaySeconds). */
   stopOldStable(): Promise<void>;
@@ -429,7 +458,7 @@ export class RolloutEmulation {
       this.background?.terminate();
       return this.end({ result: 'paused', message: `paused at step ${index}: inconclusive analysis waits for a human (${outcome.message})`, canaryStartMs: this.canaryStartMs });
     }
-    // Argo abort: traffic back to stable at once; the canary ReplicaSet is scaled down after abortScaleDownDelaySeconds.
+    // Argo abort: traffic back to stable at once; then the canary ReplicaSet as abortScaleDown says.
     this.background?.terminate();
     this.currentPhase = 'aborting (weight to 0)';
     await driver.setWeight(0);
@@ -437,10 +466,15 @@ export class RolloutEmulation {
     this.weight = 0;
     const abortMs = timeline.elapsedMs();
     timeline.record({ kind: 'abort', step: index, weight: 0, phase: outcome.phase, message: `aborted (${outcome.phase}): canary weight 0, traffic back to stable` });
-    const delay = scale.ms(spec.strategy.canary.abortScaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS, 'scaleDownDelay', 'abortScaleDownDelaySeconds');
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    await driver.stopCanary();
-    timeline.record({ kind: 'canary', weight: 0, message: `canary scaled down after abortScaleDownDelaySeconds (${(delay / 1000).toFixed(1)}s real)` });
+    const after = abortScaleDown(spec.strategy.canary);
+    if (after.seconds === undefined) {
+      timeline.record({ kind: 'canary', weight: 0, message: `canary left running, without traffic (${after.reason})` });
+    } else {
+      const delay = scale.ms(after.seconds, 'scaleDownDelay', 'abortScaleDownDelaySeconds');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await driver.stopCanary();
+      timeline.record({ kind: 'canary', weight: 0, message: `canary scaled down after ${(delay / 1000).toFixed(1)}s real (${after.reason})` });
+    }
     return this.end({ result: 'aborted', message: outcome.message, canaryStartMs: this.canaryStartMs, abortMs });
   }
 

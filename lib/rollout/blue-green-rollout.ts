@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addRollout, addServices, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
-import { formatSeconds, validateInteger } from './internal-validation';
+import { formatSeconds, ownRule, validateInteger } from './internal-validation';
 import { analysisErrors, noteUse, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
 import { blueGreenPlan, planBudgetErrors, RolloutPlan } from './plan';
 import { resolveWorkload } from './workload';
@@ -78,11 +78,14 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
     this.previewServiceName = props.previewServiceName ?? `${w.name}-preview`;
     validateServicePair(['activeServiceName', this.activeServiceName], ['previewServiceName', this.previewServiceName],
       'users reach the active version through one and the new version through the other');
-    validateRolloutCommon(props);
-    if (props.previewReplicaCount !== undefined) validateInteger('previewReplicaCount', props.previewReplicaCount, 1, w.replicas);
+    validateRolloutCommon(props, true);
+    if (props.previewReplicaCount !== undefined) {
+      validateInteger('previewReplicaCount', props.previewReplicaCount, 1, w.replicas,
+        'a preview of 0 pods gives the pre-promotion analysis nothing to judge, and one above replicas outgrows the rollout');
+    }
     if (props.autoPromotionDelay !== undefined && props.autoPromotionEnabled === false) {
       throw new Error(`autoPromotionDelay (${formatSeconds(props.autoPromotionDelay.toSeconds())}) has no effect with autoPromotionEnabled false: `
-        + 'remove one of them');
+        + `remove one of them ${ownRule('the controller ignores the delay when a human promotes')}`);
     }
     this.analyses = [props.prePromotionAnalysis, props.postPromotionAnalysis].filter((a): a is RolloutAnalysis => a !== undefined);
     for (const a of this.analyses) noteUse(a, 'inline');

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { INetworkWorkload } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
-import { formatSeconds } from './internal-validation';
+import { formatSeconds, ownRule } from './internal-validation';
 import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
 import { analysisErrors, BackgroundAnalysis, noteUse, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
@@ -109,7 +109,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this.canaryServiceName = props.canaryServiceName ?? `${w.name}-canary`;
     validateServicePair(['stableServiceName', this.stableServiceName], ['canaryServiceName', this.canaryServiceName],
       'the controller points each Service at a different ReplicaSet');
-    validateRolloutCommon(props);
+    validateRolloutCommon(props, false);
     const routed = props.trafficRouting !== undefined;
     validateStrategy(props, routed);
     this._steps = [...props.steps];
@@ -220,13 +220,15 @@ function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
       + 'the stable pods are already scaled down as the canary grows; remove one of them');
   }
   if (props.abortScaleDownDelay !== undefined && !routed) {
-    throw new Error('abortScaleDownDelay needs trafficRouting: remove it or set trafficRouting');
+    throw new Error(`abortScaleDownDelay (${formatSeconds(props.abortScaleDownDelay.toSeconds())}) needs trafficRouting: remove it or set trafficRouting `
+      + ownRule('the controller ignores it without a traffic router and scales an aborted canary back like a rolling update'));
   }
 }
 
 function validateSteps(steps: CanaryStep[], allowDecrease: boolean, routed: boolean): void {
   if (steps.length === 0) {
-    throw new Error('steps must not be empty: a canary with no steps promotes at once; use CanaryStep.weightsWithPauses(...)');
+    throw new Error('steps must not be empty: use CanaryStep.weightsWithPauses(...) '
+      + ownRule('a canary with no steps promotes at once, with no canary phase'));
   }
   let previous: number | undefined;
   steps.forEach((step, i) => {
@@ -234,16 +236,10 @@ function validateSteps(steps: CanaryStep[], allowDecrease: boolean, routed: bool
     if (a.kind === 'setCanaryScale' && !routed) {
       throw new Error(`step ${i} (setCanaryScale) needs trafficRouting: without a traffic router the canary's scale is its weight`);
     }
-    if (a.kind === 'pause' && i > 0 && steps[i - 1].action.kind === 'pause') {
-      throw new Error(`steps ${i - 1} and ${i} are both pauses: merge them into one pause`);
-    }
     if (a.kind === 'setWeight') {
-      if (previous !== undefined && a.weight === previous) {
-        throw new Error(`step ${i} sets weight ${a.weight} again: remove the duplicate setWeight`);
-      }
       if (previous !== undefined && a.weight! < previous && !allowDecrease) {
         throw new Error(`step ${i} lowers setWeight from ${previous} to ${a.weight}: weights must rise step by step; `
-          + 'set allowWeightDecrease to lower them on purpose');
+          + `set allowWeightDecrease to lower them on purpose ${ownRule('a lower weight is most often steps in the wrong order')}`);
       }
       previous = a.weight;
     }

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { formatSeconds, validateInteger } from './internal-validation';
+import { formatSeconds, ownRule, validateInteger } from './internal-validation';
 import { RolloutAnalysis, renderAnalysis } from './rollout-analysis';
 import { RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../../imports/argoproj.io';
 
@@ -13,7 +13,7 @@ export class CanaryScale {
 
   /** A share of the rollout's replicas, in percent. */
   public static weight(percent: number): CanaryScale {
-    validateInteger('setCanaryScale weight', percent, 0, 100);
+    validateInteger('setCanaryScale weight', percent, 0, 100, 'the controller takes any number, but outside 0-100 it is no share of the replicas');
     return new CanaryScale({ weight: percent }, `${percent}% of replicas`);
   }
 
@@ -36,13 +36,16 @@ export class CanaryStep {
     return new CanaryStep({ kind: 'setWeight', weight }, { setWeight: weight });
   }
 
-  /** Waits for `duration`, or until a human promotes the rollout when no duration is given. */
+  /**
+   * Waits for `duration`, or until a human promotes the rollout when no duration is given.
+   * A pause of 0s marks the rollout paused and lets it go on at the controller's next reconcile.
+   */
   public static pause(duration?: Duration): CanaryStep {
     if (duration === undefined) return new CanaryStep({ kind: 'pause' }, { pause: {} });
     const seconds = duration.toSeconds({ integral: false });
-    if (!(seconds > 0) || !Number.isInteger(seconds)) {
-      throw new Error(`pause duration must be a whole number of seconds greater than 0, got ${seconds}s: `
-        + 'omit the duration for an indefinite pause, or remove the step');
+    if (!Number.isInteger(seconds)) {
+      throw new Error(`pause duration must be a whole number of seconds, got ${seconds}s: round it `
+        + ownRule('the controller counts a pause in whole seconds and drops the fraction'));
     }
     return new CanaryStep({ kind: 'pause', pauseSeconds: seconds },
       { pause: { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(formatSeconds(seconds)) } });

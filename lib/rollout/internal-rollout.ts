@@ -25,7 +25,7 @@ export interface RolloutCommonProps extends WorkloadProps {
   /** @default 3 */
   readonly revisionHistoryLimit?: number;
   /**
-   * Old ReplicaSets kept running during their scale-down delay; at most revisionHistoryLimit.
+   * Old ReplicaSets kept running during their scale-down delay; for a blue-green rollout at most revisionHistoryLimit.
    * @default - the controller's default
    */
   readonly scaleDownDelayRevisionLimit?: number;
@@ -41,12 +41,19 @@ export interface RolloutCommonProps extends WorkloadProps {
   readonly progressDeadlineAbort?: boolean;
   /**
    * A rollback to one of the last N revisions skips the steps and analysis and goes to 100% at once:
-   * a known-good version returns without a second canary.
+   * a known-good version returns without a second canary. Only a revision whose ReplicaSet is still kept
+   * (see revisionHistoryLimit) can come back this way; an older one runs the steps.
    * @default - none: a rollback runs the steps like any other change
    */
   readonly rollbackWindow?: number;
   /**
-   * How long the new pods keep running after an abort.
+   * How long the new pods keep running after an abort, once traffic is back on the stable version; then
+   * they are scaled to zero. A canary needs trafficRouting for it. 0 does not stop them at once, nor always
+   * keep them (Argo Rollouts v1.9.1):
+   * - blue-green: the preview is left running until the next update;
+   * - canary: no delay at all. The abort sends the rollout back to step 0 at weight 0, which sizes the canary
+   *   to zero pods at once, unless step 0 is a setCanaryScale with replicas or weight: then the canary is
+   *   left running at that size until the next update.
    * @default 30s (the controller's default)
    */
   readonly abortScaleDownDelay?: Duration;
@@ -57,18 +64,24 @@ export function objectLabels(w: ResolvedWorkload): { [key: string]: string } {
   return { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/managed-by': 'cdk8s-progressive' };
 }
 
-/** Checks what the controller checks on every Rollout. */
-export function validateRolloutCommon(props: RolloutCommonProps): void {
+/**
+ * Checks what the controller checks on every Rollout. `blueGreen`: the controller also keeps
+ * scaleDownDelayRevisionLimit within revisionHistoryLimit (for blue-green only).
+ */
+export function validateRolloutCommon(props: RolloutCommonProps, blueGreen: boolean): void {
   if (props.revisionHistoryLimit !== undefined) validateInteger('revisionHistoryLimit', props.revisionHistoryLimit, 0);
   if (props.scaleDownDelayRevisionLimit !== undefined) {
     validateInteger('scaleDownDelayRevisionLimit', props.scaleDownDelayRevisionLimit, 0);
     const limit = props.revisionHistoryLimit ?? 3;
-    if (props.scaleDownDelayRevisionLimit > limit) {
+    if (blueGreen && props.scaleDownDelayRevisionLimit > limit) {
       throw new Error(`scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (${limit}), got ${props.scaleDownDelayRevisionLimit}: `
         + 'lower it or raise revisionHistoryLimit');
     }
   }
-  if (props.rollbackWindow !== undefined) validateInteger('rollbackWindow', props.rollbackWindow, 1, props.revisionHistoryLimit ?? 3);
+  if (props.rollbackWindow !== undefined) {
+    validateInteger('rollbackWindow', props.rollbackWindow, 1, undefined,
+      'the controller reads 0 or less as no window, which leaving rollbackWindow unset already says');
+  }
   const deadline = props.progressDeadline?.toSeconds() ?? 600;
   const minReady = props.minReady?.toSeconds() ?? 5;
   if (deadline <= minReady) {

@@ -10,27 +10,41 @@ export function validateDnsLabel(prop: string, value: string): void {
   }
 }
 
+const IMAGE_WHY = 'a moving tag changes what runs without a new revision, so no canary step or analysis sees the change';
+
 /** Throws unless `image` is pinned by a tag other than `latest` or by a digest. */
 export function validateImage(prop: string, image: string): void {
   if (/@sha256:[a-f0-9]{64}$/.test(image)) return;
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
   if (!tag) {
-    throw new Error(`${prop} must be pinned to a tag or digest, got '${image}': add a version tag (e.g. '${image}:1.4.2') or a digest (@sha256:...)`);
+    throw new Error(`${prop} must be pinned to a tag or digest, got '${image}': add a version tag (e.g. '${image}:1.4.2') or a digest (@sha256:...) `
+      + ownRule(IMAGE_WHY));
   }
   if (tag === 'latest') {
-    throw new Error(`${prop} must not use the 'latest' tag, got '${image}': pin a version tag or a digest so every rollout is reproducible`);
+    throw new Error(`${prop} must not use the 'latest' tag, got '${image}': pin a version tag or a digest ${ownRule(IMAGE_WHY)}`);
   }
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
     throw new Error(`${prop} has an invalid tag '${tag}' in '${image}': a tag is up to 128 letters, digits, '_', '.' or '-'`);
   }
 }
 
-/** Throws unless `value` is an integer within [min, max]. */
-export function validateInteger(prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+/**
+ * The end of the message of a rule this library enforces although the Argo Rollouts controller
+ * accepts the spec: says so, and why. Listed in docs/validation.md.
+ */
+export function ownRule(why: string): string {
+  return `(a rule of cdk8s-progressive, not of Argo Rollouts: ${why})`;
+}
+
+/**
+ * Throws unless `value` is an integer within [min, max]. `ownRuleWhy`, when given, says why the
+ * range is this library's rule rather than the controller's.
+ */
+export function validateInteger(prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER, ownRuleWhy?: string): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
-    throw new Error(`${prop} must be ${range}, got ${value}`);
+    throw new Error(`${prop} must be ${range}, got ${value}${ownRuleWhy ? ` ${ownRule(ownRuleWhy)}` : ''}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { IAnalysisTemplate, noteTemplateUse, RolloutArgValueFrom, TemplateUse } from '../analysis/template-ref';
-import { validateInteger } from './internal-validation';
+import { ownRule, validateInteger } from './internal-validation';
 import {
   RolloutSpecStrategyCanaryStepsAnalysis,
   RolloutSpecStrategyCanaryStepsAnalysisArgs,
@@ -88,11 +88,16 @@ export interface BackgroundAnalysis extends RolloutAnalysis {
 /** Checks an analysis against the controller's rules; returns the messages of what it would reject. */
 export function analysisErrors(where: string, analysis: RolloutAnalysis, inline: boolean): string[] {
   const errors: string[] = [];
-  if (analysis.templates.length === 0) errors.push(`${where} must reference at least one analysis template`);
+  if (analysis.templates.length === 0) {
+    errors.push(`${where} must reference at least one analysis template: add one or remove the analysis `
+      + ownRule('an analysis without templates judges nothing'));
+  }
   const supplied = new Set(effectiveArgs(analysis).map((a) => a.name));
   const seenArgs = new Set<string>();
   for (const arg of analysis.args ?? []) {
-    if (seenArgs.has(arg.name)) errors.push(`${where} passes arg '${arg.name}' twice: pass each arg once`);
+    if (seenArgs.has(arg.name)) {
+      errors.push(`${where} passes arg '${arg.name}' twice: pass each arg once ${ownRule('the controller silently keeps the last value')}`);
+    }
     seenArgs.add(arg.name);
   }
   const metricNames = new Map<string, string>();
@@ -135,5 +140,6 @@ export function renderAnalysis(analysis: RolloutAnalysis): RolloutSpecStrategyCa
 
 /** @internal */
 export function validateStartingStep(value: number, stepCount: number): void {
-  validateInteger('backgroundAnalysis startingStep', value, 0, Math.max(stepCount - 1, 0));
+  validateInteger('backgroundAnalysis startingStep', value, 0, Math.max(stepCount - 1, 0),
+    'the controller accepts any step, but from a step past the last one the background analysis never runs');
 }

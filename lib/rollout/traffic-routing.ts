@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import { validateDnsLabel } from './internal-validation';
+import { ownRule, validateDnsLabel } from './internal-validation';
 import { RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
 
 /** What a traffic router needs to know about the rollout it routes. */
@@ -48,14 +48,20 @@ export interface NginxTrafficRoutingProps {
    */
   readonly annotations?: { [key: string]: string };
   /**
-   * Extra `nginx.ingress.kubernetes.io/` annotations the controller puts on the canary Ingress, keys without
-   * the prefix, e.g. `{ 'canary-by-header': 'X-Canary' }` to reach the canary on demand.
+   * Extra `nginx.ingress.kubernetes.io/` annotations the controller puts on the canary Ingress, keys with or
+   * without the prefix, e.g. `{ 'canary-by-header': 'X-Canary' }` to reach the canary on demand. Besides the
+   * `canary-*` annotations, ingress-nginx honours a few others on a canary Ingress (`load-balance`,
+   * `upstream-hash-by`, session affinity); it ignores the rest.
    * @default - none
    */
   readonly additionalIngressAnnotations?: { [key: string]: string };
 }
 
-const CANARY_ANNOTATION_KEY = /^canary-[a-z-]+$/;
+const NGINX_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
+/** The name part of a Kubernetes annotation key (the API server's rule). */
+const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+/** Annotations of the canary Ingress the controller sets itself (canary-weight-total with maxTrafficWeight). */
+const CONTROLLER_ANNOTATIONS = ['canary', 'canary-weight', 'canary-weight-total'];
 
 class NginxTrafficRouting extends TrafficRouting {
   constructor(private readonly props: NginxTrafficRoutingProps) {
@@ -69,12 +75,16 @@ class NginxTrafficRouting extends TrafficRouting {
     if (props.ingressClassName !== undefined) validateDnsLabel('nginx ingressClassName', props.ingressClassName);
     if (props.tlsSecretName !== undefined) validateDnsLabel('nginx tlsSecretName', props.tlsSecretName);
     for (const key of Object.keys(props.additionalIngressAnnotations ?? {})) {
-      if (!CANARY_ANNOTATION_KEY.test(key)) {
-        throw new Error(`nginx additionalIngressAnnotations key must be an ingress-nginx canary annotation without its prefix, `
-          + `such as 'canary-by-header', got '${key}'`);
+      const name = key.startsWith(NGINX_ANNOTATION_PREFIX) ? key.slice(NGINX_ANNOTATION_PREFIX.length) : key;
+      if (name.length > 63 || !ANNOTATION_NAME.test(name)) {
+        throw new Error(`nginx additionalIngressAnnotations key must be an annotation name (letters, digits, '-', '_' or '.', `
+          + `at most 63 characters) with or without the '${NGINX_ANNOTATION_PREFIX}' prefix, such as 'canary-by-header', got '${key}'`);
       }
-      if (key === 'canary-weight' || key === 'canary') {
-        throw new Error(`nginx additionalIngressAnnotations must not set '${key}': the controller manages it`);
+      if (CONTROLLER_ANNOTATIONS.includes(name)) {
+        throw new Error(`nginx additionalIngressAnnotations must not set '${key}': remove it `
+          + ownRule(name === 'canary-weight-total'
+            ? 'the controller writes canary-weight in percent, another total would change every weight'
+            : 'the controller overwrites it on the canary Ingress'));
       }
     }
   }

@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
-import { formatSeconds, validateDnsLabel, validateImage, validateInteger } from './internal-validation';
+import { formatSeconds, ownRule, validateDnsLabel, validateImage, validateInteger } from './internal-validation';
 
 /** Options shared by every probe factory. */
 export interface ProbeOptions {
@@ -177,14 +177,17 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
   validateInteger('servicePort', servicePort, 1, 65535);
   const replicas = props.replicas ?? 3;
   validateInteger('replicas', replicas, 0);
-  validateInteger('maxUnavailable', props.maxUnavailable ?? 1, 1);
+  validateInteger('maxUnavailable', props.maxUnavailable ?? 1, 1, undefined, 'a PodDisruptionBudget with maxUnavailable 0 blocks every node drain');
   validateInteger('runAsUser', props.runAsUser ?? 10001, 1);
   const preStop = props.preStopDelay?.toSeconds() ?? 10;
   const grace = props.terminationGracePeriod?.toSeconds() ?? 30;
-  if (preStop < 1) throw new Error(`preStopDelay must be at least 1s, got ${formatSeconds(preStop)}`);
+  if (preStop < 1) {
+    throw new Error(`preStopDelay must be at least 1s, got ${formatSeconds(preStop)}: raise it `
+      + ownRule('a stopping pod keeps serving until the endpoints and the router have dropped it'));
+  }
   if (grace <= preStop) {
     throw new Error(`terminationGracePeriod must be longer than preStopDelay (${formatSeconds(preStop)}), got ${formatSeconds(grace)}: `
-      + 'raise terminationGracePeriod or shorten preStopDelay so the container has time to stop after draining');
+      + `raise terminationGracePeriod or shorten preStopDelay ${ownRule('otherwise the container is killed before it has stopped after draining')}`);
   }
   const minReadySeconds = props.minReady?.toSeconds() ?? 5;
   return {

@@ -224,6 +224,18 @@ describe('plans of rollouts', () => {
     expect(p.plan.steps.map((s) => s.description)).toEqual(['preview ready (1 of 1 replicas)', 'prePromotionAnalysis slo', 'promote: switch active Service']);
   });
 
+  test('pauses of 0s, pauses in a row and a repeated weight, which the controller accepts, are planned', () => {
+    // GIVEN steps the controller accepts: a 0s pause (written as 0 and as 0s), two pauses in a row, setWeight 20 twice
+    const spec = { canary: { steps: [{ setWeight: 20 }, { pause: { duration: 0 } }, { pause: { duration: '0s' } }, { pause: { duration: '30s' } }, { setWeight: 20 }] } };
+    // WHEN planned
+    const [p] = planRollouts(objects(rollout(spec)));
+    // THEN the 0s pauses take no time, the repeated weight needs no new pods: 10s readiness + 30s
+    expect(p.plan.steps.map((s) => [s.description, s.weight, s.seconds])).toEqual([
+      ['setWeight 20', 20, 10], ['pause 0s', 20, 0], ['pause 0s', 20, 0], ['pause 30s', 20, 30], ['setWeight 20', 20, 0],
+    ]);
+    expect(p.plan.promotionSeconds).toBe(40);
+  });
+
   test('objects of other kinds and groups are ignored', () => {
     const notArgo = { apiVersion: 'example.com/v1', kind: 'Rollout', metadata: { name: 'x' } };
     expect(planRollouts(objects(notArgo, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } }))).toEqual([]);

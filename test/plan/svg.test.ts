@@ -61,6 +61,14 @@ describe('SVG timeline', () => {
     expect(labels).toEqual(expect.arrayContaining(['full promotion: indefinite', 'worst-case time to abort: never', 'pause indefinite (waits for a human to promote), then 2 more steps']));
   });
 
+  test('a 0s pause gets no label; the timed pause beside it does', () => {
+    // GIVEN a 0s pause followed by a 1m pause (the controller accepts both)
+    const spec = { template: {}, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '0s' } }, { pause: { duration: '1m' } }] } } };
+    // WHEN drawn THEN only the 1m pause is labelled
+    const labels = texts(renderTimeline(canaryPlan(spec, () => undefined), { title: 't' }));
+    expect(labels.filter((l) => l.startsWith('pause'))).toEqual(['pause 1m']);
+  });
+
   test('blue-green: the new version takes 100% at the switch; pre and post promotion analyses shaded', () => {
     const slo = [metric('success-rate', { initialDelay: Duration.seconds(10), interval: Duration.seconds(20), count: 3 })];
     const plan = blueGreenPlan({ template: {}, strategy: { blueGreen: {

@@ -1,8 +1,10 @@
 import {
-  AnalysisRunEmulation, assessMetric, assessRun, effectiveCount, EMPTY_RESULT, limitBreach, MeasurementOutcome, metricLimits,
-  MetricLimits, MetricResult, recordMeasurement, RunMetric, shortValue,
+  abortScaleDown, AnalysisRunEmulation, assessMetric, assessRun, effectiveCount, EMPTY_RESULT, limitBreach, MeasurementOutcome, metricLimits,
+  MetricLimits, MetricResult, recordMeasurement, RolloutEmulation, RunMetric, shortValue,
 } from '../../lib/rehearsal/controller';
 import { MeasurementPhase } from '../../lib/analysis/expr-eval';
+import { TimeScale } from '../../lib/rehearsal/time-scale';
+import { Timeline } from '../../lib/rehearsal/timeline';
 
 /** Plays a scripted sequence through the counters and returns the metric's phase after each measurement. */
 function play(limits: MetricLimits, phases: MeasurementPhase[]): string[] {
@@ -174,4 +176,67 @@ test('shortValue keeps 4 significant digits', () => {
   expect(shortValue('[0.8470259612224779]')).toBe('[0.847]');
   expect(shortValue('"pass"')).toBe('"pass"');
   expect(shortValue('')).toBe('-');
+});
+
+describe('the canary after an abort (Argo v1.9.1 abortScaleDownDelaySeconds)', () => {
+  const weights = [{ setWeight: 20 }, { pause: { duration: '1m' } }];
+
+  test('unset: scaled down after 30s; N: after N seconds', () => {
+    // GIVEN canaries without and with abortScaleDownDelaySeconds WHEN aborted THEN the delay is the controller's
+    expect(abortScaleDown({ steps: weights })).toEqual({ seconds: 30, reason: 'abortScaleDownDelaySeconds unset (30s)' });
+    expect(abortScaleDown({ steps: weights, abortScaleDownDelaySeconds: 90 })).toEqual({ seconds: 90, reason: 'abortScaleDownDelaySeconds 1m30s' });
+  });
+
+  test('0 with a canary sized by its weight: scaled down at once, without any delay', () => {
+    // GIVEN abortScaleDownDelaySeconds 0 and setWeight steps WHEN aborted THEN weight 0 sizes the canary to no pods at once
+    expect(abortScaleDown({ steps: weights, abortScaleDownDelaySeconds: 0 }))
+      .toEqual({ seconds: 0, reason: 'abortScaleDownDelaySeconds 0: no delay, the canary is sized by weight 0' });
+    // AND a setCanaryScale after step 0 does not change it: the abort sends the rollout back to step 0
+    expect(abortScaleDown({ steps: [...weights, { setCanaryScale: { replicas: 2 } }], abortScaleDownDelaySeconds: 0 }).seconds).toBe(0);
+    expect(abortScaleDown({ steps: [{ setCanaryScale: { matchTrafficWeight: true } }, ...weights], abortScaleDownDelaySeconds: 0 }).seconds).toBe(0);
+  });
+
+  test('0 with setCanaryScale at step 0: left running', () => {
+    // GIVEN abortScaleDownDelaySeconds 0 and a first step that fixes the canary's size WHEN aborted THEN the controller leaves it running
+    expect(abortScaleDown({ steps: [{ setCanaryScale: { replicas: 1 } }, ...weights], abortScaleDownDelaySeconds: 0 })).toEqual({
+      seconds: undefined, reason: 'abortScaleDownDelaySeconds 0 with setCanaryScale at step 0: the controller leaves the canary running',
+    });
+  });
+
+  /** Runs a rollout whose inline analysis fails at once, and returns what the driver was asked and the timeline's canary events. */
+  async function abortWith(canary: object): Promise<{ calls: string[]; canaryEvents: string[] }> {
+    const calls: string[] = [];
+    const timeline = new Timeline(1);
+    const emulation = new RolloutEmulation({
+      spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'slo' }] } }], ...canary } } },
+      driver: {
+        startCanary: async () => { calls.push('startCanary'); },
+        setWeight: async (w) => { calls.push(`setWeight ${w}`); },
+        promote: async () => { calls.push('promote'); },
+        stopCanary: async () => { calls.push('stopCanary'); },
+        stopOldStable: async () => { calls.push('stopOldStable'); },
+      },
+      analyses: () => [{ name: 'm', spec: { name: 'm' }, limits: metricLimits({}), initialDelayMs: 0, errorRetryMs: 5 }],
+      measure: async () => ({ phase: 'Failed', value: '0' }),
+      timeline,
+      scale: new TimeScale(1),
+    });
+    const outcome = await emulation.run();
+    expect(outcome.result).toBe('aborted');
+    return { calls, canaryEvents: timeline.events.filter((e) => e.kind === 'canary' && e.message !== 'canary ready').map((e) => e.message) };
+  }
+
+  test('the rehearsal scales the canary down at once with 0 and setWeight steps', async () => {
+    // GIVEN abortScaleDownDelaySeconds 0 WHEN the analysis fails THEN weight 0, then the canary stopped without waiting
+    const { calls, canaryEvents } = await abortWith({ abortScaleDownDelaySeconds: 0 });
+    expect(calls).toEqual(['startCanary', 'setWeight 20', 'setWeight 0', 'stopCanary']);
+    expect(canaryEvents).toEqual(['canary scaled down after 0.0s real (abortScaleDownDelaySeconds 0: no delay, the canary is sized by weight 0)']);
+  });
+
+  test('the rehearsal leaves the canary running with 0 and setCanaryScale at step 0', async () => {
+    // GIVEN abortScaleDownDelaySeconds 0 and setCanaryScale first WHEN the analysis fails THEN weight 0 and the canary is not stopped
+    const { calls, canaryEvents } = await abortWith({ abortScaleDownDelaySeconds: 0, steps: [{ setCanaryScale: { replicas: 1 } }, { setWeight: 20 }, { analysis: { templates: [{ templateName: 'slo' }] } }] });
+    expect(calls).toEqual(['startCanary', 'setWeight 20', 'setWeight 0']);
+    expect(canaryEvents).toEqual(['canary left running, without traffic (abortScaleDownDelaySeconds 0 with setCanaryScale at step 0: the controller leaves the canary running)']);
+  });
 });

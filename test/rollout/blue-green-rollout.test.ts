@@ -84,15 +84,20 @@ describe('BlueGreenRollout', () => {
     expect(() => Testing.synth(chart)).toThrow("prePromotionAnalysis references template 'smoke' whose arg 'preview-hash' has no value");
   });
   test('fails on a preview larger than the rollout', () => {
-    expect(() => make({ replicas: 2, previewReplicaCount: 3 })).toThrow('previewReplicaCount must be an integer between 1 and 2, got 3');
+    // GIVEN a preview of 3 pods for 2 replicas WHEN made THEN it fails, as this library's rule
+    expect(() => make({ replicas: 2, previewReplicaCount: 3 })).toThrow(new Error('previewReplicaCount must be an integer between 1 and 2, got 3 '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: a preview of 0 pods gives the pre-promotion analysis nothing to judge, and one above replicas outgrows the rollout)'));
   });
   test('fails on an auto-promotion delay without auto-promotion', () => {
+    // GIVEN a delay that a manual promotion ignores WHEN made THEN it fails, as this library's rule
     expect(() => make({ autoPromotionEnabled: false, autoPromotionDelay: Duration.seconds(30) }))
-      .toThrow('autoPromotionDelay (30s) has no effect with autoPromotionEnabled false: remove one of them');
+      .toThrow(new Error('autoPromotionDelay (30s) has no effect with autoPromotionEnabled false: remove one of them '
+        + '(a rule of cdk8s-progressive, not of Argo Rollouts: the controller ignores the delay when a human promotes)'));
   });
-  test('fails when scaleDownDelayRevisionLimit exceeds revisionHistoryLimit (shared validation)', () => {
+  test('fails when scaleDownDelayRevisionLimit exceeds revisionHistoryLimit (the controller checks it for blue-green)', () => {
+    // GIVEN 2 revisions in scale-down delay but only 1 kept WHEN made THEN it fails, as the controller would
     expect(() => make({ revisionHistoryLimit: 1, scaleDownDelayRevisionLimit: 2 }))
-      .toThrow('scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (1), got 2: lower it or raise revisionHistoryLimit');
+      .toThrow(new Error('scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (1), got 2: lower it or raise revisionHistoryLimit'));
   });
   test('fails on a metadata fieldRef arg the controller cannot read', () => {
     expect(() => AnalysisArg.fieldRef('x', 'metadata.generation')).toThrow(

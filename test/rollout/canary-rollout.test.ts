@@ -220,6 +220,7 @@ describe('CanaryRollout props', () => {
 
 describe('CanaryRollout validation', () => {
   const fails = (props: Partial<CanaryRolloutProps>, message: string) => expect(() => make(props)).toThrow(message);
+  const failsExactly = (props: Partial<CanaryRolloutProps>, message: string) => expect(() => make(props)).toThrow(new Error(message));
   const failsAtSynth = (chart: Chart, message: string) => expect(() => Testing.synth(chart)).toThrow(message);
 
   test('fails on a weight above 100', () => {
@@ -228,12 +229,18 @@ describe('CanaryRollout validation', () => {
   test('fails on a negative weight', () => {
     expect(() => CanaryStep.setWeight(-1)).toThrow('setWeight must be an integer between 0 and 100, got -1');
   });
-  test('fails on a non-positive pause', () => {
-    expect(() => CanaryStep.pause(Duration.seconds(0))).toThrow(
-      'pause duration must be a whole number of seconds greater than 0, got 0s: omit the duration for an indefinite pause, or remove the step');
+  test('accepts a pause of 0s, as the controller does', () => {
+    // GIVEN a 0s pause between two weights (the controller marks the rollout paused and goes on at its next reconcile)
+    const { chart, rollout } = make({ steps: [CanaryStep.setWeight(10), CanaryStep.pause(Duration.seconds(0)), CanaryStep.setWeight(50)] });
+    // WHEN synthesized THEN the pause is rendered as 0s and the plan counts it as no time
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps[1]).toEqual({ pause: { duration: '0s' } });
+    expect(rollout.steps[1].description).toBe('pause 0s');
+    expect(rollout.plan.steps.map((s) => [s.description, s.seconds])).toEqual([['setWeight 10', 10], ['pause 0s', 0], ['setWeight 50', 10]]);
   });
   test('fails on a fractional pause', () => {
-    expect(() => CanaryStep.pause(Duration.millis(1500))).toThrow('pause duration must be a whole number of seconds greater than 0, got 1.5s');
+    // GIVEN a pause of 1.5s WHEN the step is made THEN it fails, as this library's rule
+    expect(() => CanaryStep.pause(Duration.millis(1500))).toThrow(new Error('pause duration must be a whole number of seconds, got 1.5s: round it '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: the controller counts a pause in whole seconds and drops the fraction)'));
   });
   test('fails on identical canary and stable services', () => {
     fails({ stableServiceName: 'web', canaryServiceName: 'web' },
@@ -255,21 +262,32 @@ describe('CanaryRollout validation', () => {
     fails({ trafficRouting: undefined, dynamicStableScale: true }, 'dynamicStableScale needs trafficRouting: set trafficRouting or remove dynamicStableScale');
   });
   test('fails on abortScaleDownDelay without traffic routing', () => {
-    fails({ trafficRouting: undefined, abortScaleDownDelay: Duration.seconds(5) }, 'abortScaleDownDelay needs trafficRouting: remove it or set trafficRouting');
+    // GIVEN a basic canary (no router) with abortScaleDownDelay WHEN made THEN it fails, as this library's rule
+    failsExactly({ trafficRouting: undefined, abortScaleDownDelay: Duration.seconds(5) }, 'abortScaleDownDelay (5s) needs trafficRouting: remove it or set trafficRouting '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: the controller ignores it without a traffic router and scales an aborted canary back like a rolling update)');
   });
   test('fails when progressDeadline is not above minReady', () => {
     fails({ progressDeadline: Duration.seconds(30), minReady: Duration.seconds(30) },
       'progressDeadline must be longer than minReady (30s), got 30s: raise progressDeadline or shorten minReady');
   });
-  test('fails on a rollbackWindow beyond the kept revisions', () => {
-    fails({ rollbackWindow: 4 }, 'rollbackWindow must be an integer between 1 and 3, got 4');
+  test('accepts a rollbackWindow beyond the kept revisions, as the controller does', () => {
+    // GIVEN rollbackWindow 4 with the default revisionHistoryLimit 3 WHEN synthesized THEN the window is emitted as given
+    const { chart } = make({ rollbackWindow: 4 });
+    expect(rolloutOf(synthValid(chart)).spec.rollbackWindow).toEqual({ revisions: 4 });
+  });
+  test('fails on a rollbackWindow of 0', () => {
+    // GIVEN rollbackWindow 0 WHEN made THEN it fails, as this library's rule
+    failsExactly({ rollbackWindow: 0 }, 'rollbackWindow must be an integer >= 1, got 0 '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: the controller reads 0 or less as no window, which leaving rollbackWindow unset already says)');
   });
   test('fails on a negative revisionHistoryLimit', () => {
     fails({ revisionHistoryLimit: -1 }, 'revisionHistoryLimit must be an integer >= 0, got -1');
   });
-  test('fails when scaleDownDelayRevisionLimit exceeds revisionHistoryLimit', () => {
-    fails({ revisionHistoryLimit: 2, scaleDownDelayRevisionLimit: 3 },
-      'scaleDownDelayRevisionLimit must be at most revisionHistoryLimit (2), got 3: lower it or raise revisionHistoryLimit');
+  test('accepts scaleDownDelayRevisionLimit above revisionHistoryLimit, as the controller does for a canary', () => {
+    // GIVEN a canary keeping 2 revisions and 3 in scale-down delay WHEN synthesized THEN both are emitted as given
+    const { chart } = make({ revisionHistoryLimit: 2, scaleDownDelayRevisionLimit: 3 });
+    const spec = rolloutOf(synthValid(chart)).spec;
+    expect([spec.revisionHistoryLimit, spec.strategy.canary.scaleDownDelayRevisionLimit]).toEqual([2, 3]);
   });
   test('fails on a name that is not DNS-1123', () => {
     fails({ name: 'Web_App' }, "name must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters), got 'Web_App'");
@@ -278,36 +296,49 @@ describe('CanaryRollout validation', () => {
     fails({ canaryServiceName: 'web.canary' }, "canaryServiceName must be a DNS-1123 label");
   });
   test('fails on weights that go down', () => {
-    fails({ steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] },
-      'step 1 lowers setWeight from 50 to 25: weights must rise step by step; set allowWeightDecrease to lower them on purpose');
+    failsExactly({ steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] },
+      'step 1 lowers setWeight from 50 to 25: weights must rise step by step; set allowWeightDecrease to lower them on purpose '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: a lower weight is most often steps in the wrong order)');
   });
   test('allows weights that go down when asked', () => {
     expect(() => make({ allowWeightDecrease: true, steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] })).not.toThrow();
   });
-  test('fails on a repeated weight', () => {
-    fails({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.setWeight(25)] },
-      'step 2 sets weight 25 again: remove the duplicate setWeight');
+  test('accepts a repeated weight, as the controller does', () => {
+    // GIVEN setWeight 25 twice (e.g. to restate the weight after a setCanaryScale)
+    const { chart, rollout } = make({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.setWeight(25)] });
+    // WHEN synthesized THEN both steps are emitted, and the second takes no pod readiness time in the plan
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: { duration: '10s' } }, { setWeight: 25 }]);
+    expect(rollout.plan.steps.map((s) => [s.description, s.weight, s.seconds])).toEqual([['setWeight 25', 25, 10], ['pause 10s', 25, 10], ['setWeight 25', 25, 0]]);
   });
-  test('fails on two pauses in a row', () => {
-    fails({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.pause()] },
-      'steps 1 and 2 are both pauses: merge them into one pause');
+  test('accepts two pauses in a row, as the controller does', () => {
+    // GIVEN a pause for a human followed by a timed pause
+    const { chart, rollout } = make({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(), CanaryStep.pause(Duration.seconds(30))] });
+    // WHEN synthesized THEN both pauses are emitted and the plan waits for the human
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: {} }, { pause: { duration: '30s' } }]);
+    expect(rollout.plan.steps.map((s) => s.description)).toEqual(['setWeight 25', 'pause indefinite', 'pause 30s']);
+    expect(rollout.plan.promotionSeconds).toBe(Infinity);
   });
   test('fails on no steps', () => {
-    fails({ steps: [] }, 'steps must not be empty: a canary with no steps promotes at once; use CanaryStep.weightsWithPauses(...)');
+    // GIVEN no steps WHEN made THEN it fails, as this library's rule
+    failsExactly({ steps: [] }, 'steps must not be empty: use CanaryStep.weightsWithPauses(...) '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: a canary with no steps promotes at once, with no canary phase)');
   });
   test('fails on an untagged image', () => {
-    fails({ image: 'registry.example.com:5000/web' },
-      "image must be pinned to a tag or digest, got 'registry.example.com:5000/web': add a version tag (e.g. 'registry.example.com:5000/web:1.4.2') or a digest (@sha256:...)");
+    failsExactly({ image: 'registry.example.com:5000/web' },
+      "image must be pinned to a tag or digest, got 'registry.example.com:5000/web': add a version tag (e.g. 'registry.example.com:5000/web:1.4.2') or a digest (@sha256:...) "
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: a moving tag changes what runs without a new revision, so no canary step or analysis sees the change)');
   });
   test('fails on a latest image', () => {
-    fails({ image: 'web:latest' }, "image must not use the 'latest' tag, got 'web:latest': pin a version tag or a digest so every rollout is reproducible");
+    failsExactly({ image: 'web:latest' }, "image must not use the 'latest' tag, got 'web:latest': pin a version tag or a digest "
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: a moving tag changes what runs without a new revision, so no canary step or analysis sees the change)');
   });
   test('accepts an image pinned by digest', () => {
     expect(() => make({ image: `web@sha256:${'a'.repeat(64)}` })).not.toThrow();
   });
   test('fails when the grace period does not cover the preStop delay', () => {
-    fails({ preStopDelay: Duration.seconds(30) },
-      'terminationGracePeriod must be longer than preStopDelay (30s), got 30s: raise terminationGracePeriod or shorten preStopDelay so the container has time to stop after draining');
+    failsExactly({ preStopDelay: Duration.seconds(30) },
+      'terminationGracePeriod must be longer than preStopDelay (30s), got 30s: raise terminationGracePeriod or shorten preStopDelay '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: otherwise the container is killed before it has stopped after draining)');
   });
   test('fails on a port out of range', () => {
     fails({ port: 70000 }, 'port must be an integer between 1 and 65535, got 70000');
@@ -319,12 +350,34 @@ describe('CanaryRollout validation', () => {
     expect(() => TrafficRouting.nginx({ host: 'https://app' })).toThrow("nginx host must be a lowercase DNS name such as app.example.com, got 'https://app'");
   });
   test('fails on an additional ingress annotation the controller owns', () => {
+    // GIVEN canary-weight among the additional annotations WHEN the router is made THEN it fails, as this library's rule
     expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngressAnnotations: { 'canary-weight': '5' } }))
-      .toThrow("nginx additionalIngressAnnotations must not set 'canary-weight': the controller manages it");
+      .toThrow(new Error("nginx additionalIngressAnnotations must not set 'canary-weight': remove it "
+        + '(a rule of cdk8s-progressive, not of Argo Rollouts: the controller overwrites it on the canary Ingress)'));
   });
-  test('fails on an additional ingress annotation that is not a canary annotation', () => {
-    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngressAnnotations: { 'nginx.ingress.kubernetes.io/canary-by-header': 'x' } }))
-      .toThrow("nginx additionalIngressAnnotations key must be an ingress-nginx canary annotation without its prefix, such as 'canary-by-header', got 'nginx.ingress.kubernetes.io/canary-by-header'");
+  test('fails on canary-weight-total among the additional ingress annotations', () => {
+    // GIVEN canary-weight-total (with its prefix) WHEN the router is made THEN it fails, as this library's rule
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngressAnnotations: { 'nginx.ingress.kubernetes.io/canary-weight-total': '1000' } }))
+      .toThrow(new Error("nginx additionalIngressAnnotations must not set 'nginx.ingress.kubernetes.io/canary-weight-total': remove it "
+        + '(a rule of cdk8s-progressive, not of Argo Rollouts: the controller writes canary-weight in percent, another total would change every weight)'));
+  });
+  test('accepts additional ingress annotations other than canary-*, with or without the prefix, as the controller does', () => {
+    // GIVEN a load-balance and a prefixed canary-by-header annotation
+    const { chart } = make({
+      trafficRouting: TrafficRouting.nginx({
+        host: 'app.example.com',
+        additionalIngressAnnotations: { 'load-balance': 'ewma', 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary' },
+      }),
+    });
+    // WHEN synthesized THEN both are passed to the controller as given
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.trafficRouting.nginx.additionalIngressAnnotations)
+      .toEqual({ 'load-balance': 'ewma', 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary' });
+  });
+  test('fails on an additional ingress annotation key that is not an annotation name', () => {
+    // GIVEN a key with a second slash (the controller would prefix it into an invalid key) WHEN the router is made THEN it fails
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngressAnnotations: { 'example.com/canary-by-header': 'x' } }))
+      .toThrow(new Error("nginx additionalIngressAnnotations key must be an annotation name (letters, digits, '-', '_' or '.', at most 63 characters) "
+        + "with or without the 'nginx.ingress.kubernetes.io/' prefix, such as 'canary-by-header', got 'example.com/canary-by-header'"));
   });
   test('fails when a template arg without a value is not supplied', () => {
     const { chart, rollout } = make();
@@ -347,12 +400,13 @@ describe('CanaryRollout validation', () => {
   test('fails on an arg passed twice', () => {
     const { chart, rollout } = make();
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')], args: [AnalysisArg.value('x', '1'), AnalysisArg.value('x', '2')] }, { background: true });
-    failsAtSynth(chart, "backgroundAnalysis passes arg 'x' twice: pass each arg once");
+    failsAtSynth(chart, "backgroundAnalysis passes arg 'x' twice: pass each arg once (a rule of cdk8s-progressive, not of Argo Rollouts: the controller silently keeps the last value)");
   });
   test('fails on a background startingStep past the last step', () => {
     const { chart, rollout } = make();
     expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { background: 9 }))
-      .toThrow('backgroundAnalysis startingStep must be an integer between 0 and 3, got 9');
+      .toThrow(new Error('backgroundAnalysis startingStep must be an integer between 0 and 3, got 9 (a rule of cdk8s-progressive, not of Argo Rollouts: '
+        + 'the controller accepts any step, but from a step past the last one the background analysis never runs)'));
   });
   test('fails on a second background analysis', () => {
     const { chart, rollout } = make();
@@ -374,7 +428,8 @@ describe('CanaryRollout validation', () => {
   test('fails on an analysis with no templates', () => {
     const { chart, rollout } = make();
     rollout.addAnalysis({ templates: [] }, { atWeights: [10] });
-    failsAtSynth(chart, 'step 1 (analysis) must reference at least one analysis template');
+    failsAtSynth(chart, 'step 1 (analysis) must reference at least one analysis template: add one or remove the analysis '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: an analysis without templates judges nothing)');
   });
   test('fails when the plan exceeds maxPromotionTime, showing the plan', () => {
     const { chart } = make({ maxPromotionTime: Duration.minutes(1) });

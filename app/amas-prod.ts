@@ -21,8 +21,10 @@ export interface AmasProdProps extends ChartProps {
 }
 
 /**
- * The objectives: success rate >= 95%, p95 latency <= 3s, error budget of a 99% objective >= 5% left,
- * each over the canary's own traffic of the last minute.
+ * The objectives, each judged over the canary's own traffic of the last minute and failing only on
+ * confident evidence (99.9% bounds, at least 50 requests): success rate >= 95%, p95 latency <= 3s, and
+ * the error budget of a 99% objective: the release needs 5% of the service's 30-day budget left, and
+ * the canary may not burn it faster than 2x.
  */
 function objectives(): SloObjective[] {
   const window = Duration.minutes(1);
@@ -33,7 +35,7 @@ function objectives(): SloObjective[] {
   ];
 }
 
-/** Measure every 20s after a 20s delay, fail on the first failed measurement. */
+/** Measure every 20s after a 20s delay; the first confidently failed measurement aborts. */
 const MEASUREMENT: MetricOptions = { interval: Duration.seconds(20), initialDelay: Duration.seconds(20), failureLimit: 0 };
 
 /**
@@ -69,10 +71,11 @@ export class AmasProdChart extends Chart {
     });
 
     // The gate judges the canary against the SLOs and against stable, and refuses to judge fewer than 50
-    // requests. Its image is built from this repository's Dockerfile.
+    // requests: a step needs positive evidence. Its image is built from this repository's Dockerfile.
     this.gate = new SloGate(this, 'slo-gate', { namespace: 'amas-prod', image: 'ghcr.io/over7-maker/slo-gate:0.1.0' });
 
-    // Application metrics of the canary's own pods; the background template also emits the PodMonitor.
+    // Application metrics of the canary's own pods; the background template also emits the PodMonitor. Run
+    // only in the background, its metrics are guards: they fail on confident harm and never pause for lack of data.
     const sli = (podMonitor: boolean) => SliSource.app({ matchLabels: this.rollout.podSelectorLabels, podMonitor });
     this.stepAnalysis = new SloAnalysis(this, 'amas-orchestrator-slo', {
       templateName: 'amas-orchestrator-slo', sli: sli(false), objectives: objectives(), measurement: { ...MEASUREMENT, count: 3 },

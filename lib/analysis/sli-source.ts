@@ -9,6 +9,14 @@ import { argRef, injectMatchers, LabelMatcher, labelName, labelValue, metricName
 export type Track = 'canary' | 'stable';
 
 
+/** PromQL for event counts over a window, each a one-sample vector. */
+export interface EventCounts {
+  /** Good events (`or vector(0)`: 0 when there is no good series). */
+  readonly good: string;
+  /** All events; empty when there is no series. */
+  readonly total: string;
+}
+
 /** A template arg that the SLI queries need, and what the rollout passes for it. */
 export interface SliArg {
   readonly name: string;
@@ -85,6 +93,18 @@ export abstract class SliSource {
 
   /** The `quantile` of request duration (seconds) in `window`, as a one-sample vector. */
   public abstract latencyQuantile(track: Track, quantile: number, window: Duration): string;
+
+  /**
+   * The number of good and of all events of a track in `window`, each a one-sample vector: `total` is
+   * empty when the track has no series, `good` is 0 then.
+   */
+  public abstract eventCounts(track: Track, window: Duration): EventCounts;
+
+  /**
+   * The number of good and of all events of the whole service (stable, canary and earlier versions)
+   * in `period`: what an error budget is spent on.
+   */
+  public abstract serviceEventCounts(period: Duration): EventCounts;
 
   /** Adds what the source needs next to the template (e.g. a PodMonitor). */
   public bind(_scope: Construct): void {}
@@ -222,14 +242,31 @@ class AppSliSource extends SliSource {
     return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
   }
 
-  private selector(track: Track, more: LabelMatcher[] = []): string {
+  /** Matchers of a track, or of the whole service (every version of the namespace's pods) without one. */
+  private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
     const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
     return renderMatchers([
       { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
-      { name: this.hashLabel, op: '=', value: argRef(hash.name) },
+      ...(track ? [{ name: this.hashLabel, op: '=' as const, value: argRef(hash.name) }] : []),
       ...this.extra,
       ...more,
     ]);
+  }
+
+  public eventCounts(track: Track, window: Duration): EventCounts {
+    return this.counts(track, promDuration('window', window));
+  }
+
+  public serviceEventCounts(period: Duration): EventCounts {
+    return this.counts(undefined, promDuration('period', period));
+  }
+
+  private counts(track: Track | undefined, range: string): EventCounts {
+    const good = this.selector(track, [{ name: this.status, op: '!~', value: this.errorRegex }]);
+    return {
+      good: `(sum(increase(${this.requests}{${good}}[${range}])) or vector(0))`,
+      total: `sum(increase(${this.requests}{${this.selector(track)}}[${range}]))`,
+    };
   }
 
   public successRatio(track: Track, window: Duration): string {
@@ -338,13 +375,32 @@ class IngressNginxSliSource extends SliSource {
     };
   }
 
-  private selector(track: Track, more: LabelMatcher[] = []): string {
+  /** Matchers of a track, or of all traffic through the stable Ingress (stable and canary) without one. */
+  private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
     const ns: LabelMatcher = { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) };
+    const ingress: LabelMatcher = { name: 'ingress', op: '=', value: this.props.stableIngress };
     const upstream = `${argRef(NAMESPACE_ARG.name)}-${this.props.canaryService}-${this.props.servicePort}`;
     const matchers: LabelMatcher[] = track === 'canary'
       ? [ns, { name: 'canary', op: '=', value: upstream }]
-      : [ns, { name: 'ingress', op: '=', value: this.props.stableIngress }, { name: 'canary', op: '=', value: '' }];
+      : track === 'stable' ? [ns, ingress, { name: 'canary', op: '=', value: '' }] : [ns, ingress];
     return renderMatchers([...matchers, ...more]);
+  }
+
+  public eventCounts(track: Track, window: Duration): EventCounts {
+    return this.counts(track, promDuration('window', window));
+  }
+
+  public serviceEventCounts(period: Duration): EventCounts {
+    return this.counts(undefined, promDuration('period', period));
+  }
+
+  private counts(track: Track | undefined, range: string): EventCounts {
+    const m = `${this.prefix}_requests`;
+    const good = this.selector(track, [{ name: 'status', op: '!~', value: '5..' }]);
+    return {
+      good: `(sum(increase(${m}{${good}}[${range}])) or vector(0))`,
+      total: `sum(increase(${m}{${this.selector(track)}}[${range}]))`,
+    };
   }
 
   public successRatio(track: Track, window: Duration): string {
@@ -411,13 +467,31 @@ class CustomSliSource extends SliSource {
     return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
   }
 
-  private scoped(track: Track, query: string, window: Duration): string {
+  /** The user's query for a track, or for the whole service (the namespace) without one. */
+  private scoped(track: Track | undefined, query: string, window: Duration): string {
     const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
     const withWindow = query.split('$window').join(promDuration('window', window));
     return injectMatchers(withWindow, [
       { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
-      { name: this.hashLabel, op: '=', value: argRef(hash.name) },
+      ...(track ? [{ name: this.hashLabel, op: '=' as const, value: argRef(hash.name) }] : []),
     ]);
+  }
+
+  public eventCounts(track: Track, window: Duration): EventCounts {
+    return this.counts(track, window);
+  }
+
+  public serviceEventCounts(period: Duration): EventCounts {
+    return this.counts(undefined, period);
+  }
+
+  /** The user's queries are rates: a count is the rate times the window. */
+  private counts(track: Track | undefined, window: Duration): EventCounts {
+    const seconds = window.toSeconds();
+    return {
+      good: `((sum(${this.scoped(track, this.props.goodEvents, window)}) or vector(0)) * ${seconds})`,
+      total: `(sum(${this.scoped(track, this.props.totalEvents, window)}) * ${seconds})`,
+    };
   }
 
   public successRatio(track: Track, window: Duration): string {

@@ -12,9 +12,11 @@ import {
 } from '../../imports/argoproj.io';
 import { argRef, checkPromql, promDuration } from './promql';
 import { NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
-import { DEFAULT_COUNT, GateObjective, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
+import { MetricConditions } from './expr-eval';
+import { DEFAULT_COUNT, GateObjective, JudgementRules, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate, TemplateUse } from './template-ref';
 import * as gateContract from '../gate/contract';
+import { DEFAULT_CONFIDENCE, DEFAULT_MIN_REQUESTS } from '../gate/contract';
 import { ISloGate } from '../gate/slo-gate';
 import { setSyncWave, SyncWave } from '../gitops/sync-wave';
 
@@ -60,10 +62,18 @@ export interface SloAnalysisProps {
    */
   readonly gate?: ISloGate;
   /**
-   * Gate mode: fewer canary requests than this in the window is inconclusive, never a pass.
+   * Fewer canary requests than this in the window: no judgement. A step's measurement is Inconclusive
+   * (never a pass); a background guard does not fail.
    * @default 50
    */
   readonly minRequests?: number;
+  /**
+   * One-sided confidence of the bounds every metric judges by: a measurement fails only when the
+   * canary breaks its objective beyond this confidence. 0.999 keeps a canary exactly at an objective
+   * from being failed in more than 1% of rollouts of up to 10 measurements, and a good one far less.
+   * @default 0.999
+   */
+  readonly confidence?: number;
 }
 
 const MEASUREMENT_KEYS = ['interval', 'count', 'initialDelay', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit', 'dryRun'] as const;
@@ -79,12 +89,15 @@ interface BuiltMetric extends ObjectiveMetric {
 
 /**
  * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) that judges the canary itself
- * against service level objectives, one Prometheus metric per objective.
+ * against service level objectives, one Prometheus metric per objective (or one slo-gate verdict).
  *
  * Every query selects the canary's own traffic (its pod-template hash, or its ingress-nginx
- * upstream), so a bad canary cannot hide behind stable's traffic. Every metric sets both a
- * success and a failure condition guarded so that no data and NaN are Inconclusive, never
- * Successful and never an Error. Every query is parsed at construction.
+ * upstream), so a bad canary cannot hide behind stable's traffic, and judges with the uncertainty
+ * of what it measured: a metric fails only on confident evidence (a confidence bound beyond the
+ * objective), and gives no data below minRequests. How a rollout runs the template decides the
+ * conditions: as a step, both conditions, so that no data and NaN are Inconclusive, never a pass; in
+ * the background only, a guard with the failure condition alone, so that too little traffic never
+ * pauses the rollout. Every query is parsed at construction.
  */
 export class SloAnalysis extends Construct implements IAnalysisTemplate {
   /** The generated AnalysisTemplate or ClusterAnalysisTemplate. */
@@ -100,7 +113,8 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   private readonly measurement: MetricOptions;
   private readonly built: BuiltMetric[] = [];
   private readonly gateObjectives: GateObjective[] = [];
-  private readonly minRequests?: number;
+  /** The judgement rules every metric follows. */
+  public readonly rules: JudgementRules;
   private readonly uses = new Set<TemplateUse>();
 
   constructor(scope: Construct, id: string, props: SloAnalysisProps) {
@@ -114,13 +128,15 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     }
     resolveMetricOptions({}, this.measurement);
     this.gate = props.gate;
-    if (props.minRequests !== undefined) {
-      if (!props.gate) throw new Error('minRequests applies to gate mode only: set gate, or drop minRequests');
-      if (!Number.isInteger(props.minRequests) || props.minRequests < 1) {
-        throw new Error(`minRequests must be a whole number >= 1, got ${props.minRequests}`);
-      }
+    const minRequests = props.minRequests ?? DEFAULT_MIN_REQUESTS;
+    if (!Number.isInteger(minRequests) || minRequests < 1) {
+      throw new Error(`minRequests must be a whole number >= 1, got ${minRequests}`);
     }
-    this.minRequests = props.minRequests;
+    const confidence = props.confidence ?? DEFAULT_CONFIDENCE;
+    if (!(confidence >= 0.5 && confidence <= 0.9999)) {
+      throw new Error(`confidence must be between 0.5 and 0.9999, got ${confidence}: 0.999 fails a measurement only on strong evidence`);
+    }
+    this.rules = { minRequests, confidence };
     if (this.gate) this.sli._gate();
 
     const Kind = this.clusterScope ? ClusterAnalysisTemplate : AnalysisTemplate;
@@ -139,11 +155,10 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.node.addValidation({
       validate: () => {
         if (this.built.length + this.gateObjectives.length === 0) return ['SloAnalysis has no objective: pass objectives or call addObjective()'];
-        const defaulted = this.gate ? [resolveMetricOptions({}, this.measurement)] : this.built.map((m) => m.options);
-        if (this.uses.size === 2 && defaulted.some((o) => o.countDefaulted)) {
-          return [`SloAnalysis ${this.templateName} runs both as an analysis step and in the background without a measurement count: `
-            + `a step needs a finite count and a background guard should watch until the rollout ends; set measurement count (${DEFAULT_COUNT} `
-            + 'is the step default), or use one SloAnalysis for the steps and another, without count, for the background'];
+        if (this.uses.size === 2) {
+          return [`SloAnalysis ${this.templateName} runs both as an analysis step and in the background: a step needs positive `
+            + 'evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends; '
+            + 'use one SloAnalysis for the steps and another for the background'];
         }
         return [];
       },
@@ -155,12 +170,10 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
    * exists or a query does not parse.
    */
   public addObjective(objective: SloObjective): ObjectiveMetric[] {
-    if (this.gate) {
-      this.addGateObjective(objective);
-      return [];
-    }
+    if (this.gate) this.addGateObjective(objective);
     const options = resolveMetricOptions(objective.options, this.measurement);
-    const metrics = objective.metrics(this.sli);
+    // In gate mode the gate judges the canary; preconditions (the error-budget policy) stay Prometheus metrics.
+    const metrics = objective.metrics(this.sli, this.rules).filter((m) => !this.gate || m.precondition);
     for (const m of metrics) {
       if (this.built.some(b => b.name === m.name)) {
         throw new Error(`objective metric ${m.name} is already in ${this.node.path}: each objective can be added once`);
@@ -198,10 +211,37 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.uses.add(use);
   }
 
+  /** True when rollouts run this template only in the background: its metrics are guards. */
+  private get guard(): boolean {
+    return this.uses.size === 1 && this.uses.has('background');
+  }
+
   /** The count a metric is emitted with: the one set, else until the rollout ends when run only in the background, else 4. */
   private count(o: ResolvedMetricOptions): number | undefined {
     if (!o.countDefaulted) return o.count;
-    return this.uses.size === 1 && this.uses.has('background') ? undefined : DEFAULT_COUNT;
+    return this.guard ? undefined : DEFAULT_COUNT;
+  }
+
+  /** The conditions a metric is emitted with: a guard keeps the failure condition alone. */
+  private conditions(m: ObjectiveMetric): MetricConditions {
+    return this.guard || m.precondition ? { failureCondition: m.conditions.failureCondition } : m.conditions;
+  }
+
+  /** The Prometheus metrics, as the template emits them. */
+  private prometheusMetrics(): AnalysisTemplateSpecMetrics[] {
+    return this.built.map(m => ({
+      name: m.name,
+      ...(m.precondition ? {} : {
+        interval: promDuration('interval', m.options.interval),
+        count: countSpec(this.count(m.options)),
+        initialDelay: m.options.initialDelay.toMilliseconds() === 0 ? undefined : promDuration('initialDelay', m.options.initialDelay),
+      }),
+      failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(m.precondition ? 0 : m.options.failureLimit),
+      inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(m.options.inconclusiveLimit),
+      consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(m.options.consecutiveErrorLimit),
+      ...this.conditions(m),
+      provider: { prometheus: { address: this.address, query: m.query } },
+    }));
   }
 
   /** The metrics of the template with their queries and conditions. */
@@ -221,41 +261,20 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   }
 
   public get metrics(): AnalysisMetricTiming[] {
-    if (this.gate) {
-      const o = resolveMetricOptions({}, this.measurement);
-      return [{ ...timing(o), count: this.count(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window }];
-    }
-    return this.built.map(m => ({
-      name: m.name,
-      interval: m.options.interval,
-      count: this.count(m.options),
-      initialDelay: m.options.initialDelay.toMilliseconds() === 0 ? undefined : m.options.initialDelay,
-      failureLimit: m.options.failureLimit,
-      inconclusiveLimit: m.options.inconclusiveLimit,
-      consecutiveErrorLimit: m.options.consecutiveErrorLimit,
-      window: m.window,
-      dryRun: m.options.dryRun,
-    }));
+    const prometheus = this.built.map((m): AnalysisMetricTiming => (m.precondition
+      ? { ...timing(m.options), name: m.name, interval: undefined, count: undefined, initialDelay: undefined, failureLimit: 0, window: m.window }
+      : { ...timing(m.options), name: m.name, count: this.count(m.options), window: m.window }));
+    if (!this.gate) return prometheus;
+    const o = resolveMetricOptions({}, this.measurement);
+    return [{ ...timing(o), count: this.count(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window }, ...prometheus];
   }
 
   private renderSpec(): AnalysisTemplateSpec {
     if (this.gate) return this.renderGateSpec(this.gate);
-    const metrics: AnalysisTemplateSpecMetrics[] = this.built.map(m => ({
-      name: m.name,
-      interval: promDuration('interval', m.options.interval),
-      count: countSpec(this.count(m.options)),
-      initialDelay: m.options.initialDelay.toMilliseconds() === 0 ? undefined : promDuration('initialDelay', m.options.initialDelay),
-      failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(m.options.failureLimit),
-      inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(m.options.inconclusiveLimit),
-      consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(m.options.consecutiveErrorLimit),
-      successCondition: m.conditions.successCondition,
-      failureCondition: m.conditions.failureCondition,
-      provider: { prometheus: { address: this.address, query: m.query } },
-    }));
     const dryRun = this.built.filter(m => m.options.dryRun).map(m => ({ metricName: m.name }));
     return {
       args: this.rolloutArgs.map(a => ({ name: a.name })),
-      metrics,
+      metrics: this.prometheusMetrics(),
       dryRun: dryRun.length > 0 ? dryRun : undefined,
     };
   }
@@ -263,7 +282,8 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   /** One web metric: POST the objectives to the gate, judge its verdict. */
   private renderGateSpec(gate: ISloGate): AnalysisTemplateSpec {
     const o = resolveMetricOptions({}, this.measurement);
-    const objectives = Object.assign({}, ...this.gateObjectives.map(g => g.objectives), { minRequests: this.minRequests });
+    const objectives = Object.assign({}, ...this.gateObjectives.map(g => g.objectives),
+      { minRequests: this.rules.minRequests, confidence: this.rules.confidence });
     const body: gateContract.VerdictRequest = {
       workload: { namespace: argRef(NAMESPACE_ARG.name), source: this.sli._gate().source },
       window: promDuration('window', this.gateObjectives[0].window),
@@ -283,8 +303,9 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
         failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(o.failureLimit),
         inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(o.inconclusiveLimit),
         consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(o.consecutiveErrorLimit),
-        // "inconclusive" (too few requests, no data) matches neither: Inconclusive, never Successful.
-        successCondition: 'result == "pass"',
+        // "inconclusive" (too few requests, no data) matches neither: Inconclusive, never Successful; a guard
+        // keeps the failure condition alone.
+        ...(this.guard ? {} : { successCondition: 'result == "pass"' }),
         failureCondition: 'result == "fail"',
         provider: {
           web: {
@@ -296,7 +317,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
             timeoutSeconds: gate.verdictTimeout.toSeconds() + 3,
           },
         },
-      }],
+      }, ...this.prometheusMetrics()],
       dryRun: o.dryRun ? [{ metricName: GATE_METRIC_NAME }] : undefined,
     };
   }

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as gateContract from '../gate/contract';
+import { errorDifferenceLowerBound, errorLowerBound, successUpperBound, withMinRequests } from './bounds';
 import { atLeast, atMost, bothAbove, literal } from './conditions';
 import { MetricConditions } from './expr-eval';
 import { argRef, promDuration } from './promql';
@@ -121,11 +122,29 @@ export interface GateObjective {
 export interface ObjectiveMetric {
   readonly name: string;
   readonly query: string;
+  /**
+   * Success and failure conditions, as a step needs them. In a template that rollouts run only in the
+   * background the metric is a guard: it keeps the failure condition alone, so that too little data
+   * never pauses the rollout.
+   */
   readonly conditions: MetricConditions;
   /** The query's lookback window (the longest, for multi-window queries). */
   readonly window?: Duration;
   /** The template args the query uses. */
   readonly args: SliArg[];
+  /**
+   * A precondition of the release rather than a judgement of the canary (the error-budget policy): one
+   * measurement when the analysis starts, failure condition only.
+   */
+  readonly precondition?: boolean;
+}
+
+/** How every metric of an analysis judges what it measured: the analysis-wide settings objectives follow. */
+export interface JudgementRules {
+  /** Fewer canary requests than this in the window: no judgement (Inconclusive at a step; never a failure in the background). */
+  readonly minRequests: number;
+  /** One-sided confidence of every bound: a metric fails only on evidence this strong. */
+  readonly confidence: number;
 }
 
 /** Props shared by the objectives that query a window. */
@@ -140,7 +159,8 @@ export interface WindowedObjectiveProps extends MetricOptions {
 /** Props of `SloObjective.successRate()`. */
 export interface SuccessRateProps extends WindowedObjectiveProps {
   /**
-   * The lowest acceptable share of non-error requests of the canary.
+   * The lowest acceptable share of non-error requests of the canary. The metric fails when the upper
+   * confidence bound of the canary's success rate is below it.
    * @default 0.95
    */
   readonly objective?: number;
@@ -168,13 +188,26 @@ export interface ErrorBudgetProps extends WindowedObjectiveProps {
    */
   readonly objective?: number;
   /**
-   * The lowest acceptable share of the error budget left if the canary's error ratio over the
-   * window held for the whole SLO period: 1 - (error ratio / (1 - objective)).
+   * The error-budget policy: the release does not go on when less than this share of the service's
+   * error budget is left over `period` (all its traffic, every version): 1 - (error ratio over the
+   * period / (1 - objective)). Checked once when the analysis starts. 0 turns the check off.
    * @default 0.05
    */
   readonly minBudgetRemaining?: number;
   /**
-   * Multi-window burn-rate checks, one metric each, in addition to the budget check.
+   * The SLO period the budget is counted over.
+   * @default 30 days
+   */
+  readonly period?: Duration;
+  /**
+   * The canary fails when it burns the budget faster than this: when the lower confidence bound of its
+   * burn rate (error ratio over `window` / (1 - objective)) is above it. At 2x a version would spend a
+   * 30-day budget in 15 days.
+   * @default 2
+   */
+  readonly maxBurnRate?: number;
+  /**
+   * Multi-window burn-rate checks, one metric each, in addition to the canary's burn rate.
    * @default - none
    */
   readonly burnRateWindows?: BurnRateWindow[];
@@ -250,21 +283,27 @@ export interface StableComparisonProps extends WindowedObjectiveProps {
 
 /** One objective the canary is judged against; each becomes one or more metrics. */
 export abstract class SloObjective {
-  /** Canary success rate (non-error requests / all requests) >= objective. */
+  /**
+   * Canary success rate (non-error requests / all requests) >= objective: the metric's value is the
+   * upper confidence bound of the canary's success rate, and it fails when even that is below the objective.
+   */
   public static successRate(props: SuccessRateProps = {}): SloObjective {
     const objective = props.objective ?? 0.95;
     ratio('successRate objective', objective, false);
     const window = windowOf('successRate', props);
-    return build(props, source => [{
-      name: 'success-rate',
-      query: source.successRatio('canary', window),
-      conditions: atLeast(objective),
-      window,
-      args: source.args('canary'),
-    }], { name: 'successRate', window, objectives: { successRate: objective } });
+    return build(props, (source, rules) => {
+      const canary = source.eventCounts('canary', window);
+      return [{
+        name: 'success-rate',
+        query: withMinRequests(successUpperBound(canary, rules.confidence), [canary], rules.minRequests),
+        conditions: atLeast(objective),
+        window,
+        args: source.args('canary'),
+      }];
+    }, { name: 'successRate', window, objectives: { successRate: objective } });
   }
 
-  /** Canary request duration at a quantile <= threshold. */
+  /** Canary request duration at a quantile <= threshold, judged once the canary served minRequests requests. */
   public static latency(props: LatencyProps = {}): SloObjective {
     const quantile = props.quantile ?? 0.95;
     if (!(quantile > 0 && quantile < 1)) {
@@ -276,13 +315,13 @@ export abstract class SloObjective {
     }
     const window = windowOf('latency', props);
     const name = `latency-p${String(round(quantile * 100)).replace('.', '')}`;
-    return build(props, source => {
+    return build(props, (source, rules) => {
       if (!source.hasLatency) {
         throw new Error(`latency objective needs latency histograms, but the ${source.kind} sli source has none: set latencyBuckets or drop the latency objective`);
       }
       return [{
         name,
-        query: source.latencyQuantile('canary', quantile, window),
+        query: withMinRequests(source.latencyQuantile('canary', quantile, window), [source.eventCounts('canary', window)], rules.minRequests),
         conditions: atMost(threshold.toMilliseconds() / 1000),
         window,
         args: source.args('canary'),
@@ -291,8 +330,12 @@ export abstract class SloObjective {
   }
 
   /**
-   * Error budget left >= minBudgetRemaining, where budget = 1 - objective and the budget left is
-   * 1 - (canary error ratio over the window / budget); plus optional multi-window burn-rate checks.
+   * The error budget as SRE practice means it, two checks:
+   * - policy (`error-budget-remaining`, once when the analysis starts): at least minBudgetRemaining of
+   *   the service's budget is left over the SLO period;
+   * - burn rate (`burn-rate`): the canary does not burn the budget confidently faster than maxBurnRate
+   *   over the window;
+   * plus optional multi-window burn-rate checks.
    */
   public static errorBudget(props: ErrorBudgetProps = {}): SloObjective {
     const objective = props.objective ?? 0.99;
@@ -301,33 +344,54 @@ export abstract class SloObjective {
     if (!(minRemaining >= 0 && minRemaining < 1)) {
       throw new Error(`errorBudget minBudgetRemaining must be between 0 and 1 (1 excluded), got ${minRemaining}`);
     }
+    const maxBurnRate = props.maxBurnRate ?? 2;
+    if (!(maxBurnRate > 0) || !Number.isFinite(maxBurnRate)) {
+      throw new Error(`errorBudget maxBurnRate must be a number above 0, got ${maxBurnRate}`);
+    }
+    const period = props.period ?? Duration.days(30);
+    promDuration('errorBudget period', period);
     const window = windowOf('errorBudget', props);
+    if (period.toSeconds() <= window.toSeconds()) {
+      throw new Error(`errorBudget period must be longer than the window (${promDuration('window', window)}), got ${promDuration('period', period)}: `
+        + 'the period is the SLO period, e.g. 28 or 30 days');
+    }
     const budget = literal(round(1 - objective));
     const errorRatio = (source: SliSource, w: Duration) => `(1 - (${source.successRatio('canary', w)}))`;
-    return build(props, source => [
-      {
-        name: 'error-budget',
-        query: `1 - ${errorRatio(source, window)} / ${budget}`,
-        conditions: atLeast(minRemaining),
-        window,
-        args: source.args('canary'),
-      },
-      ...(props.burnRateWindows ?? []).map(b => {
-        const long = promDuration('longWindow', b.longWindow);
-        const short = promDuration('shortWindow', b.shortWindow);
-        const burn = (w: Duration, label: string) =>
-          `label_replace(${errorRatio(source, w)} / ${budget}, "window", "${label}", "", "")`;
-        return {
-          name: `burn-rate-${long}-${short}`,
-          query: `${burn(b.longWindow, long)} or ${burn(b.shortWindow, short)}`,
-          conditions: bothAbove(b.factor),
-          window: b.longWindow,
+    return build(props, (source, rules) => {
+      const canary = source.eventCounts('canary', window);
+      const service = source.serviceEventCounts(period);
+      return [
+        ...(minRemaining > 0 ? [{
+          name: 'error-budget-remaining',
+          query: `1 - ((${service.total} - ${service.good}) / ${service.total}) / ${budget}`,
+          conditions: { failureCondition: atLeast(minRemaining).failureCondition },
+          window: period,
+          args: [NAMESPACE_ARG],
+          precondition: true,
+        }] : []),
+        {
+          name: 'burn-rate',
+          query: withMinRequests(`(${errorLowerBound(canary, rules.confidence)}) / ${budget}`, [canary], rules.minRequests),
+          conditions: atMost(maxBurnRate),
+          window,
           args: source.args('canary'),
-        };
-      }),
-    ], props.burnRateWindows?.length ? undefined : {
-      // budget left over the window >= r  <=>  burn rate (error ratio / budget) <= 1 - r
-      name: 'errorBudget', window, objectives: { errorBudget: { objective, maxBurnRate: round(1 - minRemaining) } },
+        },
+        ...(props.burnRateWindows ?? []).map(b => {
+          const long = promDuration('longWindow', b.longWindow);
+          const short = promDuration('shortWindow', b.shortWindow);
+          const burn = (w: Duration, label: string) =>
+            `label_replace(${errorRatio(source, w)} / ${budget}, "window", "${label}", "", "")`;
+          return {
+            name: `burn-rate-${long}-${short}`,
+            query: `${burn(b.longWindow, long)} or ${burn(b.shortWindow, short)}`,
+            conditions: bothAbove(b.factor),
+            window: b.longWindow,
+            args: source.args('canary'),
+          };
+        }),
+      ];
+    }, props.burnRateWindows?.length ? undefined : {
+      name: 'errorBudget', window, objectives: { errorBudget: { objective, maxBurnRate } },
     });
   }
 
@@ -364,8 +428,9 @@ export abstract class SloObjective {
   }
 
   /**
-   * The canary's error ratio is not worse than stable's by more than `tolerance`: the query is
-   * stable's success ratio minus the canary's. No stable traffic makes it Inconclusive.
+   * The canary's error ratio is not worse than stable's by more than `tolerance`: the metric's value is
+   * the lower confidence bound (Agresti-Caffo) of the canary's error ratio minus stable's. Too little
+   * traffic on either side gives no data.
    */
   public static stableComparison(props: StableComparisonProps = {}): SloObjective {
     const tolerance = props.tolerance ?? 0.01;
@@ -373,13 +438,16 @@ export abstract class SloObjective {
       throw new Error(`stableComparison tolerance must be between 0 and 1 (1 excluded), got ${tolerance}`);
     }
     const window = windowOf('stableComparison', props);
-    return build(props, source => [{
-      name: 'error-ratio-vs-stable',
-      query: `(${source.successRatio('stable', window)}) - (${source.successRatio('canary', window)})`,
-      conditions: atMost(tolerance),
-      window,
-      args: unique([...source.args('canary'), ...source.args('stable')]),
-    }], { name: 'stableComparison', window, objectives: { comparison: { errorRatioTolerance: tolerance } } });
+    return build(props, (source, rules) => {
+      const [canary, stable] = [source.eventCounts('canary', window), source.eventCounts('stable', window)];
+      return [{
+        name: 'error-ratio-vs-stable',
+        query: withMinRequests(errorDifferenceLowerBound(canary, stable, rules.confidence), [canary, stable], rules.minRequests),
+        conditions: atMost(tolerance),
+        window,
+        args: unique([...source.args('canary'), ...source.args('stable')]),
+      }];
+    }, { name: 'stableComparison', window, objectives: { comparison: { errorRatioTolerance: tolerance } } });
   }
 
   /** The objective's own measurement options. */
@@ -388,15 +456,15 @@ export abstract class SloObjective {
   /** @internal What the objective asks of the slo-gate; undefined when the gate cannot judge it. */
   public abstract readonly _gate?: GateObjective;
 
-  /** The metrics the objective contributes, for a source. */
-  public abstract metrics(source: SliSource): ObjectiveMetric[];
+  /** The metrics the objective contributes, for a source, judged by the analysis' rules. */
+  public abstract metrics(source: SliSource, rules: JudgementRules): ObjectiveMetric[];
 }
 
-function build(options: MetricOptions, metrics: (source: SliSource) => ObjectiveMetric[], gate?: GateObjective): SloObjective {
+function build(options: MetricOptions, metrics: (source: SliSource, rules: JudgementRules) => ObjectiveMetric[], gate?: GateObjective): SloObjective {
   return new class extends SloObjective {
     public readonly options = options;
     public readonly _gate = gate;
-    public metrics(source: SliSource) { return metrics(source); }
+    public metrics(source: SliSource, rules: JudgementRules) { return metrics(source, rules); }
   }();
 }
 

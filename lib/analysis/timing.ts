@@ -26,8 +26,13 @@ export interface TimeToAbortTerms {
   readonly failures: number;
   /** (consecutiveErrorLimit + 1) x 10s: the measurements that error, retried every 10s. */
   readonly errors: number;
-  /** The failure path: initialDelay + window + (failureLimit + 1) x interval. */
+  /**
+   * The failure path: initialDelay + window + (failureLimit + 1) x interval; for a single measurement,
+   * initialDelay alone (it judges once, on what it has seen by then).
+   */
   readonly failurePath: number;
+  /** True when the metric measures once (no interval, or count 1). */
+  readonly single: boolean;
   /** The error path (measurements that error instead of failing): initialDelay + interval + (consecutiveErrorLimit + 1) x 10s. */
   readonly errorPath: number;
   /** The larger of the two paths; undefined when the metric can never abort (dry run, failureLimit -1). */
@@ -41,11 +46,12 @@ export function timeToAbort(m: AnalysisMetricTiming): TimeToAbortTerms {
   const d = seconds(m.initialDelay);
   const w = seconds(m.window);
   const i = seconds(m.interval);
+  const single = m.interval === undefined || m.count === 1;
   const failures = (m.failureLimit + 1) * i;
-  const failurePath = d + w + failures;
+  const failurePath = single ? d : d + w + failures;
   const errors = (m.consecutiveErrorLimit + 1) * ERROR_RETRY_INTERVAL.toSeconds();
   const errorPath = d + i + errors;
-  const base = { metric: m.name, initialDelay: d, window: w, interval: i, failures, errors, failurePath, errorPath };
+  const base = { metric: m.name, initialDelay: d, window: w, interval: i, failures, errors, failurePath, errorPath, single };
   if (m.dryRun) return { ...base, never: 'dry run' };
   if (m.failureLimit < 0) return { ...base, never: 'failureLimit -1' };
   if (m.interval === undefined && m.failureLimit > 0) {
@@ -71,7 +77,8 @@ export function worstTimeToAbort(metrics: AnalysisMetricTiming[]): TimeToAbortTe
 export function describeTimeToAbort(t: TimeToAbortTerms): string {
   if (t.total === undefined) return `${t.metric}: never aborts (${t.never})`;
   const path = t.failurePath >= t.errorPath
-    ? `${t.initialDelay}s initialDelay + ${t.window}s window + ${t.failures}s (failureLimit + 1) x interval`
+    ? (t.single ? `${t.initialDelay}s initialDelay (a single measurement)`
+      : `${t.initialDelay}s initialDelay + ${t.window}s window + ${t.failures}s (failureLimit + 1) x interval`)
     : `${t.initialDelay}s initialDelay + ${t.interval}s interval + ${t.errors}s (consecutiveErrorLimit + 1) x 10s`;
   return `${t.metric}: ${t.total}s = ${path}`;
 }

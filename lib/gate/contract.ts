@@ -101,7 +101,7 @@ export interface ComparisonObjective {
    * before the statistical test may fail it. @default 0.01
    */
   readonly errorRatioTolerance?: number;
-  /** Confidence of the one-sided test that the canary is worse. @default 0.95 */
+  /** Confidence of the one-sided test that the canary is worse. @default - the objectives' confidence */
   readonly confidence?: number;
   /** Canary latency quantile / stable latency quantile must stay at most this. @default 1.5 */
   readonly latencyRatioTolerance?: number;
@@ -116,19 +116,28 @@ export interface ErrorBudgetObjective {
   /** The SLO, e.g. 0.99: the error budget is 1 - objective. */
   readonly objective: number;
   /**
-   * Highest burn rate (canary error ratio / error budget) allowed over the window.
-   * A budget remaining of at least r over the window means maxBurnRate = 1 - r.
-   * @default 1
+   * Highest burn rate (canary error ratio / error budget) allowed over the window: the check fails when
+   * the lower confidence bound of the canary's burn rate exceeds it.
+   * @default 2
    */
   readonly maxBurnRate?: number;
 }
 
 export interface Objectives {
-  /** Lowest share of non-5xx canary responses, e.g. 0.95. */
+  /**
+   * Lowest share of non-5xx canary responses, e.g. 0.95: the check fails when the upper confidence
+   * bound of the canary's success rate is below it.
+   */
   readonly successRate?: number;
   readonly latency?: LatencyObjective;
   /** Fewer canary requests than this in the window: inconclusive, never pass. @default 50 */
   readonly minRequests?: number;
+  /**
+   * Confidence of every bound the checks use (one-sided): a check fails only when the canary breaks its
+   * objective beyond reasonable doubt. 0.999 keeps a canary exactly at an objective from being failed
+   * in more than 1% of rollouts of up to 10 measurements. @default 0.999
+   */
+  readonly confidence?: number;
   /** @default - compare with stable using the defaults of each field */
   readonly comparison?: ComparisonObjective;
   readonly errorBudget?: ErrorBudgetObjective;
@@ -192,10 +201,10 @@ export const MAX_WINDOW_SECONDS = 24 * 3600;
 
 export const DEFAULT_MIN_REQUESTS = 50;
 export const DEFAULT_ERROR_RATIO_TOLERANCE = 0.01;
-export const DEFAULT_CONFIDENCE = 0.95;
+export const DEFAULT_CONFIDENCE = 0.999;
 export const DEFAULT_LATENCY_RATIO_TOLERANCE = 1.5;
 export const DEFAULT_LATENCY_MARGIN_SECONDS = 0.05;
-export const DEFAULT_MAX_BURN_RATE = 1;
+export const DEFAULT_MAX_BURN_RATE = 2;
 export const DEFAULT_REQUESTS_METRIC = 'http_requests_total';
 export const DEFAULT_DURATION_METRIC = 'http_request_duration_seconds';
 
@@ -261,6 +270,7 @@ export const VERDICT_REQUEST_SCHEMA = {
           },
         },
         minRequests: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        confidence: { type: 'number', minimum: 0.5, maximum: 0.9999 },
         comparison: {
           type: 'object',
           additionalProperties: false,

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { Duration, Testing } from 'cdk8s';
-import { gateContract, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloObjective } from '../../lib';
+import { CanaryRollout, CanaryStep, gateContract, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloObjective, TrafficRouting } from '../../lib';
 import { resolveArgs } from '../support/argo-web';
 import { synthValid } from '../support/schema';
 
@@ -22,8 +22,8 @@ describe('SloAnalysis in gate mode', () => {
   const template = templateOf(synthValid(chart));
   const metric = template.spec.metrics[0];
 
-  test('one web metric POSTs the objectives to the gate and judges its verdict', () => {
-    expect(template.spec.metrics).toHaveLength(1);
+  test('one web metric POSTs the objectives to the gate and judges its verdict; the budget policy stays a Prometheus metric', () => {
+    expect(template.spec.metrics.map((m: any) => m.name)).toEqual(['slo-gate', 'error-budget-remaining']);
     expect(metric).toMatchObject({
       name: 'slo-gate', successCondition: 'result == "pass"', failureCondition: 'result == "fail"',
       provider: { web: { method: 'POST', url: 'http://slo-gate.shop.svc.cluster.local/v1/verdict', jsonPath: '{$.verdict}', timeoutSeconds: 8 } },
@@ -32,11 +32,13 @@ describe('SloAnalysis in gate mode', () => {
       workload: { namespace: '{{args.namespace}}', source: { app: { canaryPodTemplateHash: '{{args.canary-hash}}', stablePodTemplateHash: '{{args.stable-hash}}' } } },
       window: '1m',
       objectives: {
-        successRate: 0.95, latency: { quantile: 0.95, thresholdSeconds: 3 }, errorBudget: { objective: 0.99, maxBurnRate: 0.95 },
-        comparison: { errorRatioTolerance: 0.02 }, minRequests: 100,
+        successRate: 0.95, latency: { quantile: 0.95, thresholdSeconds: 3 }, errorBudget: { objective: 0.99, maxBurnRate: 2 },
+        comparison: { errorRatioTolerance: 0.02 }, minRequests: 100, confidence: 0.999,
       },
     });
     expect(template.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
+    expect(template.spec.metrics[1]).toMatchObject({ failureLimit: 0, failureCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] < 0.05' });
+    expect(template.spec.metrics[1].successCondition).toBeUndefined();
   });
 
   test('what it sends, once Argo resolves the args, is what the gate accepts', () => {
@@ -54,8 +56,18 @@ describe('SloAnalysis in gate mode', () => {
     ]);
   });
 
-  test('its timing is that of the one metric, with the shared window', () => {
-    expect(analysis.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.count, m.window?.toSeconds()])).toEqual([['slo-gate', 30, 4, 60]]);
+  test('its timing is that of the one gate metric, with the shared window, and of the one policy measurement', () => {
+    expect(analysis.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.count, m.window?.toSeconds()]))
+      .toEqual([['slo-gate', 30, 4, 60], ['error-budget-remaining', undefined, undefined, 30 * 86400]]);
+  });
+
+  test('run only in the background, the gate metric is a guard: it fails on a "fail" verdict and nothing else', () => {
+    const { chart: c, analysis: a } = make();
+    const rollout = new CanaryRollout(c, 'web', { image: 'registry.example.com/web:1.0.0', steps: [CanaryStep.setWeight(10)],
+      trafficRouting: TrafficRouting.nginx({ host: 'web.example.com' }) });
+    rollout.addAnalysis({ templates: [a] }, { background: true });
+    const [gateMetric] = templateOf(synthValid(c)).spec.metrics;
+    expect([gateMetric.successCondition, gateMetric.failureCondition, gateMetric.count]).toEqual([undefined, 'result == "fail"', undefined]);
   });
 
   test('auth: the bearer token comes from the Secret through a template arg', () => {
@@ -92,8 +104,10 @@ describe('SloAnalysis in gate mode', () => {
     expect(() => make({ sli: SliSource.app({ podMonitor: false, statusLabel: 'code' }) })).toThrow(
       'sliSource.app statusLabel cannot be sent to the slo-gate, which queries the default labels (status, 5.., rollouts_pod_template_hash, namespace): drop statusLabel or use the Prometheus provider');
   });
-  test('fails on minRequests without a gate', () => {
-    expect(() => new SloAnalysis(Testing.chart(), 'slo', { sli: SliSource.app({ podMonitor: false }), minRequests: 10 }))
-      .toThrow('minRequests applies to gate mode only: set gate, or drop minRequests');
+  test.each([
+    [{ minRequests: 0 }, 'minRequests must be a whole number >= 1, got 0'],
+    [{ confidence: 0.99999 }, 'confidence must be between 0.5 and 0.9999, got 0.99999: 0.999 fails a measurement only on strong evidence'],
+  ])('fails on %j', (props, message) => {
+    expect(() => new SloAnalysis(Testing.chart(), 'slo', { sli: SliSource.app({ podMonitor: false }), ...props })).toThrow(message);
   });
 });

@@ -13,6 +13,7 @@ import { SliSource } from '../../lib/analysis/sli-source';
 import { SloAnalysis } from '../../lib/analysis/slo-analysis';
 import { SloObjective } from '../../lib/analysis/slo-objective';
 import { timeToAbort } from '../../lib/analysis/timing';
+import { wilsonBounds } from '../../lib/gate/service/statistics';
 import { RunningLoad, startLoad } from '../support/load';
 import { startDemo, StartedProcess, stopAll } from '../support/processes';
 import { PrometheusServer } from '../support/prometheus';
@@ -128,16 +129,16 @@ describe('SloAnalysis against a real Prometheus', () => {
     await windowFull();
     // WHEN the generated success-rate, error-budget and stable comparison run for the failing canary
     const sr = await measure('success-rate', 'failing', 'failing-bad');
-    const budget = await measure('error-budget', 'failing', 'failing-bad');
+    const budget = await measure('burn-rate', 'failing', 'failing-bad');
     const vsStable = await measure('error-ratio-vs-stable', 'failing', 'failing-bad');
     // AND the reference design's mixed query runs over the same traffic and window
     const mixed = prometheusResult(await prometheus!.query(
       'sum(rate(http_requests_total{namespace="failing", status!~"5.."}[20s])) / sum(rate(http_requests_total{namespace="failing"}[20s]))')) as number[];
 
-    // THEN the canary's own success rate is about 0.7: Failed
+    // THEN even the upper bound of the canary's own success rate (about 0.7) is below 0.95: Failed
     expect(sr.phase).toBe('Failed');
     expect((sr.result as number[])[0]).toBeGreaterThan(0.6);
-    expect((sr.result as number[])[0]).toBeLessThan(0.8);
+    expect((sr.result as number[])[0]).toBeLessThan(0.85);
     expect(budget.phase).toBe('Failed');
     expect(vsStable.phase).toBe('Failed');
     // AND the mixed query shows about 0.97 and would have passed a 0.95 gate
@@ -147,26 +148,41 @@ describe('SloAnalysis against a real Prometheus', () => {
 
   test('a healthy canary is Successful on every metric', async () => {
     await windowFull();
-    for (const m of ['success-rate', 'latency-p95', 'error-budget', 'error-ratio-vs-stable']) {
+    for (const m of ['success-rate', 'latency-p95', 'burn-rate', 'error-ratio-vs-stable']) {
       const { phase, result } = await measure(m, 'healthy', 'healthy-good');
       expect({ m, phase, result }).toEqual({ m, phase: 'Successful', result });
     }
   }, 60_000);
 
-  test('a canary with no traffic is Inconclusive: no series at all, or no requests in the window (NaN)', async () => {
+  test('a canary with too little traffic gives no data: Inconclusive at a step, never a failure', async () => {
     await windowFull();
-    for (const m of ['success-rate', 'latency-p95', 'error-budget', 'error-ratio-vs-stable']) {
-      // GIVEN a canary with no series at all (not scraped yet): empty result
-      const never = await measure(m, 'quiet', 'not-scraped');
-      expect({ m, phase: never.phase, result: never.result }).toEqual({ m, phase: 'Inconclusive', result: [] });
-      // GIVEN a canary that is scraped but never got a request: its series are 0, so 0/0 is NaN
-      const unused = await measure(m, 'quiet', 'quiet-never');
-      expect({ m, phase: unused.phase }).toEqual({ m, phase: 'Inconclusive' });
-      // GIVEN a canary whose last request left the window: NaN (0/0)
-      const idle = await measure(m, 'quiet', 'quiet-idle');
-      expect({ m, phase: idle.phase }).toEqual({ m, phase: 'Inconclusive' });
-      expect(Number.isNaN((idle.result as number[])[0])).toBe(true);
+    for (const m of ['success-rate', 'latency-p95', 'burn-rate', 'error-ratio-vs-stable']) {
+      // GIVEN a canary with no series at all (not scraped yet), one scraped that never got a request,
+      // and one whose short burst of requests left the window
+      for (const hash of ['not-scraped', 'quiet-never', 'quiet-idle']) {
+        const { phase, result } = await measure(m, 'quiet', hash);
+        // THEN the query has no data (fewer than minRequests), which the step's conditions call Inconclusive
+        expect({ m, hash, phase, result }).toEqual({ m, hash, phase: 'Inconclusive', result: [] });
+      }
     }
+  }, 60_000);
+
+  test('the bounds Prometheus computes are the gate\'s own Wilson bounds of the same counts', async () => {
+    await windowFull();
+    // GIVEN the canary's counts in the window, read at one evaluation time
+    const at = Math.floor(Date.now() / 1000) - 1;
+    const counts = SliSource.app({ podMonitor: false }).eventCounts('canary', WINDOW);
+    const args = { 'namespace': 'failing', 'canary-hash': 'failing-bad', 'stable-hash': 'failing-stable' };
+    const value = async (q: string) => (prometheusResult(await prometheus!.query(substituteArgs(q, args), at)) as number[])[0];
+    const [good, total] = [await value(counts.good), await value(counts.total)];
+    // WHEN the generated success-rate and burn-rate queries run at the same time
+    const sr = metrics.find(x => x.name === 'success-rate')!.provider.prometheus.query;
+    const burn = metrics.find(x => x.name === 'burn-rate')!.provider.prometheus.query;
+    // THEN they equal the Wilson bounds of those counts at 99.9%
+    const bounds = wilsonBounds(total - good, total, 0.999);
+    expect(total).toBeGreaterThan(50);
+    expect(await value(sr)).toBeCloseTo(1 - bounds.lower, 4);
+    expect(await value(burn)).toBeCloseTo(bounds.lower / 0.01, 3);
   }, 60_000);
 
   test('a slow canary (p95 above 3s) is Failed on latency, though it serves no errors', async () => {

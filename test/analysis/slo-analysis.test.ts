@@ -137,14 +137,22 @@ describe.each(Object.keys(sources()))('every objective with the %s source', (nam
 
   test('is valid against the Argo CRD schema (strict)', () => {
     expect(metrics.map(m => m.name)).toEqual([
-      'success-rate', 'latency-p95', 'error-budget', 'burn-rate-1h-5m', 'canary-ready', 'canary-restarts', 'error-ratio-vs-stable',
+      'success-rate', 'latency-p95', 'error-budget-remaining', 'burn-rate', 'burn-rate-1h-5m', 'canary-ready', 'canary-restarts', 'error-ratio-vs-stable',
     ]);
   });
 
-  test('every query is canary-scoped', () => {
+  test('every query is canary-scoped, except the error-budget policy, which counts the whole service', () => {
     // the SLI queries select the canary traffic; the health queries the canary pods by name
     const canary = name === 'ingressNginx' ? 'canary="default-orders-canary-80"' : 'rollouts_pod_template_hash="6d4f8b7c9"';
+    const service = (s: string) => s.includes('namespace="default"') && !s.includes('6d4f8b7c9') && !s.includes('5c7d9f8b6')
+      && !s.includes('canary=') && (name !== 'ingressNginx' || s.includes('ingress="orders"'));
     for (const m of metrics) {
+      if (m.name === 'error-budget-remaining') {
+        const selectors = vectorSelectors(m.provider.prometheus.query);
+        expect(selectors.length).toBeGreaterThan(0);
+        expect(selectors.filter((s) => !service(s))).toEqual([]);
+        continue;
+      }
       const selectors = vectorSelectors(m.provider.prometheus.query);
       expect(selectors.length).toBeGreaterThan(0);
       const scope = m.name.startsWith('canary-') ? 'pod=~".+-6d4f8b7c9-[a-z0-9]+"' : canary;
@@ -160,11 +168,14 @@ describe.each(Object.keys(sources()))('every objective with the %s source', (nam
     }
   });
 
-  test('every condition pair is guarded: an empty result is Inconclusive, never an Error', () => {
+  test('every condition pair is guarded: an empty result is Inconclusive, never an Error; the policy fails only', () => {
     for (const m of metrics) {
-      expect(m.successCondition).toMatch(/^len\(result\) (> 0|== 2) && /);
+      if (m.name !== 'error-budget-remaining') expect(m.successCondition).toMatch(/^len\(result\) (> 0|== 2) && /);
       expect(m.failureCondition).toMatch(/^len\(result\) (> 0|== 2) && /);
     }
+    const policy = metrics.find((m) => m.name === 'error-budget-remaining');
+    expect(policy).toMatchObject({ failureLimit: 0 });
+    expect([policy.successCondition, policy.interval, policy.count]).toEqual([undefined, undefined, undefined]);
     expect(analysis.queries).toHaveLength(metrics.length);
   });
 
@@ -179,10 +190,11 @@ describe('SloAnalysis errors', () => {
     const chart = new Chart(Testing.app(), 'shop');
     const sli = SliSource.custom({ totalEvents: 'rate(orders_total[$window]', goodEvents: 'rate(orders_total{code="200"}[$window])' });
     // WHEN the analysis is built THEN the error names the metric, the path, the position and shows the query
-    expect(() => new SloAnalysis(chart, 'slo', { sli, objectives: [SloObjective.successRate()] })).toThrow(
-      'metric success-rate of shop/slo: invalid PromQL at line 1, column 145 (args replaced by sample values), fix the query:\n'
-      + '(sum(rate(orders_total{code="200", namespace="default", rollouts_pod_template_hash="6d4f8b7c9"}[2m])) or vector(0)) / sum(rate(orders_total[2m])\n'
-      + `${' '.repeat(144)}^`);
+    const error = (() => { try { new SloAnalysis(chart, 'slo', { sli, objectives: [SloObjective.successRate()] }); } catch (e) { return (e as Error).message; } return ''; })();
+    const [first, query, caret] = error.split('\n');
+    expect(first).toBe('metric success-rate of shop/slo: invalid PromQL at line 1, column 611 (args replaced by sample values), fix the query:');
+    expect(query).toContain('(sum(rate(orders_total[2m]) * 120)');
+    expect(caret).toBe(`${' '.repeat(610)}^`);
   });
 
   test('fails on an objective added twice', () => {
@@ -224,12 +236,15 @@ describe('SloAnalysis measurement count follows how rollouts run it', () => {
   };
   const counts = (chart: Chart) => template(synthValid(chart)).spec.metrics.map((m: any) => m.count ?? 'until the rollout ends');
 
-  test('without a count, a template run only in the background watches until the rollout ends', () => {
+  test('without a count, a template run only in the background is a guard that watches until the rollout ends', () => {
     // GIVEN an analysis without count, WHEN added in the background only
     const { chart, rollout, slo } = setup();
     rollout.addAnalysis({ templates: [slo] }, { background: true });
     // THEN no metric has a count, and the plan says it runs until the end
     expect(counts(chart)).toEqual(['until the rollout ends', 'until the rollout ends']);
+    // AND every metric keeps its failure condition alone: no data never pauses the rollout
+    const metrics = template(synthValid(chart)).spec.metrics;
+    expect(metrics.map((m: any) => [m.successCondition, typeof m.failureCondition])).toEqual([[undefined, 'string'], [undefined, 'string']]);
     expect(rollout.plan.analyses.map((a) => [a.background, a.seconds])).toEqual([[true, Infinity]]);
   });
 
@@ -247,11 +262,11 @@ describe('SloAnalysis measurement count follows how rollouts run it', () => {
     expect(counts(chart)).toEqual([3, 3]);
   });
 
-  test('fails when one template without a count runs both as a step and in the background', () => {
+  test('fails when one template runs both as a step and in the background', () => {
     const { chart, rollout, slo } = setup();
     rollout.addAnalysis({ templates: [slo] }, { atWeights: [20], background: true });
-    expect(() => Testing.synth(chart)).toThrow(`SloAnalysis ${slo.templateName} runs both as an analysis step and in the background `
-      + 'without a measurement count: a step needs a finite count and a background guard should watch until the rollout ends; set '
-      + 'measurement count (4 is the step default), or use one SloAnalysis for the steps and another, without count, for the background');
+    expect(() => Testing.synth(chart)).toThrow(`SloAnalysis ${slo.templateName} runs both as an analysis step and in the background: `
+      + 'a step needs positive evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends; '
+      + 'use one SloAnalysis for the steps and another for the background');
   });
 });

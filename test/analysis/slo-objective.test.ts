@@ -1,11 +1,13 @@
 import { Duration } from 'cdk8s';
 import { evaluateMeasurement } from '../../lib/analysis/expr-eval';
 import { SliSource } from '../../lib/analysis/sli-source';
-import { BurnRateWindow, resolveMetricOptions, SloObjective } from '../../lib/analysis/slo-objective';
+import { errorDifferenceLowerBound, errorLowerBound, successUpperBound } from '../../lib/analysis/bounds';
+import { BurnRateWindow, JudgementRules, resolveMetricOptions, SloObjective } from '../../lib/analysis/slo-objective';
 
 const source = SliSource.app({ podMonitor: false });
+const rules: JudgementRules = { minRequests: 50, confidence: 0.999 };
 const only = (o: SloObjective) => {
-  const metrics = o.metrics(source);
+  const metrics = o.metrics(source, rules);
   expect(metrics).toHaveLength(1);
   return metrics[0];
 };
@@ -43,11 +45,13 @@ describe('measurement options', () => {
 });
 
 describe('successRate', () => {
-  test('default: canary success ratio >= 0.95 over 2m', () => {
+  test('default: the upper bound of the canary success ratio >= 0.95 over 2m, once 50 requests were served', () => {
     const m = only(SloObjective.successRate());
     expect(m.name).toBe('success-rate');
     expect(m.window?.toSeconds()).toBe(120);
-    expect(m.query).toBe(source.successRatio('canary', Duration.minutes(2)));
+    const counts = source.eventCounts('canary', Duration.minutes(2));
+    expect(m.query).toBe(`(${successUpperBound(counts, 0.999)}) and on() (${counts.total} >= 50)`);
+    expect(counts.total).toBe('sum(increase(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[2m]))');
     expect(evaluateMeasurement([0.97], m.conditions)).toBe('Successful');
     expect(evaluateMeasurement([0.7], m.conditions)).toBe('Failed');
     expect(evaluateMeasurement([], m.conditions)).toBe('Inconclusive');
@@ -60,10 +64,11 @@ describe('successRate', () => {
 });
 
 describe('latency', () => {
-  test('default: canary p95 <= 3s over 2m', () => {
+  test('default: canary p95 <= 3s over 2m, once 50 requests were served', () => {
     const m = only(SloObjective.latency());
     expect(m.name).toBe('latency-p95');
-    expect(m.query).toContain('histogram_quantile(0.95,');
+    expect(m.query).toBe(`(${source.latencyQuantile('canary', 0.95, Duration.minutes(2))}) and on() `
+      + `(${source.eventCounts('canary', Duration.minutes(2)).total} >= 50)`);
     expect(evaluateMeasurement([2.9], m.conditions)).toBe('Successful');
     expect(evaluateMeasurement([4], m.conditions)).toBe('Failed');
     expect(evaluateMeasurement([NaN], m.conditions)).toBe('Inconclusive');
@@ -85,26 +90,43 @@ describe('latency', () => {
 
   test('fails on a source without latency histograms', () => {
     const custom = SliSource.custom({ totalEvents: 'rate(x[$window])', goodEvents: 'rate(x[$window])' });
-    expect(() => SloObjective.latency().metrics(custom)).toThrow(
+    expect(() => SloObjective.latency().metrics(custom, rules)).toThrow(
       'latency objective needs latency histograms, but the custom sli source has none: set latencyBuckets or drop the latency objective');
   });
 });
 
 describe('errorBudget', () => {
-  test('default: budget left >= 5% of a 99% objective, from the canary error ratio over 2m', () => {
-    const m = only(SloObjective.errorBudget());
-    expect(m.name).toBe('error-budget');
-    expect(m.query).toBe(`1 - (1 - (${source.successRatio('canary', Duration.minutes(2))})) / 0.01`);
-    // budget left 0.5 (error ratio 0.005) passes, -2 (error ratio 0.03) fails
-    expect(evaluateMeasurement([0.5], m.conditions)).toBe('Successful');
-    expect(evaluateMeasurement([-2], m.conditions)).toBe('Failed');
-    expect(evaluateMeasurement([NaN], m.conditions)).toBe('Inconclusive');
+  test('default: the policy (5% of a 99% budget left over 30 days) and the canary burn rate (lower bound at most 2x)', () => {
+    // GIVEN the defaults
+    const [policy, burn] = SloObjective.errorBudget().metrics(source, rules);
+    // THEN the policy measures the whole service over the period, once, failing only
+    const service = source.serviceEventCounts(Duration.days(30));
+    expect(service.total).toBe('sum(increase(http_requests_total{namespace="{{args.namespace}}"}[720h]))');
+    expect(policy).toMatchObject({ name: 'error-budget-remaining', precondition: true, query: `1 - ((${service.total} - ${service.good}) / ${service.total}) / 0.01` });
+    expect(policy.window?.toSeconds()).toBe(30 * 86400);
+    expect(evaluateMeasurement([0.5], { failureCondition: policy.conditions.failureCondition })).toBe('Successful');
+    expect(evaluateMeasurement([0.04], { failureCondition: policy.conditions.failureCondition })).toBe('Failed');
+    // AND the burn rate is the lower bound of the canary's error ratio over the budget
+    const canary = source.eventCounts('canary', Duration.minutes(2));
+    expect(burn.name).toBe('burn-rate');
+    expect(burn.query).toBe(`((${errorLowerBound(canary, 0.999)}) / 0.01) and on() (${canary.total} >= 50)`);
+    expect(evaluateMeasurement([1.9], burn.conditions)).toBe('Successful');
+    expect(evaluateMeasurement([2.1], burn.conditions)).toBe('Failed');
+    expect(evaluateMeasurement([NaN], burn.conditions)).toBe('Inconclusive');
+  });
+
+  test('minBudgetRemaining 0 turns the policy off; maxBurnRate and period are taken', () => {
+    const metrics = SloObjective.errorBudget({ minBudgetRemaining: 0, maxBurnRate: 5 }).metrics(source, rules);
+    expect(metrics.map((m) => m.name)).toEqual(['burn-rate']);
+    expect(evaluateMeasurement([4.9], metrics[0].conditions)).toBe('Successful');
+    const [policy] = SloObjective.errorBudget({ period: Duration.days(28) }).metrics(source, rules);
+    expect(policy.query).toContain('[672h]');
   });
 
   test('burn-rate pairs: one metric each, both windows in one query', () => {
-    const metrics = SloObjective.errorBudget({ objective: 0.999, burnRateWindows: [BurnRateWindow.fast(), BurnRateWindow.medium()] }).metrics(source);
-    expect(metrics.map(m => m.name)).toEqual(['error-budget', 'burn-rate-1h-5m', 'burn-rate-6h-30m']);
-    const fast = metrics[1];
+    const metrics = SloObjective.errorBudget({ objective: 0.999, burnRateWindows: [BurnRateWindow.fast(), BurnRateWindow.medium()] }).metrics(source, rules);
+    expect(metrics.map(m => m.name)).toEqual(['error-budget-remaining', 'burn-rate', 'burn-rate-1h-5m', 'burn-rate-6h-30m']);
+    const fast = metrics[2];
     expect(fast.query).toContain('[1h]');
     expect(fast.query).toContain('[5m]');
     expect(fast.query).toContain('/ 0.001, "window", "1h", "", "") or label_replace(');
@@ -117,6 +139,8 @@ describe('errorBudget', () => {
   test.each([
     [{ objective: 1 }, 'errorBudget objective must be between 0 and 1 (both excluded), got 1'],
     [{ minBudgetRemaining: 1 }, 'errorBudget minBudgetRemaining must be between 0 and 1 (1 excluded), got 1'],
+    [{ maxBurnRate: 0 }, 'errorBudget maxBurnRate must be a number above 0, got 0'],
+    [{ period: Duration.minutes(1) }, 'errorBudget period must be longer than the window (2m), got 1m: the period is the SLO period, e.g. 28 or 30 days'],
   ])('fails on %j', (props, message) => {
     expect(() => SloObjective.errorBudget(props)).toThrow(message);
   });
@@ -131,7 +155,7 @@ describe('errorBudget', () => {
 
 describe('canaryHealth', () => {
   test('ready ratio and restarts of pods named after the canary hash', () => {
-    const [ready, restarts] = SloObjective.canaryHealth().metrics(source);
+    const [ready, restarts] = SloObjective.canaryHealth().metrics(source, rules);
     expect(ready.query).toBe('sum(kube_pod_status_ready{namespace="{{args.namespace}}", pod=~".+-{{args.canary-hash}}-[a-z0-9]+", condition="true"})'
       + ' / count(kube_pod_status_ready{namespace="{{args.namespace}}", pod=~".+-{{args.canary-hash}}-[a-z0-9]+", condition="true"})');
     expect(ready.window).toBeUndefined();
@@ -148,10 +172,11 @@ describe('canaryHealth', () => {
 });
 
 describe('stableComparison', () => {
-  test('stable success ratio minus canary success ratio <= tolerance', () => {
+  test('the lower bound of canary error ratio minus stable\'s <= tolerance, once both served 50 requests', () => {
     const m = only(SloObjective.stableComparison({ tolerance: 0.02 }));
     expect(m.name).toBe('error-ratio-vs-stable');
-    expect(m.query).toBe(`(${source.successRatio('stable', Duration.minutes(2))}) - (${source.successRatio('canary', Duration.minutes(2))})`);
+    const [canary, stable] = [source.eventCounts('canary', Duration.minutes(2)), source.eventCounts('stable', Duration.minutes(2))];
+    expect(m.query).toBe(`(${errorDifferenceLowerBound(canary, stable, 0.999)}) and on() (${canary.total} >= 50) and on() (${stable.total} >= 50)`);
     expect(m.args.map(a => a.name)).toEqual(['namespace', 'canary-hash', 'stable-hash']);
     expect(evaluateMeasurement([0.01], m.conditions)).toBe('Successful');
     expect(evaluateMeasurement([0.25], m.conditions)).toBe('Failed');

@@ -24,6 +24,18 @@ describe('timeToAbort', () => {
     expect(describeTimeToAbort(t)).toBe('success-rate: 180s = 30s initialDelay + 120s window + 30s (failureLimit + 1) x interval');
   });
 
+  test('a single measurement judges once, at its initial delay: its window does not add up (e.g. a 30-day budget policy)', () => {
+    // GIVEN one measurement over 30 days, 90s after the analysis starts, with a consecutiveErrorLimit of 0
+    const t = timeToAbort(metric({ interval: undefined, count: undefined, initialDelay: Duration.seconds(90), window: Duration.days(30), consecutiveErrorLimit: 0 }));
+    // THEN the failure path is the delay alone, above the error path 90 + 0 + 10
+    expect(t).toMatchObject({ single: true, failurePath: 90, errorPath: 100, total: 100 });
+    expect(timeToAbort(metric({ count: 1, initialDelay: Duration.seconds(200), window: Duration.days(30) }))).toMatchObject({ failurePath: 200, total: 260 });
+    expect(describeTimeToAbort(timeToAbort(metric({ interval: undefined, initialDelay: Duration.seconds(90), consecutiveErrorLimit: 0 }))))
+      .toBe('success-rate: 100s = 90s initialDelay + 0s interval + 10s (consecutiveErrorLimit + 1) x 10s');
+    expect(describeTimeToAbort(timeToAbort(metric({ interval: undefined, initialDelay: Duration.seconds(90), consecutiveErrorLimit: -1 }))))
+      .toBe('success-rate: 90s = 90s initialDelay (a single measurement)');
+  });
+
   test('failureLimit adds intervals', () => {
     expect(timeToAbort(metric({ failureLimit: 2, initialDelay: undefined, window: Duration.minutes(1) })).total).toBe(60 + 3 * 30);
   });

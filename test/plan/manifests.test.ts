@@ -47,17 +47,19 @@ describe('plans read from the example dist/', () => {
     expect(plans[0].plan.abort?.seconds).toBe(100);
   });
 
-  test('metric timings parsed from the templates: the gate metric inline (3 counts), Prometheus metrics in the background, 20s interval and delay, 1m window', () => {
+  test('metric timings parsed from the templates: the gate metric inline (3 counts), Prometheus metrics in the background, 20s interval and delay, 1m window; the budget policy measured once over 30 days', () => {
     const inline = plans[0].plan.analyses[0];
     const background = plans[0].plan.analyses.find((a) => a.background)!;
     expect(inline.description).toBe('analysis at step 3 (amas-orchestrator-slo)');
     expect(inline.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.initialDelay?.toSeconds(), m.count, m.failureLimit,
       m.inconclusiveLimit, m.consecutiveErrorLimit, m.window?.toSeconds(), m.dryRun])).toEqual([
       ['slo-gate', 20, 20, 3, 0, 1, 2, 60, false],
+      ['error-budget-remaining', undefined, undefined, undefined, 0, 1, 2, 30 * 86400, false],
     ]);
     expect(background.background).toBe(true);
-    expect(background.metrics.map((m) => [m.name, m.count, m.window?.toSeconds()])).toEqual([
-      ['success-rate', undefined, 60], ['latency-p95', undefined, 60], ['error-budget', undefined, 60],
+    expect(background.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.count, m.window?.toSeconds()])).toEqual([
+      ['success-rate', 20, undefined, 60], ['latency-p95', 20, undefined, 60], ['error-budget-remaining', undefined, undefined, 30 * 86400],
+      ['burn-rate', 20, undefined, 60],
     ]);
   });
 });

@@ -4,7 +4,10 @@
  *
  * Rules:
  * - Too few canary requests (below `minRequests`): inconclusive, never pass, whatever else shows.
- * - Absolute objectives judge the canary alone: success rate, latency quantile, error-budget burn rate.
+ * - Absolute objectives judge the canary alone, with the uncertainty of what was measured: the success
+ *   rate fails when its upper Wilson bound (at `confidence`) is below the objective, the error-budget
+ *   burn rate when its lower bound is above maxBurnRate; the latency quantile is compared as measured.
+ *   One error among 60 requests is no evidence against a 99% objective; 12 among 120 are.
  * - Comparisons with stable need a baseline with at least `minRequests` requests; without one they
  *   are `skipped` and the canary is judged on the absolute objectives only (e.g. at 100% weight).
  * - Error ratio vs stable: one-sided Agresti-Caffo bound (see statistics.ts); the canary fails
@@ -15,7 +18,7 @@
  * - Overall: any failed check fails; otherwise any inconclusive check makes it inconclusive.
  */
 import { Check, CheckVerdict, Verdict } from '../contract';
-import { errorRatioDifference } from './statistics';
+import { errorRatioDifference, wilsonBounds } from './statistics';
 
 /** What Prometheus measured for one side (canary or stable) over the window. */
 export interface SideMeasurement {
@@ -38,6 +41,8 @@ export interface ResolvedObjectives {
   readonly successRate?: number;
   readonly latency?: { readonly quantile: number; readonly thresholdSeconds: number };
   readonly minRequests: number;
+  /** Confidence of the bounds of the absolute checks (one-sided). */
+  readonly confidence: number;
   readonly comparison: {
     readonly errorRatioTolerance: number; readonly confidence: number; readonly latencyRatioTolerance: number; readonly latencyMarginSeconds: number;
   };
@@ -104,15 +109,23 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
     ? c
     : { ...c, verdict: 'inconclusive', reason: `${c.reason} (not judged: too few canary requests)` });
 
+  // Bounds of the canary's error ratio at the objectives' confidence (none without requests).
+  const bounds = canaryRequests > 0 ? wilsonBounds(canaryErrors, canaryRequests, objectives.confidence) : undefined;
+  const pct = `${fmt(objectives.confidence * 100)}% confidence`;
+
   if (objectives.successRate !== undefined) {
     const objective = objectives.successRate;
     const rate = 1 - canaryErrorRatio;
     const stableRate = 1 - stableErrorRatio;
-    checks.push(gated(Number.isNaN(rate)
+    const upper = bounds ? 1 - bounds.lower : NaN;
+    const detail = { upperBound: finite(upper), confidence: objectives.confidence };
+    checks.push(gated(!bounds
       ? check('successRate', 'inconclusive', rate, stableRate, objective, 'no canary requests to compute a success rate')
-      : rate >= objective
-        ? check('successRate', 'pass', rate, stableRate, objective, `canary success rate ${fmt(rate)} meets the objective ${fmt(objective)}`)
-        : check('successRate', 'fail', rate, stableRate, objective, `canary success rate ${fmt(rate)} is below the objective ${fmt(objective)}`)));
+      : upper >= objective
+        ? check('successRate', 'pass', rate, stableRate, objective,
+          `canary success rate ${fmt(rate)} (at most ${fmt(upper)} at ${pct}) is consistent with the objective ${fmt(objective)}`, detail)
+        : check('successRate', 'fail', rate, stableRate, objective,
+          `canary success rate ${fmt(rate)} is below the objective ${fmt(objective)}: at most ${fmt(upper)} at ${pct}`, detail)));
   }
 
   if (objectives.latency) {
@@ -130,12 +143,15 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
     const { objective, maxBurnRate } = objectives.errorBudget;
     const budget = 1 - objective;
     const burn = canaryErrorRatio / budget;
-    const detail = { errorBudget: budget, budgetRemaining: finite(1 - burn) };
-    checks.push(gated(Number.isNaN(burn)
+    const lower = bounds ? bounds.lower / budget : NaN;
+    const detail = { errorBudget: budget, burnRateLowerBound: finite(lower), confidence: objectives.confidence };
+    checks.push(gated(!bounds
       ? check('errorBudget', 'inconclusive', burn, stableErrorRatio / budget, maxBurnRate, 'no canary requests to compute a burn rate', detail)
-      : burn <= maxBurnRate
-        ? check('errorBudget', 'pass', burn, stableErrorRatio / budget, maxBurnRate, `canary burns the ${fmt(objective)} SLO's error budget at ${fmt(burn)}x, at most ${fmt(maxBurnRate)}x`, detail)
-        : check('errorBudget', 'fail', burn, stableErrorRatio / budget, maxBurnRate, `canary burns the ${fmt(objective)} SLO's error budget at ${fmt(burn)}x, above ${fmt(maxBurnRate)}x`, detail)));
+      : lower <= maxBurnRate
+        ? check('errorBudget', 'pass', burn, stableErrorRatio / budget, maxBurnRate,
+          `canary burns the ${fmt(objective)} SLO's error budget at ${fmt(burn)}x (at least ${fmt(lower)}x at ${pct}), not confidently above ${fmt(maxBurnRate)}x`, detail)
+        : check('errorBudget', 'fail', burn, stableErrorRatio / budget, maxBurnRate,
+          `canary burns the ${fmt(objective)} SLO's error budget at ${fmt(burn)}x, at least ${fmt(lower)}x at ${pct}, above ${fmt(maxBurnRate)}x`, detail)));
   }
 
   if (measured.stable) {

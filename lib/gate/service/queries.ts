@@ -53,9 +53,10 @@ export function resolveObjectives(request: VerdictRequest): ResolvedObjectives {
     ...(o.successRate !== undefined ? { successRate: o.successRate } : {}),
     ...(o.latency ? { latency: { quantile: o.latency.quantile, thresholdSeconds: o.latency.thresholdSeconds } } : {}),
     minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS,
+    confidence: o.confidence ?? DEFAULT_CONFIDENCE,
     comparison: {
       errorRatioTolerance: o.comparison?.errorRatioTolerance ?? DEFAULT_ERROR_RATIO_TOLERANCE,
-      confidence: o.comparison?.confidence ?? DEFAULT_CONFIDENCE,
+      confidence: o.comparison?.confidence ?? o.confidence ?? DEFAULT_CONFIDENCE,
       latencyRatioTolerance: o.comparison?.latencyRatioTolerance ?? DEFAULT_LATENCY_RATIO_TOLERANCE,
       latencyMarginSeconds: o.comparison?.latencyMarginSeconds ?? DEFAULT_LATENCY_MARGIN_SECONDS,
     },

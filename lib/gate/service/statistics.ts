@@ -69,3 +69,19 @@ export function errorRatioDifference(
   const difference = (canaryRequests > 0 ? canaryErrors / canaryRequests : 0) - (stableRequests > 0 ? stableErrors / stableRequests : 0);
   return { difference, lowerBound: pc - ps - z * se, z };
 }
+
+/**
+ * Wilson score bounds of a proportion x / n (errors among requests) at `confidence`, one-sided each.
+ * Unlike x / n itself, the bounds carry the sample size: 1 error in 60 requests has a lower bound
+ * near 0.1%, not 1.7%, while 12 in 120 has a lower bound above 4%. Wilson keeps its coverage for
+ * proportions near 0 and small samples, where the plain normal interval collapses. Counts may be
+ * fractional (increase() extrapolates); n must be > 0.
+ * Closed form: (2x + z² ∓ z sqrt(z² + 4 x (n - x) / n)) / (2 (n + z²)).
+ */
+export function wilsonBounds(x: number, n: number, confidence: number): { lower: number; upper: number } {
+  const z = normalQuantile(confidence);
+  const e = Math.min(Math.max(x, 0), n);
+  const root = z * Math.sqrt(z * z + (4 * e * (n - e)) / n);
+  const denominator = 2 * (n + z * z);
+  return { lower: Math.max(0, (2 * e + z * z - root) / denominator), upper: Math.min(1, (2 * e + z * z + root) / denominator) };
+}

@@ -134,7 +134,7 @@ describe('slo-gate process against a real Prometheus', () => {
     expect(byName.errorBudget.verdict).toBe('fail');
     expect(byName.errorRatioVsStable.verdict).toBe('fail');
     expect(byName.errorRatioVsStable.stable).toBe(0);
-    expect(answer.body.reasons[0]).toMatch(/^successRate: canary success rate 0\.\d+ is below the objective 0\.95$/);
+    expect(answer.body.reasons[0]).toMatch(/^successRate: canary success rate 0\.\d+ is below the objective 0\.95: at most 0\.\d+ at 99\.9% confidence$/);
   });
 
   test('the same traffic mixed into one query would have passed', async () => {

@@ -4,8 +4,9 @@ const objectives: ResolvedObjectives = {
   successRate: 0.95,
   latency: { quantile: 0.95, thresholdSeconds: 3 },
   minRequests: 50,
-  comparison: { errorRatioTolerance: 0.01, confidence: 0.95, latencyRatioTolerance: 1.5, latencyMarginSeconds: 0.05 },
-  errorBudget: { objective: 0.99, maxBurnRate: 1 },
+  confidence: 0.999,
+  comparison: { errorRatioTolerance: 0.01, confidence: 0.999, latencyRatioTolerance: 1.5, latencyMarginSeconds: 0.05 },
+  errorBudget: { objective: 0.99, maxBurnRate: 2 },
 };
 
 const healthyStable = { requests: 9000, errors: 9, latency: 0.2 };
@@ -47,7 +48,8 @@ describe('judge', () => {
     const success = result.checks.find((c) => c.name === 'successRate')!;
     expect(success.canary).toBeCloseTo(0.8);
     expect(success.objective).toBe(0.95);
-    expect(result.reasons).toContain('successRate: canary success rate 0.8 is below the objective 0.95');
+    expect(result.reasons).toContain('successRate: canary success rate 0.8 is below the objective 0.95: at most 0.8362 at 99.9% confidence');
+    expect(result.reasons).toContain("errorBudget: canary burns the 0.99 SLO's error budget at 20x, at least 16.3831x at 99.9% confidence, above 2x");
     expect(result.checks.find((c) => c.name === 'errorBudget')!.canary).toBeCloseTo(20);
   });
 
@@ -101,7 +103,7 @@ describe('judge', () => {
     expect(result.verdict).toBe('inconclusive');
     expect(result.checks.find((c) => c.name === 'successRate')).toMatchObject({
       verdict: 'inconclusive', canary: 0,
-      reason: 'successRate: canary success rate 0 is below the objective 0.95 (not judged: too few canary requests)',
+      reason: 'successRate: canary success rate 0 is below the objective 0.95: at most 0.4885 at 99.9% confidence (not judged: too few canary requests)',
     });
   });
 
@@ -188,6 +190,38 @@ describe('judge', () => {
     // THEN the comparison already fails it
     expect(verdictOf('errorRatioVsStable', result)).toBe('fail');
     expect(result.verdict).toBe('fail');
+  });
+
+  test('does not fail a good canary for one error in 60 requests: the bounds carry the sample size', () => {
+    // GIVEN 1 error in 60 canary requests (1.7%, a point estimate 1.7x the budget of a 99% SLO)
+    const measured: Measurements = { canary: { requests: 60, errors: 1, latency: 0.2 }, stable: healthyStable };
+    // WHEN judged against a burn rate of at most 1x, THEN every check passes: 1 in 60 is no evidence
+    const result = judge(measured, { ...objectives, errorBudget: { objective: 0.99, maxBurnRate: 1 } });
+    expect(result.verdict).toBe('pass');
+    expect(result.checks.find((c) => c.name === 'errorBudget')).toMatchObject({
+      verdict: 'pass',
+      reason: "errorBudget: canary burns the 0.99 SLO's error budget at 1.6667x (at least 0.1456x at 99.9% confidence), not confidently above 1x",
+    });
+    expect(result.checks.find((c) => c.name === 'errorBudget')!.detail!.burnRateLowerBound).toBeCloseTo(0.14558, 5);
+  });
+
+  test('fails 12 errors in 120 requests against a 99% SLO: the burn rate is confidently above 2x', () => {
+    const result = judge({ canary: { requests: 120, errors: 12, latency: 0.2 } }, { ...objectives, successRate: undefined });
+    expect(result.verdict).toBe('fail');
+    expect(result.reasons).toEqual(["errorBudget: canary burns the 0.99 SLO's error budget at 10x, at least 4.2862x at 99.9% confidence, above 2x"]);
+  });
+
+  test('the success rate fails only beyond its bound: 7 errors in 100 against 0.95 passes, 14 fail', () => {
+    const at = (errors: number) => judge({ canary: { requests: 100, errors, latency: 0.2 } }, { ...objectives, errorBudget: undefined });
+    expect(verdictOf('successRate', at(7))).toBe('pass');
+    expect(verdictOf('successRate', at(14))).toBe('fail');
+  });
+
+  test('a lower confidence makes the bounds tighter', () => {
+    const at = (confidence: number) => judge({ canary: { requests: 100, errors: 9, latency: 0.2 } },
+      { ...objectives, errorBudget: undefined, confidence });
+    expect(verdictOf('successRate', at(0.999))).toBe('pass');
+    expect(verdictOf('successRate', at(0.9))).toBe('fail');
   });
 
   test('skips the comparisons when the request names no stable baseline', () => {

@@ -132,8 +132,15 @@ describe('resolveObjectives', () => {
     // THEN
     expect(resolved).toEqual({
       minRequests: 50,
-      comparison: { errorRatioTolerance: 0.01, confidence: 0.95, latencyRatioTolerance: 1.5, latencyMarginSeconds: 0.05 },
-      errorBudget: { objective: 0.99, maxBurnRate: 1 },
+      confidence: 0.999,
+      comparison: { errorRatioTolerance: 0.01, confidence: 0.999, latencyRatioTolerance: 1.5, latencyMarginSeconds: 0.05 },
+      errorBudget: { objective: 0.99, maxBurnRate: 2 },
     });
+  });
+
+  test('the comparison takes the objectives\' confidence unless it sets its own', () => {
+    const resolve = (objectives: object) => resolveObjectives({ ...appRequest, objectives });
+    expect(resolve({ confidence: 0.99 }).comparison.confidence).toBe(0.99);
+    expect(resolve({ confidence: 0.99, comparison: { confidence: 0.9 } })).toMatchObject({ confidence: 0.99, comparison: { confidence: 0.9 } });
   });
 });

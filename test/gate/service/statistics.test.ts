@@ -1,4 +1,4 @@
-import { errorRatioDifference, normalQuantile } from '../../../lib/gate/service/statistics';
+import { errorRatioDifference, normalQuantile, wilsonBounds } from '../../../lib/gate/service/statistics';
 
 describe('normalQuantile', () => {
   test('matches the standard normal table', () => {
@@ -45,5 +45,28 @@ describe('errorRatioDifference', () => {
     // THEN the larger sample gives the higher lower bound
     expect(large.lowerBound).toBeGreaterThan(small.lowerBound);
     expect(large.lowerBound).toBeGreaterThan(0.04);
+  });
+});
+
+describe('wilsonBounds', () => {
+  test('matches the published Wilson interval: 1 of 10 at 95% two-sided is 0.0179 to 0.4042', () => {
+    const b = wilsonBounds(1, 10, 0.975);
+    expect(b.lower).toBeCloseTo(0.0179, 4);
+    expect(b.upper).toBeCloseTo(0.4042, 4);
+  });
+
+  test('keeps a width with no errors, and with errors only', () => {
+    expect(wilsonBounds(0, 20, 0.975)).toEqual({ lower: 0, upper: expect.closeTo(0.1611, 4) });
+    expect(wilsonBounds(20, 20, 0.975)).toEqual({ lower: expect.closeTo(0.8389, 4), upper: 1 });
+  });
+
+  test('the lower bound of 1 error in 60 requests is far below 1%; of 12 in 120 above 4% (99.9%)', () => {
+    expect(wilsonBounds(1, 60, 0.999).lower).toBeLessThan(0.002);
+    expect(wilsonBounds(12, 120, 0.999).lower).toBeGreaterThan(0.04);
+  });
+
+  test('takes fractional counts and clamps errors to requests', () => {
+    expect(wilsonBounds(2.5, 99.7, 0.99).lower).toBeGreaterThan(0);
+    expect(wilsonBounds(101, 100, 0.99)).toEqual(wilsonBounds(100, 100, 0.99));
   });
 });

@@ -19,6 +19,7 @@ import * as gateContract from '../gate/contract';
 import { DEFAULT_CONFIDENCE, DEFAULT_MIN_REQUESTS } from '../gate/contract';
 import { ISloGate } from '../gate/slo-gate';
 import { setSyncWave, SyncWave } from '../gitops/sync-wave';
+import { ownRule } from '../rollout/internal-validation';
 
 /** The Prometheus that analysis queries go to unless `address` says otherwise. */
 export const DEFAULT_PROMETHEUS_ADDRESS = 'http://prometheus-operated.monitoring.svc:9090';
@@ -156,9 +157,8 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       validate: () => {
         if (this.built.length + this.gateObjectives.length === 0) return ['SloAnalysis has no objective: pass objectives or call addObjective()'];
         if (this.uses.size === 2) {
-          return [`SloAnalysis ${this.templateName} runs both as an analysis step and in the background: a step needs positive `
-            + 'evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends; '
-            + 'use one SloAnalysis for the steps and another for the background'];
+          return [`SloAnalysis ${this.templateName} runs both as an analysis step and in the background: use one SloAnalysis for `
+            + `the steps and another for the background ${ownRule('a step needs positive evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends')}`];
         }
         return [];
       },

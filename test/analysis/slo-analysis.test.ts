@@ -266,7 +266,7 @@ describe('SloAnalysis measurement count follows how rollouts run it', () => {
     const { chart, rollout, slo } = setup();
     rollout.addAnalysis({ templates: [slo] }, { atWeights: [20], background: true });
     expect(() => Testing.synth(chart)).toThrow(`SloAnalysis ${slo.templateName} runs both as an analysis step and in the background: `
-      + 'a step needs positive evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends; '
-      + 'use one SloAnalysis for the steps and another for the background');
+      + 'use one SloAnalysis for the steps and another for the background (a rule of cdk8s-progressive, not of Argo Rollouts: a step needs '
+      + 'positive evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends)');
   });
 });

@@ -49,7 +49,7 @@ describe('the walk of one rollout', () => {
 
   test('a failed background measurement during a pause aborts at once; the time to abort counts from the canary\'s first traffic', () => {
     // GIVEN the background metric fails at 50s
-    const { result, taken } = play(examplePlan([BACKGROUND()]), (name, at) => (at === 50 ? 'Failed' : 'Successful'));
+    const { result, taken } = play(examplePlan([BACKGROUND()]), (_name, at) => (at === 50 ? 'Failed' : 'Successful'));
     // THEN the rollout is aborted at 50s, 40s after the canary took traffic, and nothing more is measured
     expect(result).toEqual({ result: 'aborted', atMs: 50_000, abortAfterMs: 40_000, reason: 'background analysis Failed' });
     expect(taken).toEqual(['rate@30', 'rate@50']);

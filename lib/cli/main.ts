@@ -5,6 +5,7 @@
  */
 import { planCommand } from './plan-command';
 import { rehearseCommand } from './rehearse-command';
+import { simulateCommand } from './simulate-command';
 
 /** A sub-command: takes its own arguments, returns the process exit code. */
 export interface Command {
@@ -16,6 +17,7 @@ export interface Command {
 export const COMMANDS: { [name: string]: () => Command } = {
   plan: planCommand,
   rehearse: () => rehearseCommand(),
+  simulate: simulateCommand,
 };
 
 function usage(): string {

@@ -178,6 +178,8 @@ export interface RunMetric {
   readonly intervalMs?: number;
   readonly initialDelayMs: number;
   readonly errorRetryMs: number;
+  /** Argo dryRun: measured and assessed, but its phase never decides the run. */
+  readonly dryRun?: boolean;
 }
 
 /** One measurement as a provider returns it. */
@@ -205,10 +207,54 @@ export interface RunOutcome {
   readonly message: string;
 }
 
-interface MetricState {
+/** Where a metric of a run stands. */
+export interface MetricState {
   result: MetricResult;
   phase: AnalysisPhase;
   lastFinishedAt?: number;
+}
+
+/** A metric before its first measurement. */
+export function newMetricState(): MetricState {
+  return { result: EMPTY_RESULT, phase: 'Pending' };
+}
+
+/**
+ * When a metric's next measurement is due (Argo generateMetricTasks): `initialDelay` after the run
+ * started, then `interval` after the previous one finished, or the 10 s error retry after an Error;
+ * undefined once the metric is done.
+ */
+export function metricDueAt(m: RunMetric, state: MetricState, startedAt: number): number | undefined {
+  if (COMPLETED.includes(state.phase)) return undefined;
+  if (state.lastFinishedAt === undefined) return startedAt + m.initialDelayMs;
+  if (m.limits.count !== undefined && state.result.count >= m.limits.count) return undefined;
+  const wait = state.result.lastPhase === 'Error' ? m.errorRetryMs : m.intervalMs ?? m.errorRetryMs;
+  return state.lastFinishedAt + wait;
+}
+
+/** Records one measurement of a metric at `at` (Argo runMeasurements then assessMetricStatus). */
+export function recordAt(m: RunMetric, state: MetricState, phase: MeasurementPhase, at: number): void {
+  state.result = recordMeasurement(state.result, phase);
+  state.lastFinishedAt = at;
+  state.phase = assessMetric(m.limits, state.result, false);
+}
+
+/**
+ * Argo assessRunStatus after a reconcile: every metric re-assessed (as terminating when one ended
+ * Failed, Error or Inconclusive, or termination was requested), then the run's phase. A dry-run
+ * metric is measured until it completes but neither terminates the run nor decides its phase.
+ */
+export function assessRunAfterReconcile(metrics: readonly RunMetric[], states: Map<string, MetricState>, terminateRequested: boolean): AnalysisPhase {
+  const deciding = () => metrics.map((m) => {
+    const phase = states.get(m.name)!.phase;
+    return m.dryRun && COMPLETED.includes(phase) ? 'Successful' : phase;
+  });
+  const terminating = isTerminating(deciding(), terminateRequested);
+  for (const m of metrics) {
+    const state = states.get(m.name)!;
+    state.phase = assessMetric(m.limits, state.result, terminating);
+  }
+  return assessRun(deciding(), terminating);
 }
 
 /**
@@ -229,7 +275,7 @@ export class AnalysisRunEmulation {
     private readonly measure: Measure,
     private readonly onReconcile: (measured: MeasuredMetric[]) => void = () => undefined,
   ) {
-    this.states = new Map(metrics.map((m) => [m.name, { result: EMPTY_RESULT, phase: 'Pending' as AnalysisPhase }]));
+    this.states = new Map(metrics.map((m) => [m.name, newMetricState()]));
     this.done = this.loop();
   }
 
@@ -242,11 +288,14 @@ export class AnalysisRunEmulation {
   private async loop(): Promise<RunOutcome> {
     const startedAt = Date.now();
     for (;;) {
-      const phases = () => this.metrics.map((m) => this.states.get(m.name)!.phase);
+      const phases = () => this.metrics.map((m) => {
+        const phase = this.states.get(m.name)!.phase;
+        return m.dryRun && COMPLETED.includes(phase) ? 'Successful' : phase;
+      });
       const terminating = isTerminating(phases(), this.terminateRequested);
       const now = Date.now();
       const due = terminating ? [] : this.metrics.filter((m) => {
-        const at = this.dueAt(m, startedAt);
+        const at = metricDueAt(m, this.states.get(m.name)!, startedAt);
         return at !== undefined && at <= now;
       });
       const measured = await Promise.all(due.map(async (m): Promise<MeasuredMetric> => {
@@ -257,36 +306,19 @@ export class AnalysisRunEmulation {
           outcome = { phase: 'Error', value: '', message: (err as Error).message };
         }
         const state = this.states.get(m.name)!;
-        state.result = recordMeasurement(state.result, outcome.phase);
-        state.lastFinishedAt = Date.now();
-        state.phase = assessMetric(m.limits, state.result, false);
+        recordAt(m, state, outcome.phase, Date.now());
         return { metric: m, outcome, result: state.result, phase: state.phase };
       }));
       if (measured.length > 0) this.onReconcile(measured);
-      const stillTerminating = isTerminating(phases(), this.terminateRequested);
-      for (const m of this.metrics) {
-        const state = this.states.get(m.name)!;
-        state.phase = assessMetric(m.limits, state.result, stillTerminating);
-      }
-      const phase = assessRun(phases(), stillTerminating);
+      const phase = assessRunAfterReconcile(this.metrics, this.states, this.terminateRequested);
       if (phase !== 'Running' && phase !== 'Pending') return { phase, message: this.message(phase) };
-      const next = Math.min(...this.metrics.map((m) => this.dueAt(m, startedAt) ?? Infinity));
+      const next = Math.min(...this.metrics.map((m) => metricDueAt(m, this.states.get(m.name)!, startedAt) ?? Infinity));
       if (next === Infinity) return { phase: 'Successful', message: '' };
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, next - Date.now()));
         this.wake = () => { clearTimeout(timer); resolve(); };
       });
     }
-  }
-
-  /** When a metric's next measurement is due (Argo generateMetricTasks); undefined when it is done. */
-  private dueAt(m: RunMetric, startedAt: number): number | undefined {
-    const state = this.states.get(m.name)!;
-    if (COMPLETED.includes(state.phase)) return undefined;
-    if (state.lastFinishedAt === undefined) return startedAt + m.initialDelayMs;
-    if (m.limits.count !== undefined && state.result.count >= m.limits.count) return undefined;
-    const wait = state.result.lastPhase === 'Error' ? m.errorRetryMs : m.intervalMs ?? m.errorRetryMs;
-    return state.lastFinishedAt + wait;
   }
 
   /** Argo's run message: the worst metric and the limit it broke. */

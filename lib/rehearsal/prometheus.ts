@@ -32,6 +32,10 @@ export interface PrometheusOptions {
   readonly timeoutMs?: number;
   /** The `prometheus` executable. @default PROMETHEUS_BIN or 'prometheus' */
   readonly binary?: string;
+  /** A TSDB directory to serve (e.g. filled by promtool); dispose() leaves it. @default - a new one in the temporary directory */
+  readonly storagePath?: string;
+  /** More command-line flags, e.g. `--storage.tsdb.retention.time=100y`. @default - none */
+  readonly flags?: readonly string[];
 }
 
 /** One sample of an instant vector as Prometheus' HTTP API returns it. */
@@ -93,6 +97,22 @@ export class PrometheusServer {
     const body = await res.json() as { status: string; data?: QueryResult; error?: string; errorType?: string };
     if (body.status !== 'success' || !body.data) {
       throw new Error(`prometheus query failed (${res.status} ${body.errorType}: ${body.error}): ${promql}`);
+    }
+    return body.data;
+  }
+
+  /** Runs a range query (times in seconds) and returns the parsed `data` of the answer; throws on an API error. */
+  public async queryRange(promql: string, start: number, end: number, step: number, timeoutMs = 30_000): Promise<QueryResult> {
+    const params = new URLSearchParams({ query: promql, start: String(start), end: String(end), step: String(step) });
+    const res = await fetch(`${this.url}/api/v1/query_range`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: params.toString(),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = await res.json() as { status: string; data?: QueryResult; error?: string; errorType?: string };
+    if (body.status !== 'success' || !body.data) {
+      throw new Error(`prometheus range query failed (${res.status} ${body.errorType}: ${body.error}): ${promql}`);
     }
     return body.data;
   }
@@ -203,9 +223,10 @@ export class PrometheusServer {
     const binary = this.options.binary ?? process.env.PROMETHEUS_BIN ?? 'prometheus';
     const child = spawn(binary, [
       `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+      `--storage.tsdb.path=${this.options.storagePath ?? path.join(this.dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${this.port}`,
       '--log.level=warn',
+      ...(this.options.flags ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const append = (chunk: Buffer) => {

@@ -82,7 +82,12 @@ async function measurePrometheus(spec: Json): Promise<MeasurementOutcome> {
   });
   const body = await res.json() as { status: string; data?: { resultType: string; result: unknown }; error?: string };
   if (body.status !== 'success' || !body.data) return { phase: 'Error', value: '', message: `prometheus: ${body.error ?? `status ${res.status}`}` };
-  const result = prometheusResult(body.data);
+  return prometheusOutcome(spec, body.data);
+}
+
+/** Argo's prometheus provider on a query's answer: a vector becomes a list of floats, a scalar a float, then the conditions judge it. */
+export function prometheusOutcome(spec: Json, data: { resultType: string; result: unknown }): MeasurementOutcome {
+  const result = prometheusResult(data);
   const value = Array.isArray(result) ? `[${result.join(',')}]` : String(result);
   return { phase: evaluateMeasurement(result, spec), value };
 }
@@ -104,9 +109,17 @@ async function measureWeb(spec: Json): Promise<MeasurementOutcome> {
     body: w.jsonBody !== undefined ? JSON.stringify(w.jsonBody) : w.body || undefined,
     signal: AbortSignal.timeout(timeoutSeconds * 1000),
   });
-  const text = await res.text();
-  if (res.status < 200 || res.status >= 300) {
-    return { phase: 'Error', value: '', message: `received non 2xx response code: ${res.status} ${text.slice(0, 200)}` };
+  return webOutcome(spec, res.status, await res.text());
+}
+
+/**
+ * Argo's web provider on an answer: a status outside 200-299 is an Error; a JSON body is read with
+ * `jsonPath` (default `{$}`) and judged by the conditions; a body that is not JSON is Successful as it stands.
+ */
+export function webOutcome(spec: Json, status: number, text: string): MeasurementOutcome {
+  const w = spec.provider.web;
+  if (status < 200 || status >= 300) {
+    return { phase: 'Error', value: '', message: `received non 2xx response code: ${status} ${text.slice(0, 200)}` };
   }
   let data: unknown;
   try {

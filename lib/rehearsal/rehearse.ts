@@ -120,6 +120,49 @@ export function substituteArgs<T>(value: T, args: Map<string, string>, where: st
   return walk(value);
 }
 
+/** How the metrics of a run are prepared: the provider rewritten, durations turned into milliseconds. */
+export interface RunMetricOptions {
+  /** Rewrites a metric (args already substituted), e.g. to point its provider elsewhere. */
+  readonly prepare: (metric: Json) => Json;
+  /** Milliseconds of a duration field (`20s`), `kind` and `what` naming it for messages. */
+  readonly ms: (value: string | number, kind: 'interval' | 'initialDelay' | 'errorRetry', what: string) => number;
+}
+
+/**
+ * The metrics of an analysis (a step's or the background one) as the controller runs them: the
+ * templates it references, their args resolved from the Rollout (then from the template's own
+ * values), `{{args.*}}` substituted, Argo's limits with their defaults, and dryRun from the
+ * template's and the analysis' `dryRun` entries (each `metricName` an unanchored regular expression).
+ */
+export function runMetricsOf(analysis: Json, chart: ChartObjects, hashes: { stable: string; canary: string }, where: string, options: RunMetricOptions): RunMetric[] {
+  const rolloutArgs = resolveRolloutArgs(analysis.args, chart.rollout, hashes);
+  const dryRunOf = (entries: Json[] | undefined) => (entries ?? []).map((d) => new RegExp(d.metricName));
+  const analysisDryRun = dryRunOf(analysis.dryRun);
+  return (analysis.templates ?? []).flatMap((ref: Json) => {
+    const template = (ref.clusterScope ? chart.clusterTemplates : chart.templates).get(ref.templateName);
+    if (!template) throw new Error(`${where} references ${ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} ${ref.templateName}, which is not in the chart`);
+    const args = new Map<string, string>();
+    for (const a of template.spec.args ?? []) {
+      const value = rolloutArgs.get(a.name) ?? (a.value !== undefined ? String(a.value) : undefined);
+      if (value === undefined) throw new Error(`template ${ref.templateName} arg ${a.name} has no value and ${where} does not pass it`);
+      args.set(a.name, value);
+    }
+    const dryRun = [...analysisDryRun, ...dryRunOf(template.spec.dryRun)];
+    return (template.spec.metrics ?? []).map((raw: Json): RunMetric => {
+      const metric = options.prepare(substituteArgs(raw, args, `metric ${raw.name} of ${ref.templateName}`));
+      return {
+        name: metric.name,
+        spec: metric,
+        limits: metricLimits(metric),
+        intervalMs: metric.interval ? options.ms(metric.interval, 'interval', `${metric.name} interval`) : undefined,
+        initialDelayMs: metric.initialDelay ? options.ms(metric.initialDelay, 'initialDelay', `${metric.name} initialDelay`) : 0,
+        errorRetryMs: options.ms(ERROR_RETRY_SECONDS, 'errorRetry', 'error retry'),
+        ...(dryRun.some((r) => r.test(metric.name)) ? { dryRun: true } : {}),
+      };
+    });
+  });
+}
+
 /** Runs one rehearsal; every process it starts is stopped before it returns or throws. */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const print = options.print ?? (() => undefined);
@@ -164,30 +207,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const note = (text: string) => {
       if (!notes.has(text)) { notes.add(text); print(`  ${text}`); }
     };
-    const analyses = (analysis: Json, where: string): RunMetric[] => {
-      const rolloutArgs = resolveRolloutArgs(analysis.args, rollout, hashes);
-      return (analysis.templates ?? []).flatMap((ref: Json) => {
-        const template = (ref.clusterScope ? clusterTemplates : templates).get(ref.templateName);
-        if (!template) throw new Error(`${where} references ${ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} ${ref.templateName}, which is not in the chart`);
-        const args = new Map<string, string>();
-        for (const a of template.spec.args ?? []) {
-          const value = rolloutArgs.get(a.name) ?? (a.value !== undefined ? String(a.value) : undefined);
-          if (value === undefined) throw new Error(`template ${ref.templateName} arg ${a.name} has no value and ${where} does not pass it`);
-          args.set(a.name, value);
-        }
-        return (template.spec.metrics ?? []).map((raw: Json): RunMetric => {
-          const metric = localizeProvider(substituteArgs(raw, args, `metric ${raw.name} of ${ref.templateName}`), { prometheusUrl: prometheus.url, gateUrl, scale, note });
-          return {
-            name: metric.name,
-            spec: metric,
-            limits: metricLimits(metric),
-            intervalMs: metric.interval ? scale.ms(metric.interval, 'interval', `${metric.name} interval`) : undefined,
-            initialDelayMs: metric.initialDelay ? scale.ms(metric.initialDelay, 'initialDelay', `${metric.name} initialDelay`) : 0,
-            errorRetryMs: scale.ms(ERROR_RETRY_SECONDS, 'errorRetry', 'error retry'),
-          };
-        });
-      });
-    };
+    const analyses = (analysis: Json, where: string): RunMetric[] => runMetricsOf(analysis, { rollout, templates, clusterTemplates }, hashes, where, {
+      prepare: (metric) => localizeProvider(metric, { prometheusUrl: prometheus.url, gateUrl, scale, note }),
+      ms: (value, kind, what) => scale.ms(value, kind, what),
+    });
 
     let canary: LocalProcess | undefined;
     const timeline = new Timeline(scale.factor, print);

@@ -1,0 +1,45 @@
+/**
+ * A simulation's results as a table for the terminal, as JSON, and as an operating-characteristic
+ * chart (lib/simulate/svg.ts). Pure.
+ */
+import { formatSeconds } from '../rollout/internal-validation';
+import type { RolloutSimulation, ScenarioResult, Simulation } from './simulate';
+
+/** `12.5%`, with one decimal below 100. */
+function share(count: number, total: number): string {
+  if (total === 0) return '-';
+  const p = (100 * count) / total;
+  return `${p === 100 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+const seconds = (s: number | null) => (s === null ? '-' : formatSeconds(s));
+
+/** The table of one rollout's scenarios. */
+export function formatRolloutTable(r: RolloutSimulation): string {
+  const header = ['req/s', 'baseline', 'canary', 'trials', 'promoted', 'aborted', 'paused', 'abort p50', 'abort p95', 'in budget'];
+  const rows = r.scenarios.map((s) => [
+    String(s.rps), `${(s.baselineErrorRate * 100).toFixed(1)}%`, s.canary, String(s.trials),
+    share(s.promoted, s.trials), share(s.aborted, s.trials), share(s.paused, s.trials),
+    seconds(s.abortP50Seconds), seconds(s.abortP95Seconds), s.aborted === 0 ? '-' : share(s.abortsWithinBudget, s.aborted),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`;
+  const budget = r.scenarios[0]?.abortBudgetSeconds;
+  return [
+    `Rollout ${r.rollout}: ${r.source} series scraped every ${r.scrapeIntervalSeconds}s, latency objective `
+      + `${r.latencyObjectiveSeconds === null ? 'none (no latency faults)' : `${r.latencyObjectiveSeconds}s`}, abort budget ${seconds(budget ?? null)}`,
+    line(header),
+    ...rows.map(line),
+    '  abort times run from the canary\'s first traffic; "in budget": aborts within the abort budget',
+  ].join('\n');
+}
+
+/** Every rollout's table. */
+export function formatSimulation(sim: Simulation): string {
+  return sim.rollouts.map(formatRolloutTable).join('\n\n');
+}
+
+/** The JSON file: one object per scenario, across rollouts. */
+export function simulationJson(sim: Simulation): ScenarioResult[] {
+  return sim.rollouts.flatMap((r) => r.scenarios);
+}

@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { canaryKinds, percentile, ScenarioResult, simulate, summarize } from '../../lib/simulate/simulate';
+import { REPO_ROOT } from '../support/processes';
+import { EXAMPLE_CHART } from '../rehearsal/example-chart';
+
+describe('figures of a scenario', () => {
+  test('percentiles interpolate between ranks; none without values', () => {
+    expect(percentile([40, 20, 30, 10], 0.5)).toBe(25);
+    expect(percentile([10, 20, 30, 40, 50], 0.95)).toBeCloseTo(48, 10);
+    expect(percentile([], 0.5)).toBeNull();
+  });
+
+  test('counts, abort times from the canary\'s first traffic and aborts within the budget', () => {
+    const figures = summarize([
+      { result: 'aborted', atMs: 30_000, abortAfterMs: 20_000, reason: '' },
+      { result: 'aborted', atMs: 150_000, abortAfterMs: 140_000, reason: '' },
+      { result: 'promoted', atMs: 500_000, reason: '' },
+      { result: 'paused', atMs: 110_000, reason: '' },
+    ], 120);
+    expect(figures).toEqual({ trials: 4, promoted: 1, aborted: 2, paused: 1, abortP50Seconds: 80, abortP95Seconds: 134, abortsWithinBudget: 1, abortBudgetSeconds: 120 });
+  });
+
+  test('canaries: good, four error faults, two latency faults only with a latency objective', () => {
+    expect(canaryKinds(3).map((k) => k.label)).toEqual(['good', '+2% errors', '+5% errors', '+10% errors', '+20% errors', 'p95 1.5x objective', 'p95 2x objective']);
+    expect(canaryKinds(undefined)).toHaveLength(5);
+  });
+});
+
+/** A small chart: 20% then 50% for 60s each, a background success-rate metric every 10s over 30s from 30s on, scraped every 10s. */
+const SMALL_CHART = `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: web:2 }] }
+  strategy:
+    canary:
+      analysis:
+        startingStep: 1
+        templates: [{ templateName: web-rate }]
+        args:
+          - { name: namespace, valueFrom: { fieldRef: { fieldPath: metadata.namespace } } }
+          - { name: canary-hash, valueFrom: { podTemplateHashValue: Latest } }
+      steps:
+        - setWeight: 20
+        - pause: { duration: 60s }
+        - setWeight: 50
+        - pause: { duration: 60s }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: web-rate
+  namespace: shop
+spec:
+  args: [{ name: namespace }, { name: canary-hash }]
+  metrics:
+    - name: success-rate
+      interval: 10s
+      initialDelay: 30s
+      failureLimit: 0
+      successCondition: len(result) > 0 && result[0] >= 0.9
+      failureCondition: len(result) > 0 && result[0] < 0.9
+      provider:
+        prometheus:
+          address: http://prometheus:9090
+          query: sum(rate(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}", status!~"5.."}[30s])) / sum(rate(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}[30s]))
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PodMonitor
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector: { matchLabels: { app: web } }
+  podMetricsEndpoints: [{ port: http, interval: 10s }]
+`;
+
+describe('simulate on a real Prometheus', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-test-'));
+  const chart = path.join(dir, 'small.k8s.yaml');
+  fs.writeFileSync(chart, SMALL_CHART);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a small chart through the built command: table, JSON and SVG; a good canary promoted, +20% errors aborted', () => {
+    // GIVEN the small chart WHEN the built bin simulates it at 50 req/s
+    const json = path.join(dir, 'out.json');
+    const svg = path.join(dir, 'oc.svg');
+    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'cdk8s-progressive'), 'simulate', chart, '--rps', '50', '--baseline-error-rate', '0',
+      '--trials', '30', '--json', json, '--svg', svg], { encoding: 'utf8', timeout: 120_000 });
+    // THEN
+    expect(run.stderr).toContain('simulating shop/web: 5 scenarios x 30 trials, app series scraped every 10s');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Rollout shop/web: app series scraped every 10s, latency objective none (no latency faults), abort budget 2m');
+    const results: ScenarioResult[] = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(results.map((r) => r.canary)).toEqual(['good', '+2% errors', '+5% errors', '+10% errors', '+20% errors']);
+    expect(results[0]).toMatchObject({ rps: 50, baselineErrorRate: 0, trials: 30, promoted: 30, aborted: 0, paused: 0 });
+    // the first measurement is 30s after the background run starts with the canary's first traffic
+    expect(results[4]).toMatchObject({ aborted: 30, abortP50Seconds: 30, abortsWithinBudget: 30 });
+    expect(fs.readFileSync(svg, 'utf8')).toContain('Rollout shop/web: share of canaries aborted');
+  }, 150_000);
+
+  test('the same seed gives the same results; another seed other results', async () => {
+    const options = { paths: [chart], rps: [10], baselineErrorRates: [0.02], trials: 40 };
+    const a = await simulate({ ...options, seed: 11 });
+    const b = await simulate({ ...options, seed: 11 });
+    const c = await simulate({ ...options, seed: 12 });
+    expect(b.rollouts).toEqual(a.rollouts);
+    expect(c.rollouts).not.toEqual(a.rollouts);
+  }, 150_000);
+
+  test('fails on a rollout the chart does not hold, naming the ones it has', async () => {
+    await expect(simulate({ paths: [chart], rollout: 'api', rps: [10], baselineErrorRates: [0], trials: 1, seed: 1 }))
+      .rejects.toThrow(`--rollout api names no canary Rollout in ${chart}, it has shop/web: pass one of those`);
+  });
+});
+
+// The example's bounds (dist/amas-prod.k8s.yaml at 5, 20, 100, 500 req/s and baselines 0-0.5%).
+// NOTE: with the decision rules at the time of writing this test FAILS, on the good canary only: it is
+// aborted far too often (e.g. 85% of trials at 5 req/s and 0.5% baseline, 50% at 100 req/s and 0.5%,
+// 8% at 500 req/s and 0.5%): the background error-budget and success-rate rules judge a few dozen
+// canary requests. The bad-canary bounds hold. The rules are being rewritten separately; this test
+// states what they must achieve and is not to be relaxed to match them.
+describe('the example chart\'s analysis meets its bounds', () => {
+  const TRIALS = 100;
+  let results: ScenarioResult[] = [];
+  beforeAll(async () => {
+    const sim = await simulate({ paths: [EXAMPLE_CHART], rps: [5, 20, 100, 500], baselineErrorRates: [0, 0.001, 0.003, 0.005], trials: TRIALS, seed: 1 });
+    results = sim.rollouts[0].scenarios;
+  }, 600_000);
+
+  test('good canaries promoted, bad ones aborted within the budget', () => {
+    const violations: string[] = [];
+    const at = (r: ScenarioResult) => `${r.rps} req/s, baseline ${r.baselineErrorRate}, ${r.canary}`;
+    const share = (n: number, r: ScenarioResult) => n / r.trials;
+    for (const r of results) {
+      if (r.canary === 'good') {
+        if (share(r.aborted, r) > 0.01) violations.push(`${at(r)}: aborted ${r.aborted}/${r.trials} (at most 1%)`);
+        if (share(r.promoted, r) < 0.98) violations.push(`${at(r)}: promoted ${r.promoted}/${r.trials} (at least 98%)`);
+      }
+      if (r.rps < 20) continue;
+      if (r.canary === '+10% errors') {
+        if (share(r.aborted, r) < 0.99) violations.push(`${at(r)}: aborted ${r.aborted}/${r.trials} (at least 99%)`);
+        if (r.abortsWithinBudget < 0.95 * r.aborted) violations.push(`${at(r)}: ${r.abortsWithinBudget}/${r.aborted} aborts within the budget (at least 95%)`);
+      }
+      if (r.canary === '+5% errors' && share(r.promoted, r) > 0.05) violations.push(`${at(r)}: promoted ${r.promoted}/${r.trials} (at most 5%)`);
+      if (r.canary === 'p95 2x objective' && share(r.aborted, r) < 0.99) violations.push(`${at(r)}: aborted ${r.aborted}/${r.trials} (at least 99%)`);
+    }
+    expect(results).toHaveLength(4 * 4 * 7);
+    expect(violations).toEqual([]);
+  });
+});

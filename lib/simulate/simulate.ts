@@ -242,7 +242,9 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   const probe = walkPlanFor(namespaceOf(0), hashesOf(0));
   const source = simulatedSource(probe.metrics, namespaceOf(0));
   const latencyObjective = latencyObjectiveSeconds(probe.metrics);
-  const window = longestWindowSeconds(probe.metrics);
+  // Windows of single measurements (the error-budget policy over the SLO period) neither widen the gap
+  // nor the history: they are meant to see the service's earlier traffic, here the scenario's earlier trials.
+  const window = longestWindowSeconds(probe.metrics.filter((m) => m.limits.count !== 1));
 
   // Layout: trials one after another, a gap of twice the longest window between two (plus the
   // 5-minute lookback when a query reads an instant selector), history of the longest window first.
@@ -306,6 +308,17 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
       ingesting = createBlocks(file, dataDir).then(() => fs.rmSync(file));
     }
     await ingesting;
+    // Queries longer than the layout's own history (an SLO period) see the service's earlier traffic:
+    // history from inside the window of the last trial's measurements up to the layout's start.
+    const period = longestWindowSeconds(probe.metrics) * 1000;
+    if (period > end + BLOCK_MS) {
+      const lines: string[] = [];
+      for (const s of scenarios) stats.samples += s.series.writeHistory(end + BLOCK_MS - period, EPOCH_MS, lines);
+      lines.push('# EOF', '');
+      const file = path.join(tmp, 'history.txt');
+      fs.writeFileSync(file, lines.join('\n'));
+      await createBlocks(file, dataDir);
+    }
     stats.generateSeconds = (Date.now() - started) / 1000;
     print(`  wrote ${stats.samples} samples in ${stats.generateSeconds.toFixed(1)}s`);
 

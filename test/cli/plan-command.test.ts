@@ -106,7 +106,7 @@ describe('cdk8s-progressive plan', () => {
         { promotionSeconds: 600, abortSeconds: 120 }]);
     expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
     expect(p.analyses[0].metrics[0]).toEqual({
-      name: 'slo-gate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 60, dryRun: false,
+      name: 'slo-gate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 2, consecutiveErrorLimit: 2, window: 60, dryRun: false,
     });
   });
 

@@ -53,8 +53,8 @@ describe('plans read from the example dist/', () => {
     expect(inline.description).toBe('analysis at step 3 (amas-orchestrator-slo)');
     expect(inline.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.initialDelay?.toSeconds(), m.count, m.failureLimit,
       m.inconclusiveLimit, m.consecutiveErrorLimit, m.window?.toSeconds(), m.dryRun])).toEqual([
-      ['slo-gate', 20, 20, 3, 0, 1, 2, 60, false],
-      ['error-budget-remaining', undefined, undefined, undefined, 0, 1, 2, 30 * 86400, false],
+      ['slo-gate', 20, 20, 3, 0, 2, 2, 60, false],
+      ['error-budget-remaining', undefined, undefined, undefined, 0, 2, 2, 30 * 86400, false],
     ]);
     expect(background.background).toBe(true);
     expect(background.metrics.map((m) => [m.name, m.interval?.toSeconds(), m.count, m.window?.toSeconds()])).toEqual([

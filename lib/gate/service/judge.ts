@@ -13,7 +13,8 @@
  * - Error ratio vs stable: one-sided Agresti-Caffo bound (see statistics.ts); the canary fails
  *   only when it is worse than stable by more than the tolerance with the given confidence.
  * - Latency vs stable: canary quantile / stable quantile at most the tolerance, or slower than stable by
- *   at most the margin (at millisecond latencies a ratio is noise).
+ *   at most the margin (at millisecond latencies a ratio is noise); compared only once each side served
+ *   20 requests beyond the quantile (400 for p95): a p95 of 60 requests rests on its 3 slowest.
  * - Missing data (NaN, +Inf, no histogram buckets): the affected check is inconclusive, never pass.
  * - Overall: any failed check fails; otherwise any inconclusive check makes it inconclusive.
  */
@@ -55,6 +56,9 @@ export interface Judgement {
   readonly checks: Check[];
   readonly requests: { readonly canary: number | null; readonly stable: number | null };
 }
+
+/** Requests beyond a quantile that its estimate needs before two quantiles are compared. */
+export const MIN_TAIL_REQUESTS = 20;
 
 /** A count from Prometheus: NaN, negative or missing becomes 0. */
 function count(value: number | undefined): number {
@@ -175,9 +179,15 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
     if (objectives.latency) {
       const qc = measured.canary.latency;
       const qs = measured.stable.latency;
+      // A quantile estimated from fewer than MIN_TAIL_REQUESTS requests beyond it is noise: p95 needs 400 requests.
+      const tailRequests = Math.ceil(MIN_TAIL_REQUESTS / (1 - objectives.latency.quantile));
       if (!baseline || qs === undefined || !Number.isFinite(qs) || qs <= 0) {
         checks.push(check('latencyVsStable', 'skipped', qc, qs, latencyRatioTolerance,
           baseline ? 'no latency histogram data for stable: no baseline, judged on absolute objectives only' : noBaseline));
+      } else if (Math.min(canaryRequests, stableRequests!) < tailRequests) {
+        checks.push(check('latencyVsStable', 'skipped', qc, qs, latencyRatioTolerance,
+          `canary served ${fmt(canaryRequests)} and stable ${fmt(stableRequests)} requests, fewer than the ${tailRequests} a `
+          + `p${fmt(objectives.latency.quantile * 100)} needs to be compared (${MIN_TAIL_REQUESTS} beyond it): judged on the latency objective only`));
       } else if (qc === undefined || Number.isNaN(qc)) {
         checks.push(gated(check('latencyVsStable', 'inconclusive', qc, qs, latencyRatioTolerance, 'no latency histogram data for the canary')));
       } else {

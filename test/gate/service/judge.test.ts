@@ -79,6 +79,18 @@ describe('judge', () => {
       .toBe("latencyVsStable: canary latency is 2.25x stable's but only 0.005s slower, within the margin 0.05s");
   });
 
+  test('does not compare quantiles of a small sample: a p95 of 100 requests rests on its 5 slowest', () => {
+    // GIVEN 100 canary requests whose p95 lands in a higher bucket than stable's (2x and 150ms slower)
+    const measured: Measurements = { canary: { requests: 100, errors: 0, latency: 0.3 }, stable: { ...healthyStable, latency: 0.15 } };
+    // WHEN judged, THEN the comparison is skipped, not failed, and the latency objective decides
+    const result = judge(measured, objectives);
+    expect(result.verdict).toBe('pass');
+    expect(result.checks.find((c) => c.name === 'latencyVsStable')).toMatchObject({ verdict: 'skipped',
+      reason: 'latencyVsStable: canary served 100 and stable 9000 requests, fewer than the 400 a p95 needs to be compared (20 beyond it): judged on the latency objective only' });
+    // AND with 400 requests the same figures fail
+    expect(verdictOf('latencyVsStable', judge({ ...measured, canary: { ...measured.canary, requests: 400 } }, objectives))).toBe('fail');
+  });
+
   test('is inconclusive, never pass, below minRequests', () => {
     // GIVEN a healthy-looking canary with 49 requests
     const measured: Measurements = { canary: { requests: 49, errors: 0, latency: 0.1 }, stable: healthyStable };

@@ -43,3 +43,26 @@ export function formatSimulation(sim: Simulation): string {
 export function simulationJson(sim: Simulation): ScenarioResult[] {
   return sim.rollouts.flatMap((r) => r.scenarios);
 }
+
+/**
+ * A Markdown summary of one rollout for a pull request or a README: per traffic level and baseline,
+ * the good canary's outcomes and what became of the +5%, +10% and p95 2x canaries.
+ */
+export function formatMarkdownSummary(r: RolloutSimulation): string {
+  const find = (rps: number, baseline: number, canary: string) =>
+    r.scenarios.find((s) => s.rps === rps && s.baselineErrorRate === baseline && s.canary === canary);
+  const cell = (s: ScenarioResult | undefined, f: (s: ScenarioResult) => string) => (s ? f(s) : '-');
+  const levels = r.scenarios.filter((s) => s.canary === 'good');
+  const rows = levels.map((g) => [
+    String(g.rps), `${(g.baselineErrorRate * 100).toFixed(1)}%`,
+    `${share(g.promoted, g.trials)} / ${share(g.aborted, g.trials)} / ${share(g.paused, g.trials)}`,
+    cell(find(g.rps, g.baselineErrorRate, '+5% errors'), (s) => share(s.promoted, s.trials)),
+    cell(find(g.rps, g.baselineErrorRate, '+10% errors'), (s) => `${share(s.aborted, s.trials)} (${s.aborted === 0 ? '-' : share(s.abortsWithinBudget, s.aborted)})`),
+    cell(find(g.rps, g.baselineErrorRate, 'p95 2x objective'), (s) => share(s.aborted, s.trials)),
+  ]);
+  return [
+    '| req/s | baseline errors | good canary: promoted / aborted / paused | +5% errors: promoted | +10% errors: aborted (within budget) | p95 2x objective: aborted |',
+    '|---:|---:|---|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}

@@ -1,4 +1,4 @@
-import { formatRolloutTable, simulationJson } from '../../lib/simulate/report';
+import { formatMarkdownSummary, formatRolloutTable, simulationJson } from '../../lib/simulate/report';
 import { fakeSimulation } from './fixtures';
 
 describe('the report', () => {
@@ -22,5 +22,13 @@ describe('the report', () => {
       rollout: 'a/x', rps: 5, baselineErrorRate: 0, canary: '+10% errors', extraErrorRate: 0.1, canaryP95Seconds: null, trials: 100,
       promoted: 50, aborted: 50, paused: 0, abortP50Seconds: 20, abortP95Seconds: 41.5, abortsWithinBudget: 50, abortBudgetSeconds: 120,
     });
+  });
+
+  test('the Markdown summary: one row per traffic level and baseline', () => {
+    const md = formatMarkdownSummary(fakeSimulation()).split('\n');
+    expect(md[0]).toBe('| req/s | baseline errors | good canary: promoted / aborted / paused | +5% errors: promoted | +10% errors: aborted (within budget) | p95 2x objective: aborted |');
+    expect(md).toContain('| 5 | 0.5% | 100% / 0% / 0% | 75.0% | 50.0% (100%) | 90.0% |');
+    expect(md).toContain('| 100 | 0.0% | 70.0% / 30.0% / 0% | 45.0% | 80.0% (100%) | 100% |');
+    expect(md.length).toBe(2 + 24 / 6);
   });
 });

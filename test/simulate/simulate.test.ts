@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canaryKinds, percentile, ScenarioResult, simulate, summarize } from '../../lib/simulate/simulate';
+import { canaryKinds, percentile, RolloutSimulation, ScenarioResult, simulate, summarize } from '../../lib/simulate/simulate';
+import { formatMarkdownSummary } from '../../lib/simulate/report';
+import { renderOperatingCharacteristic } from '../../lib/simulate/svg';
 import { REPO_ROOT } from '../support/processes';
 import { EXAMPLE_CHART } from '../rehearsal/example-chart';
 
@@ -128,9 +130,11 @@ describe('simulate on a real Prometheus', () => {
 describe('the example chart\'s analysis meets its bounds', () => {
   const TRIALS = 100;
   let results: ScenarioResult[] = [];
+  let sim: RolloutSimulation;
   beforeAll(async () => {
-    const sim = await simulate({ paths: [EXAMPLE_CHART], rps: [5, 20, 100, 500], baselineErrorRates: [0, 0.001, 0.003, 0.005], trials: TRIALS, seed: 1 });
-    results = sim.rollouts[0].scenarios;
+    const simulation = await simulate({ paths: [EXAMPLE_CHART], rps: [5, 20, 100, 500], baselineErrorRates: [0, 0.001, 0.003, 0.005], trials: TRIALS, seed: 1 });
+    sim = simulation.rollouts[0];
+    results = sim.scenarios;
   }, 600_000);
 
   test('good canaries promoted, bad ones aborted within the budget', () => {
@@ -152,5 +156,11 @@ describe('the example chart\'s analysis meets its bounds', () => {
     }
     expect(results).toHaveLength(4 * 4 * 7);
     expect(violations).toEqual([]);
+  });
+
+  test('the README shows these very figures and their chart', () => {
+    const rollout = { rollout: 'amas-prod/amas-orchestrator', scenarios: results } as RolloutSimulation;
+    expect(fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')).toContain(`${formatMarkdownSummary(rollout)}\n`);
+    expect(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'simulate-amas-prod.svg'), 'utf8')).toBe(renderOperatingCharacteristic(sim));
   });
 });

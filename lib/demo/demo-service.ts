@@ -13,8 +13,8 @@
  * mode (capped at 1); `--errors even` spreads the same share evenly instead (request n fails when
  * floor((n+1)*p) > floor(n*p)). Latencies are log-normal (lib/demo/traffic-model.ts): median 40ms,
  * p95 150ms, or in `slow` mode the same shape with its p95 at --latency (4s by default); --latency
- * sets the p95 in any mode, and 0 answers at once. The same seed gives the same sequence of errors
- * and latencies.
+ * sets the p95 in any mode, and 0 answers at once. The same seed gives the same errors and
+ * latencies, request after request in the order they arrive.
  *
  * Once listening it prints one JSON line on stdout: `{"event":"listening","host":...,"port":...}`.
  */

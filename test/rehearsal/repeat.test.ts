@@ -2,7 +2,9 @@
  * Repeated rehearsals at a high time-scale, each run with its own seed: a failing canary is never
  * promoted and a good one never aborted, with and without random errors on both versions.
  * At 20 requests per second of plan time and time-scale 60 the load is 1200/s real, the most a
- * rehearsal allows. Needs `npm run build`.
+ * rehearsal allows. The 1m query windows are floored at 5s here, so each holds 5 minutes of plan
+ * traffic: five times the requests of a window at real speed, so random errors weigh less than in
+ * rehearse.test.ts at time-scale 10 (no floor). Needs `npm run build`.
  */
 import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
 import { rehearse } from '../../lib/rehearsal/rehearse';

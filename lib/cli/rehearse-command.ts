@@ -1,21 +1,24 @@
 /**
  * `cdk8s-progressive rehearse [--canary good|failing|slow] [--time-scale N] [--chart dist/<file>]
- *  [--rate N] [--rollout NAME] [--out DIR] [--expect promoted|aborted|paused]`
+ *  [--rate N] [--baseline-error-rate R] [--seed N] [--rollout NAME] [--out DIR] [--expect promoted|aborted|paused]`
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DemoMode } from '../demo/demo-service';
 import { stopAllProcesses } from '../rehearsal/internal-processes';
-import { rehearse } from '../rehearsal/rehearse';
+import { realRate, rehearse } from '../rehearsal/rehearse';
 import type { Command } from './main';
 
-const FLAGS = ['canary', 'time-scale', 'chart', 'rate', 'rollout', 'out', 'expect'];
+const FLAGS = ['canary', 'time-scale', 'chart', 'rate', 'baseline-error-rate', 'seed', 'rollout', 'out', 'expect'];
 
 export interface RehearseFlags {
   readonly canary: DemoMode;
   readonly timeScale: number;
   readonly chart: string;
+  /** Requests per second of plan time. */
   readonly rate: number;
+  readonly baselineErrorRate: number;
+  readonly seed: number;
   readonly rollout?: string;
   readonly outDir: string;
   readonly expect?: string;
@@ -37,8 +40,17 @@ export function parseRehearseFlags(args: readonly string[], distDir = 'dist'): R
   if (!['good', 'failing', 'slow'].includes(canary)) throw new Error(`--canary must be one of good, failing, slow, got ${JSON.stringify(canary)}`);
   const timeScale = Number(flags.get('time-scale') ?? '10');
   if (!(timeScale >= 1 && timeScale <= 1000)) throw new Error(`--time-scale must be a number between 1 and 1000, got ${JSON.stringify(flags.get('time-scale'))}`);
-  const rate = Number(flags.get('rate') ?? '100');
-  if (!(Number.isInteger(rate) && rate >= 1 && rate <= 2000)) throw new Error(`--rate must be an integer between 1 and 2000, got ${JSON.stringify(flags.get('rate'))}`);
+  const rate = Number(flags.get('rate') ?? '20');
+  if (!(Number.isInteger(rate) && rate >= 1)) throw new Error(`--rate must be an integer of at least 1 request per second, got ${JSON.stringify(flags.get('rate'))}`);
+  realRate(rate, timeScale);
+  const baselineErrorRate = Number(flags.get('baseline-error-rate') ?? '0');
+  if (!(baselineErrorRate >= 0 && baselineErrorRate <= 1)) {
+    throw new Error(`--baseline-error-rate must be a number between 0 and 1, got ${JSON.stringify(flags.get('baseline-error-rate'))}`);
+  }
+  const seed = Number(flags.get('seed') ?? '1');
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
+    throw new Error(`--seed must be an integer between 0 and ${0xffffffff}, got ${JSON.stringify(flags.get('seed'))}`);
+  }
   const expect = flags.get('expect');
   if (expect !== undefined && !['promoted', 'aborted', 'paused'].includes(expect)) {
     throw new Error(`--expect must be one of promoted, aborted, paused, got ${JSON.stringify(expect)}`);
@@ -52,7 +64,7 @@ export function parseRehearseFlags(args: readonly string[], distDir = 'dist'): R
     chart = path.join(distDir, charts[0]);
   }
   return {
-    canary: canary as DemoMode, timeScale, chart, rate, outDir: flags.get('out') ?? path.join('build', 'rehearsal'),
+    canary: canary as DemoMode, timeScale, chart, rate, baselineErrorRate, seed, outDir: flags.get('out') ?? path.join('build', 'rehearsal'),
     ...(flags.get('rollout') ? { rollout: flags.get('rollout') } : {}), ...(expect ? { expect } : {}),
   };
 }

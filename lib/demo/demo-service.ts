@@ -4,33 +4,54 @@
  * `http_requests_total{status, method, route}` and `http_request_duration_seconds`.
  *
  * Usage: `node build/lib/demo/demo-service.js [--port 0] [--host 127.0.0.1]
- *   [--mode good|failing|slow] [--error-rate 0.2] [--latency 4s]`
- * (or DEMO_PORT, DEMO_HOST, DEMO_MODE, DEMO_ERROR_RATE, DEMO_LATENCY).
+ *   [--mode good|failing|slow] [--error-rate 0.2] [--latency 4s]
+ *   [--baseline-error-rate 0] [--errors random|even] [--seed 1]`
+ * (or DEMO_PORT, DEMO_HOST, DEMO_MODE, DEMO_ERROR_RATE, DEMO_LATENCY, DEMO_BASELINE_ERROR_RATE,
+ * DEMO_ERRORS, DEMO_SEED).
+ *
+ * Requests to `/` fail at random with probability baseline-error-rate, plus error-rate in `failing`
+ * mode (capped at 1); `--errors even` spreads the same share evenly instead (request n fails when
+ * floor((n+1)*p) > floor(n*p)). Latencies are log-normal (lib/demo/traffic-model.ts): median 40ms,
+ * p95 150ms, or in `slow` mode the same shape with its p95 at --latency (4s by default); --latency
+ * sets the p95 in any mode, and 0 answers at once. The same seed gives the same errors and
+ * latencies, request after request in the order they arrive.
  *
  * Once listening it prints one JSON line on stdout: `{"event":"listening","host":...,"port":...}`.
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LatencyModel, SeededRandom } from './traffic-model';
 
 export type DemoMode = 'good' | 'failing' | 'slow';
+
+/** How failing requests are chosen: each at random, or spread evenly over the requests. */
+export type ErrorSpread = 'random' | 'even';
 
 export interface DemoServiceOptions {
   /** Port to listen on; 0 picks a free one. */
   readonly port: number;
   readonly host: string;
   readonly mode: DemoMode;
-  /** Share of requests to `/` answered with a 500, between 0 and 1. */
+  /** Extra share of requests to `/` answered with a 500 (`failing` mode), between 0 and 1. */
   readonly errorRate: number;
-  /** Latency added to every request to `/`, in milliseconds. */
-  readonly latencyMs: number;
+  /** Share of requests to `/` answered with a 500 in every mode, before the extra errors. */
+  readonly baselineErrorRate: number;
+  readonly errors: ErrorSpread;
+  /** The 95th percentile of the latency of `/`, in milliseconds; 0 answers at once. */
+  readonly latencyP95Ms: number;
+  /** Seed of the errors and latencies drawn at random. */
+  readonly seed: number;
 }
 
 /** Buckets of the request duration histogram (seconds), as the SLI sources expect. */
 export const DEMO_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 3, 5, 10];
 
-const DEFAULT_ERROR_RATE = 0.2;
+/** The extra share of errors of the `failing` mode unless --error-rate says otherwise. */
+export const DEFAULT_ERROR_RATE = 0.2;
 const DEFAULT_SLOW_LATENCY_MS = 4000;
+const FLAGS = ['port', 'host', 'mode', 'error-rate', 'baseline-error-rate', 'errors', 'latency', 'seed'];
+const ALLOWED = FLAGS.map((f) => `--${f}`).join(' ');
 
 /** Parses `250ms`, `4s`, `1.5s`, `1m` (or a bare number of milliseconds) into milliseconds. */
 export function parseDurationMs(name: string, value: string): number {
@@ -49,7 +70,7 @@ export function parseDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
-      throw new Error(`unexpected argument ${JSON.stringify(arg)}, allowed flags are --port --host --mode --error-rate --latency`);
+      throw new Error(`unexpected argument ${JSON.stringify(arg)}, allowed flags are ${ALLOWED}`);
     }
     const eq = arg.indexOf('=');
     if (eq > 0) {
@@ -62,8 +83,8 @@ export function parseDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     }
   }
   for (const name of flags.keys()) {
-    if (!['port', 'host', 'mode', 'error-rate', 'latency'].includes(name)) {
-      throw new Error(`unknown flag --${name}, allowed flags are --port --host --mode --error-rate --latency`);
+    if (!FLAGS.includes(name)) {
+      throw new Error(`unknown flag --${name}, allowed flags are ${ALLOWED}`);
     }
   }
   const get = (flag: string, envName: string) => flags.get(flag) ?? env[envName];
@@ -77,14 +98,63 @@ export function parseDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!['good', 'failing', 'slow'].includes(mode)) {
     throw new Error(`mode must be one of good, failing, slow, got ${JSON.stringify(mode)}`);
   }
-  const errorRateText = get('error-rate', 'DEMO_ERROR_RATE');
-  const errorRate = errorRateText === undefined ? (mode === 'failing' ? DEFAULT_ERROR_RATE : 0) : Number(errorRateText);
-  if (!Number.isFinite(errorRate) || errorRate < 0 || errorRate > 1) {
-    throw new Error(`error-rate must be a number between 0 and 1, got ${JSON.stringify(errorRateText)}`);
+  const share = (flag: string, envName: string, fallback: number) => {
+    const text = get(flag, envName);
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new Error(`${flag} must be a number between 0 and 1, got ${JSON.stringify(text)}`);
+    }
+    return value;
+  };
+  const errorRate = share('error-rate', 'DEMO_ERROR_RATE', mode === 'failing' ? DEFAULT_ERROR_RATE : 0);
+  const baselineErrorRate = share('baseline-error-rate', 'DEMO_BASELINE_ERROR_RATE', 0);
+  const errors = (get('errors', 'DEMO_ERRORS') ?? 'random') as ErrorSpread;
+  if (!['random', 'even'].includes(errors)) {
+    throw new Error(`errors must be random or even, got ${JSON.stringify(errors)}`);
   }
   const latencyText = get('latency', 'DEMO_LATENCY');
-  const latencyMs = latencyText === undefined ? (mode === 'slow' ? DEFAULT_SLOW_LATENCY_MS : 0) : parseDurationMs('latency', latencyText);
-  return { port, host: get('host', 'DEMO_HOST') ?? '127.0.0.1', mode, errorRate, latencyMs };
+  const latencyP95Ms = latencyText === undefined
+    ? (mode === 'slow' ? DEFAULT_SLOW_LATENCY_MS : LatencyModel.DEFAULT.p95Seconds * 1000)
+    : parseDurationMs('latency', latencyText);
+  const seedText = get('seed', 'DEMO_SEED') ?? '1';
+  const seed = Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`seed must be an integer between 0 and ${0xffffffff}, got ${JSON.stringify(seedText)}`);
+  }
+  return { port, host: get('host', 'DEMO_HOST') ?? '127.0.0.1', mode, errorRate, baselineErrorRate, errors, latencyP95Ms, seed };
+}
+
+/** The share of requests that fail: the baseline plus the failing mode's extra errors, at most 1. */
+export function failureProbability(options: Pick<DemoServiceOptions, 'mode' | 'errorRate' | 'baselineErrorRate'>): number {
+  return Math.min(1, options.baselineErrorRate + (options.mode === 'failing' ? options.errorRate : 0));
+}
+
+/** What happens to one request to `/`. */
+export interface Fault {
+  readonly fail: boolean;
+  readonly latencyMs: number;
+}
+
+/**
+ * The faults of successive requests to `/`, in the order they arrive. Random: each request fails
+ * with probability p, independently of the others. Even: request n fails when
+ * floor((n+1)*p) > floor(n*p), so exactly p of every run of requests fails. Errors and latencies
+ * come from two streams of one seed, so the errors do not depend on the latencies drawn.
+ */
+export function faultSequence(options: Omit<DemoServiceOptions, 'port' | 'host'>): { next(): Fault } {
+  const p = failureProbability(options);
+  const seeded = new SeededRandom(options.seed);
+  const errorRandom = seeded.fork(1);
+  const latencyRandom = seeded.fork(2);
+  const latency = options.latencyP95Ms > 0 ? LatencyModel.DEFAULT.withP95(options.latencyP95Ms / 1000) : undefined;
+  let n = 0;
+  return {
+    next: () => {
+      const fail = options.errors === 'even' ? Math.floor((n + 1) * p) > Math.floor(n * p) : errorRandom.bernoulli(p);
+      n++;
+      return { fail, latencyMs: latency ? latency.sample(latencyRandom) * 1000 : 0 };
+    },
+  };
 }
 
 export interface DemoService {
@@ -118,11 +188,8 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     requests.inc({ status, method: 'GET', route: '/' }, 0);
   }
 
-  let served = 0;
   let ready = true;
-  // Deterministic error spreading: request n fails when floor((n+1)*rate) > floor(n*rate),
-  // so exactly `rate` of every window of requests fails, with no random variation.
-  const shouldFail = (n: number) => Math.floor((n + 1) * options.errorRate) > Math.floor(n * options.errorRate);
+  const faults = faultSequence(options);
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -158,10 +225,10 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
       finish(404, 'not found');
       return;
     }
-    const n = served++;
-    const respond = () => (shouldFail(n) ? finish(500, 'injected failure') : finish(200, 'ok'));
-    if (options.latencyMs > 0) {
-      setTimeout(respond, options.latencyMs);
+    const { fail, latencyMs } = faults.next();
+    const respond = () => (fail ? finish(500, 'injected failure') : finish(200, 'ok'));
+    if (latencyMs > 0) {
+      setTimeout(respond, latencyMs);
     } else {
       respond();
     }
@@ -195,7 +262,8 @@ async function main(): Promise<void> {
   const service = await startDemoService(options);
   process.stdout.write(JSON.stringify({
     event: 'listening', host: options.host, port: service.port,
-    mode: options.mode, errorRate: options.errorRate, latencyMs: options.latencyMs,
+    mode: options.mode, failureProbability: failureProbability(options), errors: options.errors,
+    latencyP95Ms: options.latencyP95Ms, seed: options.seed,
   }) + '\n');
   const shutdown = () => {
     // Bounded drain: slow requests may be in flight; exit anyway after 5 s.

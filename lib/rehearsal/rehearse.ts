@@ -4,6 +4,11 @@
  * them with the pod-template-hash label each would carry in a cluster, the real slo-gate answers
  * web metrics, and the controller emulation walks the Rollout's steps with every duration scaled.
  *
+ * User traffic keeps its plan-time density: `rate` requests per second of plan time are sent as
+ * `rate x timeScale` per second of real time, so a 1m window scaled to 6s still holds 60 x rate
+ * requests. The demo processes fail at random (seeded: stable and canary get seeds derived from
+ * the rehearsal's) and answer with log-normal latencies.
+ *
  * Args are resolved as the controller resolves them: `podTemplateHashValue: Latest | Stable` become
  * the hashes given to the canary and stable processes, `fieldRef` reads the Rollout
  * (`metadata.namespace` is the Rollout's namespace), template args fall back to their `value`.
@@ -12,7 +17,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { VERDICT_PATH } from '../gate/contract';
-import { DemoMode } from '../demo/demo-service';
+import { DEFAULT_ERROR_RATE, DemoMode } from '../demo/demo-service';
+import { SeededRandom } from '../demo/traffic-model';
 import { metricLimits, RolloutEmulation, RolloutOutcome, RunMetric, ERROR_RETRY_SECONDS } from './controller';
 import { compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
@@ -32,8 +38,15 @@ export interface RehearsalOptions {
   readonly canary?: DemoMode;
   /** Every duration is divided by this. @default 10 */
   readonly timeScale?: number;
-  /** User requests per second through NGINX. @default 100 */
+  /**
+   * User requests per second of plan time; NGINX receives `rate x timeScale` per second of real
+   * time, at most MAX_REAL_RATE. @default 20
+   */
   readonly rate?: number;
+  /** Share of requests stable and canary fail at random, on top of a failing canary's extra 20%. @default 0 */
+  readonly baselineErrorRate?: number;
+  /** Seed of the demo processes' errors and latencies. @default 1 */
+  readonly seed?: number;
   /** Name of the Rollout when the chart has several. @default - the only one */
   readonly rollout?: string;
   /** Directory for rehearsal.json and rehearsal.svg. @default - no files */
@@ -48,6 +61,27 @@ export interface RehearsalResult {
   readonly responses: LoadResponse[];
   /** Files written, when `outDir` was given. */
   readonly files?: { json: string; svg: string };
+}
+
+/**
+ * The most requests per second of real time a rehearsal sends. On 2 cores, a good-canary rehearsal
+ * of the example plan at time-scale 10 held 1500/s with no request skipped and its usual time to
+ * promote; at 2000/s requests were skipped (too many in flight) and steps came late. 1200 keeps a
+ * fifth in reserve, e.g. for a slow canary's requests in flight.
+ */
+export const MAX_REAL_RATE = 1200;
+
+/** Requests per second of real time for `rate` per second of plan time; throws above MAX_REAL_RATE. */
+export function realRate(rate: number, timeScale: number): number {
+  if (!(Number.isInteger(rate) && rate >= 1)) throw new Error(`--rate must be an integer of at least 1 request per second, got ${rate}`);
+  const real = rate * timeScale;
+  if (real > MAX_REAL_RATE) {
+    const scaleFit = Math.floor(MAX_REAL_RATE / rate);
+    throw new Error(`--rate ${rate} at --time-scale ${timeScale} sends ${real} requests per second of real time, `
+      + `at most ${MAX_REAL_RATE} are allowed (what one machine sustains): lower --rate to ${Math.floor(MAX_REAL_RATE / timeScale)}`
+      + `${scaleFit >= 1 ? ` or --time-scale to ${scaleFit}` : ''}`);
+  }
+  return real;
 }
 
 /** A chart's Rollout and analysis templates. */
@@ -168,7 +202,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const print = options.print ?? (() => undefined);
   const mode: DemoMode = options.canary ?? 'good';
   const scale = new TimeScale(options.timeScale ?? 10);
-  const rate = options.rate ?? 100;
+  const rate = options.rate ?? 20;
+  const loadRate = realRate(rate, scale.factor);
+  const baselineErrorRate = options.baselineErrorRate ?? 0;
+  if (!(baselineErrorRate >= 0 && baselineErrorRate <= 1)) throw new Error(`--baseline-error-rate must be a number between 0 and 1, got ${baselineErrorRate}`);
+  const seed = options.seed ?? 1;
+  const seeds = new SeededRandom(seed);
+  const demoSeeds = { stable: Math.floor(seeds.next() * 2 ** 32), canary: Math.floor(seeds.next() * 2 ** 32) };
   const { rollout, templates, clusterTemplates } = readChart(options.chart, options.rollout);
   const name: string = rollout.metadata.name;
   const namespace: string = rollout.metadata.namespace ?? 'default';
@@ -176,19 +216,24 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   print(`rehearsal of rollout ${namespace}/${name} from ${options.chart}: ${mode} canary, time-scale ${scale.factor} `
     + `(every duration divided by ${scale.factor}: pauses, intervals, initialDelay, the ${ERROR_RETRY_SECONDS}s error retry, scale-down delays, query windows)`);
   print(`  stable pods: rollouts-pod-template-hash ${hashes.stable}; canary pods: ${hashes.canary}`);
+  print(`  demo errors at random, baseline ${baselineErrorRate}${mode === 'failing' ? ` (canary: +${DEFAULT_ERROR_RATE})` : ''}; seed ${seed} `
+    + `(stable ${demoSeeds.stable}, canary ${demoSeeds.canary}); load ${rate} requests/s of plan time = ${loadRate}/s real`);
 
   const started: Array<{ dispose(): Promise<void> }> = [];
   const processes: LocalProcess[] = [];
   let load: ReturnType<typeof startLoad> | undefined;
   try {
     const demo = compiledModule('demo/demo-service');
-    const startDemo = async (demoMode: DemoMode, port: number) => {
-      const p = await spawnLocal({ name: `demo-${demoMode}`, command: process.execPath, args: [demo, '--mode', demoMode, '--port', String(port), '--host', '127.0.0.1'], announcesPort: true });
+    const startDemo = async (demoMode: DemoMode, port: number, demoSeed: number) => {
+      const p = await spawnLocal({
+        name: `demo-${demoMode}`, command: process.execPath, announcesPort: true,
+        args: [demo, '--mode', demoMode, '--port', String(port), '--host', '127.0.0.1', '--seed', String(demoSeed), '--baseline-error-rate', String(baselineErrorRate)],
+      });
       processes.push(p);
       await waitUntil(async () => (await fetch(`http://127.0.0.1:${p.port}/health/ready`, { signal: AbortSignal.timeout(1000) })).ok, 10_000, `${demoMode} demo ready`);
       return p;
     };
-    const stable = await startDemo('good', 0);
+    const stable = await startDemo('good', 0, demoSeeds.stable);
     const canaryPort = await freePort();
     const labels = (hash: string) => ({ namespace, pod: `${name}-${hash}-rehearsal`, rollouts_pod_template_hash: hash });
     const prometheus = await PrometheusServer.start({ targets: [{ port: stable.port, labels: labels(hashes.stable) }, { port: canaryPort, labels: labels(hashes.canary) }], waitForUp: 1 });
@@ -201,7 +246,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const gateUrl = `http://127.0.0.1:${gate.port}`;
     const nginx = await LocalNginx.start(stable.port);
     started.push(nginx);
-    print(`  nginx ${nginx.url}, prometheus ${prometheus.url} (scrapes every 1s), slo-gate ${gateUrl}${VERDICT_PATH}, load ${rate} requests/s`);
+    print(`  nginx ${nginx.url}, prometheus ${prometheus.url} (scrapes every 1s), slo-gate ${gateUrl}${VERDICT_PATH}`);
 
     const notes = new Set<string>();
     const note = (text: string) => {
@@ -221,7 +266,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       analyses,
       measure,
       driver: {
-        startCanary: async () => { canary = await startDemo(mode, canaryPort); },
+        startCanary: async () => { canary = await startDemo(mode, canaryPort, demoSeeds.canary); },
         setWeight: (weight) => nginx.route({ stablePort: nginx.current.stablePort, canaryPort, canaryWeight: weight }),
         promote: () => nginx.route({ stablePort: canaryPort, canaryPort, canaryWeight: 0 }),
         stopCanary: async () => { await canary?.stop(); },
@@ -231,11 +276,12 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
 
     // User traffic from before the rollout starts until after it ends.
     const loadStartedAt = Date.now();
-    load = startLoad({ url: `${nginx.url}/`, rate, phase: () => controller.phase(), maxDurationMs: 60 * 60_000 });
+    load = startLoad({ url: `${nginx.url}/`, rate: loadRate, phase: () => controller.phase(), maxDurationMs: 60 * 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     print('timeline (real time since the rollout started; plan time = real x time-scale):');
     const outcome: RolloutOutcome = await controller.run();
     const responses = await load.stop();
+    const loadSeconds = (Date.now() - loadStartedAt) / 1000;
     const skipped = load.skipped();
     load = undefined;
     if (scale.floored.length > 0) print(`  floors applied so scaled durations still hold enough 1s scrapes: ${scale.floored.join('; ')}`);
@@ -244,6 +290,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       chart: options.chart,
       rollout: `${namespace}/${name}`,
       canary: mode,
+      baselineErrorRate,
+      seed,
       timeScale: scale.factor,
       floors: [...scale.floored],
       hashes,
@@ -255,6 +303,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         ? { canaryStartToAbort: durationOf(outcome.abortMs - outcome.canaryStartMs, scale.factor) } : {}),
       load: {
         rate,
+        realRate: loadRate,
+        achievedRealRate: Math.round((responses.length / loadSeconds) * 10) / 10,
         requests: responses.length,
         non2xx: responses.filter((r) => r.status < 200 || r.status > 299).length,
         skipped,

@@ -78,6 +78,10 @@ export interface RehearsalSummary {
   readonly chart: string;
   readonly rollout: string;
   readonly canary: string;
+  /** Share of requests stable and canary fail at random. */
+  readonly baselineErrorRate: number;
+  /** Seed of the demo processes' errors and latencies. */
+  readonly seed: number;
   readonly timeScale: number;
   /** Durations the time scale could not shrink as far, with the floor used. */
   readonly floors: string[];
@@ -91,7 +95,12 @@ export interface RehearsalSummary {
   /** First canary traffic to the abort (weight back to 0). */
   readonly canaryStartToAbort?: Duration2;
   readonly load: {
+    /** Requests per second of plan time. */
     readonly rate: number;
+    /** Requests per second of real time: rate x time-scale. */
+    readonly realRate: number;
+    /** Requests sent per second of real time, as measured. */
+    readonly achievedRealRate: number;
     readonly requests: number;
     readonly non2xx: number;
     readonly skipped: number;
@@ -130,7 +139,9 @@ export function formatSummary(s: RehearsalSummary): string {
     `summary: ${s.result.toUpperCase()} - ${s.message}`,
     ...(s.timeToPromote ? [`  time to promote: ${d(s.timeToPromote, s.budgets.promotionSeconds)}`] : []),
     ...(s.canaryStartToAbort ? [`  canary start to abort: ${d(s.canaryStartToAbort, s.budgets.abortSeconds)}`] : []),
-    `  load: ${s.load.requests} requests at ${s.load.rate}/s through nginx, ${s.load.non2xx} non-2xx, ${s.load.skipped} skipped (too many in flight)`,
+    `  load: ${s.load.requests} requests through nginx at ${s.load.rate}/s of plan time = ${s.load.realRate}/s real (${s.load.achievedRealRate}/s sent), `
+      + `${s.load.non2xx} non-2xx, ${s.load.skipped} skipped (too many in flight)`,
+    `  demo processes: baseline error rate ${s.baselineErrorRate}, seed ${s.seed}`,
     `    ${'phase'.padEnd(44)} ${'served'.padStart(6)} ${'non-2xx'.padStart(7)}`,
     ...rows,
   ].join('\n');

@@ -48,9 +48,10 @@ describe('args as the controller resolves them', () => {
 });
 
 describe('rehearse flags', () => {
-  test('defaults: good canary, time-scale 10, 100 requests/s, the only chart in dist/', () => {
+  test('defaults: good canary, time-scale 10, 20 requests/s of plan time, no baseline errors, seed 1, the only chart in dist/', () => {
     // GIVEN no flags WHEN parsed THEN the defaults apply
-    expect(parseRehearseFlags([])).toMatchObject({ canary: 'good', timeScale: 10, rate: 100, chart: 'dist/amas-prod.k8s.yaml' });
+    expect(parseRehearseFlags([])).toMatchObject({ canary: 'good', timeScale: 10, rate: 20, baselineErrorRate: 0, seed: 1, chart: 'dist/amas-prod.k8s.yaml' });
+    expect(parseRehearseFlags(['--baseline-error-rate', '0.003', '--seed=7'])).toMatchObject({ baselineErrorRate: 0.003, seed: 7 });
     expect(parseRehearseFlags(['--canary', 'slow', '--time-scale=30'])).toMatchObject({ canary: 'slow', timeScale: 30 });
   });
 
@@ -61,6 +62,24 @@ describe('rehearse flags', () => {
 
   test('fails on an unknown flag', () => {
     // GIVEN --speed WHEN parsed THEN the allowed flags are named
-    expect(() => parseRehearseFlags(['--speed', '2'])).toThrow('unknown argument "--speed", allowed flags are --canary --time-scale --chart --rate --rollout --out --expect');
+    expect(() => parseRehearseFlags(['--speed', '2']))
+      .toThrow('unknown argument "--speed", allowed flags are --canary --time-scale --chart --rate --baseline-error-rate --seed --rollout --out --expect');
+  });
+
+  test('fails when rate x time-scale is more real traffic than one machine sustains, naming both flags and the fix', () => {
+    // GIVEN 20 requests/s of plan time at time-scale 100 WHEN parsed THEN 2000/s real is refused
+    expect(() => parseRehearseFlags(['--rate', '20', '--time-scale', '100']))
+      .toThrow('--rate 20 at --time-scale 100 sends 2000 requests per second of real time, at most 1200 are allowed (what one machine sustains): lower --rate to 12 or --time-scale to 60');
+    // AND at the limit it is accepted
+    expect(parseRehearseFlags(['--rate', '20', '--time-scale', '60'])).toMatchObject({ rate: 20, timeScale: 60 });
+  });
+
+  test.each([
+    [['--baseline-error-rate', '1.5'], '--baseline-error-rate must be a number between 0 and 1, got "1.5"'],
+    [['--seed', '-1'], '--seed must be an integer between 0 and 4294967295, got "-1"'],
+    [['--rate', '0.5'], '--rate must be an integer of at least 1 request per second, got "0.5"'],
+  ])('fails on %j', (args, message) => {
+    // GIVEN / WHEN / THEN
+    expect(() => parseRehearseFlags(args)).toThrow(message);
   });
 });

@@ -1,6 +1,10 @@
 /**
- * Repeated rehearsals at a high time-scale: a failing canary is never promoted and a good one
- * never aborted. Needs `npm run build`.
+ * Repeated rehearsals at a high time-scale, each run with its own seed: a failing canary is never
+ * promoted and a good one never aborted, with and without random errors on both versions.
+ * At 20 requests per second of plan time and time-scale 60 the load is 1200/s real, the most a
+ * rehearsal allows. The 1m query windows are floored at 5s here, so each holds 5 minutes of plan
+ * traffic: five times the requests of a window at real speed, so random errors weigh less than in
+ * rehearse.test.ts at time-scale 10 (no floor). Needs `npm run build`.
  */
 import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
 import { rehearse } from '../../lib/rehearsal/rehearse';
@@ -8,21 +12,38 @@ import { EXAMPLE_CHART } from './example-chart';
 
 const RUNS = 5;
 const TIME_SCALE = 60;
+const RATE = 20;
+/** Real services fail a little all the time: 0.3% of requests at random. */
+const BASELINE = 0.003;
 
-jest.setTimeout(200_000);
+jest.setTimeout(600_000);
 afterAll(stopAllProcesses);
 
-test(`across ${RUNS} runs each, a failing canary is never promoted and a good one never aborted`, async () => {
+const CASES = {
+  'failing, 0.3% baseline': { canary: 'failing', baselineErrorRate: BASELINE },
+  'good': { canary: 'good', baselineErrorRate: 0 },
+  'good, 0.3% baseline': { canary: 'good', baselineErrorRate: BASELINE },
+} as const;
+
+// NOTE: "good, 0.3% baseline" states what the decision rules must do: promote a good canary whose
+// random errors match stable's. The example chart's current rules (an error budget of 1% judged on
+// a few hundred canary requests) abort it in some runs; they are being rewritten, and until then
+// this test is expected to fail now and then, its diff showing which rule aborted which run.
+test(`across ${RUNS} seeds each, a failing canary is never promoted and a good one never aborted, random errors or not`, async () => {
   // GIVEN the example plan at time-scale ${TIME_SCALE} (windows, delays and intervals at their floors)
-  const results: Record<'good' | 'failing', string[]> = { good: [], failing: [] };
-  // WHEN it is rehearsed 5 times with each canary
-  for (let i = 0; i < RUNS; i++) {
-    for (const canary of ['failing', 'good'] as const) {
-      const r = await rehearse({ chart: EXAMPLE_CHART, canary, timeScale: TIME_SCALE });
-      results[canary].push(r.summary.result);
-      if (canary === 'good') expect(r.summary.load.non2xx).toBe(0);
+  const results: Record<string, string[]> = Object.fromEntries(Object.keys(CASES).map((name) => [name, []]));
+  // WHEN it is rehearsed with seeds 1 to 5 for each case
+  for (let seed = 1; seed <= RUNS; seed++) {
+    for (const [name, c] of Object.entries(CASES)) {
+      const r = await rehearse({ chart: EXAMPLE_CHART, ...c, timeScale: TIME_SCALE, rate: RATE, seed });
+      results[name].push(r.summary.result === (c.canary === 'good' ? 'promoted' : 'aborted') ? r.summary.result : `${r.summary.result} (seed ${seed}): ${r.summary.message}`);
+      if (name === 'good') expect(r.summary.load.non2xx).toBe(0);
     }
   }
   // THEN every failing run aborted and every good run was promoted
-  expect(results).toEqual({ good: Array(RUNS).fill('promoted'), failing: Array(RUNS).fill('aborted') });
+  expect(results).toEqual({
+    'failing, 0.3% baseline': Array(RUNS).fill('aborted'),
+    'good': Array(RUNS).fill('promoted'),
+    'good, 0.3% baseline': Array(RUNS).fill('promoted'),
+  });
 });

@@ -1,10 +1,10 @@
 import { formatSummary, RehearsalSummary } from '../../lib/rehearsal/timeline';
 
 const summary = (over: Partial<RehearsalSummary>): RehearsalSummary => ({
-  chart: 'dist/payments.k8s.yaml', rollout: 'payments/payments-api', canary: 'good', timeScale: 10, floors: [],
+  chart: 'dist/payments.k8s.yaml', rollout: 'payments/payments-api', canary: 'good', baselineErrorRate: 0.003, seed: 1, timeScale: 10, floors: [],
   hashes: { stable: 'stable1', canary: 'canary1' }, result: 'promoted', message: 'promoted to 100%',
   budgets: { promotionSeconds: 720, abortSeconds: 180 },
-  load: { rate: 20, requests: 100, non2xx: 0, skipped: 0, byPhase: [] },
+  load: { rate: 20, realRate: 200, achievedRealRate: 199.5, requests: 100, non2xx: 0, skipped: 0, byPhase: [] },
   ...over,
 });
 

@@ -8,8 +8,8 @@ describe('test harness: real Prometheus scraping real demo services', () => {
   let prometheus: PrometheusServer | undefined;
 
   beforeAll(async () => {
-    // GIVEN a stable and a failing canary demo service, scraped by a real Prometheus
-    [stable, canary] = await Promise.all([startDemo(), startDemo(['--mode', 'failing', '--error-rate', '0.5'])]);
+    // GIVEN a stable and a failing canary demo service (errors spread evenly, so counts are exact), scraped by a real Prometheus
+    [stable, canary] = await Promise.all([startDemo(), startDemo(['--mode', 'failing', '--error-rate', '0.5', '--errors', 'even'])]);
     prometheus = await PrometheusServer.start({
       targets: [
         { port: stable.port, labels: { namespace: 'shop', pod: 'web-stable-1', rollouts_pod_template_hash: 'aaa111' } },

@@ -67,11 +67,11 @@ describe('slo-gate process against a real Prometheus', () => {
   const loads: RunningLoad[] = [];
 
   beforeAll(async () => {
-    // GIVEN a stable version, a good, a failing (20% errors), a slow (1.5 s) and an idle canary
+    // GIVEN a stable version, a good, a failing (20% errors, spread evenly), a slow (p95 1.5 s) and an idle canary
     const [stable, good, failing, slow, idle] = await Promise.all([
       startDemo(),
       startDemo(),
-      startDemo(['--mode', 'failing', '--error-rate', '0.2']),
+      startDemo(['--mode', 'failing', '--error-rate', '0.2', '--errors', 'even']),
       startDemo(['--mode', 'slow', '--latency', '1500ms']),
       startDemo(),
     ]);

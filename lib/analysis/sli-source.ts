@@ -101,8 +101,8 @@ export abstract class SliSource {
   public abstract eventCounts(track: Track, window: Duration): EventCounts;
 
   /**
-   * The number of good and of all events of the whole service (stable, canary and earlier versions)
-   * in `period`: what an error budget is spent on.
+   * The number of good and of all events of the service in `period`, except those of the canary being
+   * judged (stable and earlier versions): the error budget spent before this release.
    */
   public abstract serviceEventCounts(period: Duration): EventCounts;
 
@@ -242,12 +242,12 @@ class AppSliSource extends SliSource {
     return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
   }
 
-  /** Matchers of a track, or of the whole service (every version of the namespace's pods) without one. */
+  /** Matchers of a track, or of the service's other versions (every pod of the namespace but the canary's) without one. */
   private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
     const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
     return renderMatchers([
       { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
-      ...(track ? [{ name: this.hashLabel, op: '=' as const, value: argRef(hash.name) }] : []),
+      track ? { name: this.hashLabel, op: '=', value: argRef(hash.name) } : { name: this.hashLabel, op: '!=', value: argRef(CANARY_HASH_ARG.name) },
       ...this.extra,
       ...more,
     ]);
@@ -375,14 +375,14 @@ class IngressNginxSliSource extends SliSource {
     };
   }
 
-  /** Matchers of a track, or of all traffic through the stable Ingress (stable and canary) without one. */
+  /** Matchers of a track, or of the traffic the stable Ingress served from stable without one. */
   private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
     const ns: LabelMatcher = { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) };
     const ingress: LabelMatcher = { name: 'ingress', op: '=', value: this.props.stableIngress };
     const upstream = `${argRef(NAMESPACE_ARG.name)}-${this.props.canaryService}-${this.props.servicePort}`;
     const matchers: LabelMatcher[] = track === 'canary'
       ? [ns, { name: 'canary', op: '=', value: upstream }]
-      : track === 'stable' ? [ns, ingress, { name: 'canary', op: '=', value: '' }] : [ns, ingress];
+      : [ns, ingress, { name: 'canary', op: '=', value: '' }];
     return renderMatchers([...matchers, ...more]);
   }
 
@@ -467,13 +467,13 @@ class CustomSliSource extends SliSource {
     return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
   }
 
-  /** The user's query for a track, or for the whole service (the namespace) without one. */
+  /** The user's query for a track, or for the service's other versions (the namespace but the canary) without one. */
   private scoped(track: Track | undefined, query: string, window: Duration): string {
     const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
     const withWindow = query.split('$window').join(promDuration('window', window));
     return injectMatchers(withWindow, [
       { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
-      ...(track ? [{ name: this.hashLabel, op: '=' as const, value: argRef(hash.name) }] : []),
+      track ? { name: this.hashLabel, op: '=', value: argRef(hash.name) } : { name: this.hashLabel, op: '!=', value: argRef(CANARY_HASH_ARG.name) },
     ]);
   }
 

@@ -189,8 +189,9 @@ export interface ErrorBudgetProps extends WindowedObjectiveProps {
   readonly objective?: number;
   /**
    * The error-budget policy: the release does not go on when less than this share of the service's
-   * error budget is left over `period` (all its traffic, every version): 1 - (error ratio over the
-   * period / (1 - objective)). Checked once when the analysis starts. 0 turns the check off.
+   * error budget is left over `period`, spent before this release (the traffic of every version but
+   * the canary's): 1 - (error ratio over the period / (1 - objective)). Checked once when the
+   * analysis starts. 0 turns the check off.
    * @default 0.05
    */
   readonly minBudgetRemaining?: number;
@@ -366,7 +367,7 @@ export abstract class SloObjective {
           query: `1 - ((${service.total} - ${service.good}) / ${service.total}) / ${budget}`,
           conditions: { failureCondition: atLeast(minRemaining).failureCondition },
           window: period,
-          args: [NAMESPACE_ARG],
+          args: source.args('canary'),
           precondition: true,
         }] : []),
         {

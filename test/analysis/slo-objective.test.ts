@@ -96,12 +96,12 @@ describe('latency', () => {
 });
 
 describe('errorBudget', () => {
-  test('default: the policy (5% of a 99% budget left over 30 days) and the canary burn rate (lower bound at most 2x)', () => {
+  test('default: the policy (5% of a 99% budget left over 30 days, spent by every version but the canary) and the canary burn rate (lower bound at most 2x)', () => {
     // GIVEN the defaults
     const [policy, burn] = SloObjective.errorBudget().metrics(source, rules);
     // THEN the policy measures the whole service over the period, once, failing only
     const service = source.serviceEventCounts(Duration.days(30));
-    expect(service.total).toBe('sum(increase(http_requests_total{namespace="{{args.namespace}}"}[720h]))');
+    expect(service.total).toBe('sum(increase(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash!="{{args.canary-hash}}"}[720h]))');
     expect(policy).toMatchObject({ name: 'error-budget-remaining', precondition: true, query: `1 - ((${service.total} - ${service.good}) / ${service.total}) / 0.01` });
     expect(policy.window?.toSeconds()).toBe(30 * 86400);
     expect(evaluateMeasurement([0.5], { failureCondition: policy.conditions.failureCondition })).toBe('Successful');

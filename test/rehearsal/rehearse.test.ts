@@ -33,10 +33,6 @@ describe('rehearsal of the example plan', () => {
   });
 
   // Real services fail a little all the time: 0.3% of requests at random, on stable and canary alike.
-  // NOTE: the example chart's current decision rules abort such a canary in some runs (an error
-  // budget of 1% judged on a few hundred canary requests: 2 errors in 120 requests already fail
-  // it). The rules are being rewritten so that good canaries with random errors are promoted; this
-  // test states the behaviour they must have and is expected to fail now and then until they land.
   test('a good canary with 0.3% random errors, like stable, is promoted to 100%', async () => {
     // GIVEN the example plan, stable and a good canary both failing 0.3% of requests at random
     // WHEN it is rehearsed at time-scale 10 with 20 requests per second of plan time

@@ -109,12 +109,13 @@ describe('slo-gate process against a real Prometheus', () => {
     // WHEN the gate judges the good canary
     const answer = await post(gate.port, request(HASH.good));
 
-    // THEN it passes, with every check judged and the traffic it saw
+    // THEN it passes, with every check judged and the traffic it saw; quantiles of fewer than 400 canary
+    // requests are not compared with stable's
     expect(answer.status).toBe(200);
     expect(answer.body.verdict).toBe('pass');
     expect(answer.body.checks.map((c) => [c.name, c.verdict])).toEqual([
       ['traffic', 'pass'], ['successRate', 'pass'], ['latency', 'pass'], ['errorBudget', 'pass'],
-      ['errorRatioVsStable', 'pass'], ['latencyVsStable', 'pass'],
+      ['errorRatioVsStable', 'pass'], ['latencyVsStable', answer.body.requests.canary! >= 400 ? 'pass' : 'skipped'],
     ]);
     expect(answer.body.requests.canary).toBeGreaterThanOrEqual(50);
     expect(answer.body.requests.stable!).toBeGreaterThan(answer.body.requests.canary!);
@@ -152,13 +153,13 @@ describe('slo-gate process against a real Prometheus', () => {
     // WHEN the gate judges the canary answering in 1.5 s against a 1 s p95 objective
     const answer = await post(gate.port, request(HASH.slow));
 
-    // THEN it fails on latency and on the latency ratio to stable
+    // THEN it fails on the latency objective (and on the ratio to stable, once 400 canary requests allow comparing p95s)
     expect(answer.status).toBe(200);
     expect(answer.body.verdict).toBe('fail');
     const latency = answer.body.checks.find((c) => c.name === 'latency')!;
     expect(latency.verdict).toBe('fail');
     expect(latency.canary).toBeGreaterThan(1);
-    expect(answer.body.checks.find((c) => c.name === 'latencyVsStable')!.verdict).toBe('fail');
+    expect(answer.body.checks.find((c) => c.name === 'latencyVsStable')!.verdict).toBe(answer.body.requests.canary! >= 400 ? 'fail' : 'skipped');
   });
 
   test('is inconclusive for a canary without traffic', async () => {

@@ -190,8 +190,8 @@ export interface ErrorBudgetProps extends WindowedObjectiveProps {
   /**
    * The error-budget policy: the release does not go on when less than this share of the service's
    * error budget is left over `period`, spent before this release (the traffic of every version but
-   * the canary's): 1 - (error ratio over the period / (1 - objective)). Checked once when the
-   * analysis starts. 0 turns the check off.
+   * the canary's): 1 - (error ratio over the period / (1 - objective)), by the upper confidence bound
+   * of what is left. Checked once when the analysis starts. 0 turns the check off.
    * @default 0.05
    */
   readonly minBudgetRemaining?: number;
@@ -364,7 +364,8 @@ export abstract class SloObjective {
       return [
         ...(minRemaining > 0 ? [{
           name: 'error-budget-remaining',
-          query: `1 - ((${service.total} - ${service.good}) / ${service.total}) / ${budget}`,
+          // The upper bound of the budget left: a young service's few requests cannot block a release.
+          query: `1 - (${errorLowerBound(service, rules.confidence)}) / ${budget}`,
           conditions: { failureCondition: atLeast(minRemaining).failureCondition },
           window: period,
           args: source.args('canary'),

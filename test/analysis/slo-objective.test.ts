@@ -102,7 +102,7 @@ describe('errorBudget', () => {
     // THEN the policy measures the whole service over the period, once, failing only
     const service = source.serviceEventCounts(Duration.days(30));
     expect(service.total).toBe('sum(increase(http_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash!="{{args.canary-hash}}"}[720h]))');
-    expect(policy).toMatchObject({ name: 'error-budget-remaining', precondition: true, query: `1 - ((${service.total} - ${service.good}) / ${service.total}) / 0.01` });
+    expect(policy).toMatchObject({ name: 'error-budget-remaining', precondition: true, query: `1 - (${errorLowerBound(service, 0.999)}) / 0.01` });
     expect(policy.window?.toSeconds()).toBe(30 * 86400);
     expect(evaluateMeasurement([0.5], { failureCondition: policy.conditions.failureCondition })).toBe('Successful');
     expect(evaluateMeasurement([0.04], { failureCondition: policy.conditions.failureCondition })).toBe('Failed');

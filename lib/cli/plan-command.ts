@@ -5,6 +5,7 @@ import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../
 import { renderTimeline } from '../plan/svg';
 import { formatSeconds, parseDurationSeconds } from '../rollout/internal-validation';
 import { formatPlan, PlanBudgets, RolloutPlan } from '../rollout/plan';
+import { parseOrExit, UsageError } from './internal-args';
 import type { Command } from './main';
 
 /**
@@ -36,8 +37,6 @@ interface PlanOptions {
   readonly maxAbort?: number;
   readonly json: boolean;
 }
-
-class UsageError extends Error {}
 
 /** Parses the arguments of `plan`; throws UsageError on anything it does not know. */
 export function parsePlanArgs(args: string[]): PlanOptions | 'help' {
@@ -122,16 +121,8 @@ export function planJson(r: ManifestRolloutPlan, svg: string, o: { maxPromotion?
 
 /** Runs `plan`: exit 0 when every plan was printed, 2 on a usage error, 1 when the manifests cannot be planned. */
 export async function runPlan(args: string[]): Promise<number> {
-  let options: PlanOptions | 'help';
-  try { options = parsePlanArgs(args); } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`cdk8s-progressive plan: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = parseOrExit('plan', USAGE, parsePlanArgs, args);
+  if (typeof options === 'number') return options;
   let rollouts: ManifestRolloutPlan[];
   try {
     rollouts = planRollouts(loadManifests(options.paths));

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { formatSimulation, simulationJson } from '../simulate/report';
 import { simulate, SimulationOptions } from '../simulate/simulate';
 import { renderOperatingCharacteristic } from '../simulate/svg';
+import { parseOrExit, UsageError } from './internal-args';
 import type { Command } from './main';
 
 /**
@@ -27,8 +28,6 @@ options:
   --json FILE                 write one object per scenario as JSON
   --svg FILE                  write the operating-characteristic chart (one file per Rollout when several)
   -h, --help                  this text`;
-
-class UsageError extends Error {}
 
 export interface SimulateArgs extends Omit<SimulationOptions, 'print'> {
   readonly json?: string;
@@ -97,16 +96,8 @@ function svgFile(base: string, rollout: string, several: boolean): string {
 
 /** Runs `simulate`: 0 when the simulation ran, 2 on a usage error, 1 when the chart cannot be simulated. */
 export async function runSimulate(args: string[]): Promise<number> {
-  let options: SimulateArgs | 'help';
-  try { options = parseSimulateArgs(args); } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`cdk8s-progressive simulate: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = parseOrExit('simulate', USAGE, parseSimulateArgs, args);
+  if (typeof options === 'number') return options;
   const o = options;
   try {
     const sim = await simulate({ ...o, print: (line) => process.stderr.write(`${line}\n`) });

@@ -206,7 +206,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.gateObjectives.push(g);
   }
 
-  /** @internal A rollout runs this template as a step or in the background: a count nobody set follows from it. */
+  /** @internal A rollout runs this template as a step or in the background: its conditions and a count nobody set follow from it. */
   public _noteUse(use: TemplateUse): void {
     this.uses.add(use);
   }
@@ -225,6 +225,12 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   /** The conditions a metric is emitted with: a guard keeps the failure condition alone. */
   private conditions(m: ObjectiveMetric): MetricConditions {
     return this.guard || m.precondition ? { failureCondition: m.conditions.failureCondition } : m.conditions;
+  }
+
+  /** The template's dryRun entries: the given metrics and every Prometheus metric set to dryRun. */
+  private dryRunSpec(names: string[]): Array<{ metricName: string }> | undefined {
+    const all = [...names, ...this.built.filter((m) => m.options.dryRun).map((m) => m.name)];
+    return all.length > 0 ? all.map((metricName) => ({ metricName })) : undefined;
   }
 
   /** The Prometheus metrics, as the template emits them. */
@@ -271,11 +277,10 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
 
   private renderSpec(): AnalysisTemplateSpec {
     if (this.gate) return this.renderGateSpec(this.gate);
-    const dryRun = this.built.filter(m => m.options.dryRun).map(m => ({ metricName: m.name }));
     return {
       args: this.rolloutArgs.map(a => ({ name: a.name })),
       metrics: this.prometheusMetrics(),
-      dryRun: dryRun.length > 0 ? dryRun : undefined,
+      dryRun: this.dryRunSpec([]),
     };
   }
 
@@ -318,7 +323,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
           },
         },
       }, ...this.prometheusMetrics()],
-      dryRun: o.dryRun ? [{ metricName: GATE_METRIC_NAME }] : undefined,
+      dryRun: this.dryRunSpec(o.dryRun ? [GATE_METRIC_NAME] : []),
     };
   }
 }

@@ -5,7 +5,7 @@ import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../
 import { renderTimeline } from '../plan/svg';
 import { formatSeconds, parseDurationSeconds } from '../rollout/internal-validation';
 import { formatPlan, PlanBudgets, RolloutPlan } from '../rollout/plan';
-import { parseOrExit, UsageError } from './internal-args';
+import { flagValue, parseOrExit, UsageError } from './internal-args';
 import type { Command } from './main';
 
 /**
@@ -47,11 +47,7 @@ export function parsePlanArgs(args: string[]): PlanOptions | 'help' {
   let json = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+    const value = () => flagValue(args, ++i);
     const duration = () => {
       const v = value();
       try {
@@ -85,8 +81,7 @@ export function effectiveBudgets(r: ManifestRolloutPlan, o: { maxPromotion?: num
 }
 
 /** The plan of one Rollout as text: a header, the steps table, the totals against the budgets. */
-export function formatRolloutPlan(r: ManifestRolloutPlan, o: { maxPromotion?: number; maxAbort?: number; svg?: string }): string {
-  const budgets = effectiveBudgets(r, o);
+export function formatRolloutPlan(r: ManifestRolloutPlan, budgets: PlanBudgets, svg?: string): string {
   const strategy = r.strategy === 'canary' ? 'canary' : 'blue-green';
   const promotion = r.plan.promotionSeconds;
   const abort = r.plan.abort?.seconds ?? Infinity;
@@ -97,12 +92,12 @@ export function formatRolloutPlan(r: ManifestRolloutPlan, o: { maxPromotion?: nu
     formatPlan(r.plan),
     `  budgets: promotion ${formatSeconds(promotion)} ${verdict(promotion, budgets.promotionSeconds)} ${formatSeconds(budgets.promotionSeconds)}, `
       + `abort ${formatSeconds(abort)} ${verdict(abort, budgets.abortSeconds)} ${formatSeconds(budgets.abortSeconds)}`,
-    ...(o.svg ? [`  timeline: ${o.svg}`] : []),
+    ...(svg ? [`  timeline: ${svg}`] : []),
   ].join('\n');
 }
 
 /** The plan as plain JSON: seconds as numbers, null for indefinite. */
-export function planJson(r: ManifestRolloutPlan, svg: string, o: { maxPromotion?: number; maxAbort?: number } = {}): object {
+export function planJson(r: ManifestRolloutPlan, svg: string, budgets: PlanBudgets): object {
   const s = (n: number) => (Number.isFinite(n) ? n : null);
   const metric = (m: AnalysisMetricTiming) => ({
     name: m.name, interval: m.interval?.toSeconds() ?? null, count: m.count ?? null, initialDelay: m.initialDelay?.toSeconds() ?? null,
@@ -111,7 +106,7 @@ export function planJson(r: ManifestRolloutPlan, svg: string, o: { maxPromotion?
   });
   const p: RolloutPlan = r.plan;
   return {
-    name: r.name, namespace: r.namespace ?? null, strategy: r.strategy, source: r.source, svg, budgets: effectiveBudgets(r, o),
+    name: r.name, namespace: r.namespace ?? null, strategy: r.strategy, source: r.source, svg, budgets,
     promotionSeconds: s(p.promotionSeconds), canaryStartSeconds: p.canaryStartSeconds,
     steps: p.steps.map((st) => ({ ...st, seconds: s(st.seconds), cumulativeSeconds: s(st.cumulativeSeconds), startSeconds: s(st.startSeconds) })),
     analyses: p.analyses.map((a) => ({ ...a, seconds: s(a.seconds), metrics: a.metrics.map(metric) })),
@@ -141,7 +136,7 @@ export async function runPlan(args: string[]): Promise<number> {
       maxPromotionSeconds: budgets.promotionSeconds, maxAbortSeconds: budgets.abortSeconds,
       weightLabel: r.strategy === 'canary' ? undefined : 'traffic to the new version (%)',
     }));
-    return o.json ? planJson(r, svg, o) : formatRolloutPlan(r, { ...o, svg });
+    return o.json ? planJson(r, svg, budgets) : formatRolloutPlan(r, budgets, svg);
   });
   process.stdout.write(o.json ? `${JSON.stringify(printed, null, 2)}\n` : `${printed.join('\n\n')}\n`);
   return 0;

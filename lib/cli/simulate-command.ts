@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { formatSimulation, simulationJson } from '../simulate/report';
 import { simulate, SimulationOptions } from '../simulate/simulate';
 import { renderOperatingCharacteristic } from '../simulate/svg';
-import { parseOrExit, UsageError } from './internal-args';
+import { flagValue, parseOrExit, UsageError } from './internal-args';
 import type { Command } from './main';
 
 /**
@@ -64,11 +64,7 @@ export function parseSimulateArgs(args: string[]): SimulateArgs | 'help' {
   let svg: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+    const value = () => flagValue(args, ++i);
     if (arg === '-h' || arg === '--help') return 'help';
     else if (arg === '--rollout') rollout = value();
     else if (arg === '--rps') rps = numberList('--rps', value(), 0.1, 100_000, '--rps 5,20,100,500');

@@ -295,6 +295,16 @@ export const VERDICT_REQUEST_SCHEMA = {
   },
 } as const;
 
+/**
+ * What the gate says of a window its schema lets through but it does not judge (outside 5s..24h),
+ * or undefined for a window it judges.
+ */
+export function windowError(window: string): string | undefined {
+  const seconds = windowSeconds(window);
+  if (seconds !== undefined && seconds >= MIN_WINDOW_SECONDS && seconds <= MAX_WINDOW_SECONDS) return undefined;
+  return `window must be between ${MIN_WINDOW_SECONDS}s and ${MAX_WINDOW_SECONDS / 3600}h, got ${JSON.stringify(window)}`;
+}
+
 /** Seconds in a window such as `2m`; undefined when it does not match `WINDOW_PATTERN`. */
 export function windowSeconds(window: string): number | undefined {
   const match = new RegExp(WINDOW_PATTERN).exec(window);

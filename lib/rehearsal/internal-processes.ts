@@ -120,7 +120,8 @@ export function spawnLocal(options: SpawnOptions): Promise<LocalProcess> {
       child.kill('SIGKILL');
       reject(new Error(`${options.name} ${message}\n${output}`));
     };
-    const timer = setTimeout(() => fail(`announced no port within ${timeoutMs} ms`), options.announcesPort ? timeoutMs : 0);
+    // Only a process that announces a port has a deadline for it: a 0 ms timer would race the start of the others.
+    const timer = options.announcesPort ? setTimeout(() => fail(`announced no port within ${timeoutMs} ms`), timeoutMs) : undefined;
     child.once('error', (err) => fail(`could not start (${err.message})`));
     void exited.then((code) => fail(`exited with ${code} during start`));
     child.stdout!.on('data', (chunk: Buffer) => {

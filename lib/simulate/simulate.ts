@@ -11,17 +11,17 @@
  * answers the same measurement of every trial of the scenario; the gate's web metrics are answered
  * by the gate's own query builder and judging core on the same Prometheus.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MeasurementPhase } from '../analysis/expr-eval';
 import { LatencyModel, SeededRandom } from '../demo/traffic-model';
-import { MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, VerdictRequest, windowSeconds } from '../gate/contract';
+import { VerdictRequest, windowError } from '../gate/contract';
 import { judge } from '../gate/service/judge';
 import { parseSampleValue, planQueries, readMeasurements, resolveObjectives, Sample } from '../gate/service/queries';
 import { loadManifests, ManifestObject, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { RunMetric } from '../rehearsal/controller';
+import { LocalProcess, spawnLocal } from '../rehearsal/internal-processes';
 import { PrometheusServer, QueryResult } from '../rehearsal/prometheus';
 import { prometheusOutcome, webOutcome } from '../rehearsal/providers';
 import { ChartObjects, podTemplateHash, runMetricsOf } from '../rehearsal/rehearse';
@@ -155,16 +155,18 @@ function scrapeIntervalSeconds(objects: ManifestObject[], namespace: string | un
   return interval ? parseDurationSeconds(interval) : DEFAULT_SCRAPE_INTERVAL_SECONDS;
 }
 
-/** Spawns promtool to turn one OpenMetrics file into a block of `dataDir`; resolves when done, rejects with its output. */
-function createBlocks(file: string, dataDir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.PROMTOOL_BIN ?? 'promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '-q', file, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });
-    child.stderr!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });
-    child.once('error', (e) => reject(new Error(`could not run promtool (${e.message}): install the Debian package prometheus, which ships it`)));
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`promtool create-blocks-from openmetrics failed with ${code}: ${output}`))));
-  });
+/** Runs promtool to turn one OpenMetrics file into blocks of `dataDir`; rejects with its output. */
+async function createBlocks(file: string, dataDir: string): Promise<void> {
+  let promtool: LocalProcess;
+  try {
+    promtool = await spawnLocal({ name: 'promtool', command: process.env.PROMTOOL_BIN ?? 'promtool', args: ['tsdb', 'create-blocks-from', 'openmetrics', '-q', file, dataDir] });
+  } catch (e) {
+    throw new Error(`could not run promtool (${(e as Error).message.split('\n')[0]}): install the Debian package prometheus, which ships it`);
+  }
+  // It stops by itself once the blocks are written; stop() then only forgets it.
+  const code = await promtool.exited;
+  await promtool.stop();
+  if (code !== 0) throw new Error(`promtool create-blocks-from openmetrics failed with ${code}: ${promtool.output().slice(-4000)}`);
 }
 
 /** One scenario of a rollout, ready to generate and to walk. */
@@ -243,7 +245,8 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   const source = simulatedSource(probe.metrics, namespaceOf(0));
   const latencyObjective = latencyObjectiveSeconds(probe.metrics);
   // Windows of single measurements (the error-budget policy over the SLO period) neither widen the gap
-  // nor the history: they are meant to see the service's earlier traffic, here the scenario's earlier trials.
+  // nor the history: they are meant to see the service's earlier traffic, here the scenario's stable
+  // traffic of the trials before (the policy leaves the canary out).
   const window = longestWindowSeconds(probe.metrics.filter((m) => m.limits.count !== 1));
 
   // Layout: trials one after another, a gap of twice the longest window between two (plus the
@@ -308,17 +311,6 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
       ingesting = createBlocks(file, dataDir).then(() => fs.rmSync(file));
     }
     await ingesting;
-    // Queries longer than the layout's own history (an SLO period) see the service's earlier traffic:
-    // history from inside the window of the last trial's measurements up to the layout's start.
-    const period = longestWindowSeconds(probe.metrics) * 1000;
-    if (period > end + BLOCK_MS) {
-      const lines: string[] = [];
-      for (const s of scenarios) stats.samples += s.series.writeHistory(end + BLOCK_MS - period, EPOCH_MS, lines);
-      lines.push('# EOF', '');
-      const file = path.join(tmp, 'history.txt');
-      fs.writeFileSync(file, lines.join('\n'));
-      await createBlocks(file, dataDir);
-    }
     stats.generateSeconds = (Date.now() - started) / 1000;
     print(`  wrote ${stats.samples} samples in ${stats.generateSeconds.toFixed(1)}s`);
 
@@ -433,10 +425,8 @@ async function measureBatch(
 
 /** The gate's 400 answer to a request it refuses beyond its schema (the window's bounds, the query builder's checks), or undefined. */
 function gateRefusal(request: VerdictRequest): string | undefined {
-  const seconds = windowSeconds(request.window ?? '');
-  if (seconds === undefined || seconds < MIN_WINDOW_SECONDS || seconds > MAX_WINDOW_SECONDS) {
-    return JSON.stringify({ error: 'bad_request', field: 'window', message: `window must be between ${MIN_WINDOW_SECONDS}s and ${MAX_WINDOW_SECONDS / 3600}h, got ${JSON.stringify(request.window)}` });
-  }
+  const badWindow = windowError(request.window ?? '');
+  if (badWindow) return JSON.stringify({ error: 'bad_request', field: 'window', message: badWindow });
   try {
     planQueries(request);
     return undefined;

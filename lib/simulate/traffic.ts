@@ -180,7 +180,6 @@ export class ScenarioSeries {
   private readonly canaryPhases: SeededRandom;
   private nextCanaryTrial = 0;
   private readonly bounds: string[];
-  private readonly stableErrorRate: number;
 
   constructor(
     private readonly layout: TrialLayout,
@@ -192,7 +191,6 @@ export class ScenarioSeries {
     random: SeededRandom,
   ) {
     this.bounds = [...names.bounds.map(String), '+Inf'];
-    this.stableErrorRate = stable.errorRate;
     // Independent streams: stable counts, stable phases, canary phases, then each trial's canary counts.
     const stableRandom = random.fork(0);
     const stablePhases = random.fork(1);
@@ -254,25 +252,6 @@ export class ScenarioSeries {
       }
     }
     return samples;
-  }
-
-  /**
-   * The service's earlier traffic, for queries over an SLO period (the error-budget policy): one
-   * stable series of its own (`simulated_history="1"`) with two samples, at `fromMs` (before 0, counters
-   * at 0) and just before the layout starts (the expected counts of that span at the stable error rate),
-   * so that a 30-day window sees 30 days of the service at its baseline rather than the scenario's trials alone.
-   * Short windows never see it. Returns the number of samples written.
-   */
-  public writeHistory(fromMs: number, epochMs: number, out: string[]): number {
-    if (!this.names.requests) return 0;
-    const spanMs = -fromMs - this.layout.scrapeIntervalMs;
-    const requests = Math.round((this.rps * spanMs) / 1000);
-    const errors = Math.round(requests * this.stableErrorRate);
-    const labels = `${this.labels.stable},simulated_history="1"`;
-    const [t0, t1] = [seconds(epochMs + fromMs), seconds(epochMs + fromMs + spanMs)];
-    out.push(`${this.names.requests}{${labels},status="200"} 0 ${t0}`, `${this.names.requests}{${labels},status="200"} ${requests - errors} ${t1}`,
-      `${this.names.requests}{${labels},status="500"} 0 ${t0}`, `${this.names.requests}{${labels},status="500"} ${errors} ${t1}`);
-    return 4;
   }
 
   private track(labels: string, counter: SideCounter, expected: Track['expected'], times: Iterator<number>): Track {

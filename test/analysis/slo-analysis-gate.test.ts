@@ -70,6 +70,11 @@ describe('SloAnalysis in gate mode', () => {
     expect([gateMetric.successCondition, gateMetric.failureCondition, gateMetric.count]).toEqual([undefined, 'result == "fail"', undefined]);
   });
 
+  test('a dry run covers the gate metric and the budget policy alike', () => {
+    const { chart: c } = make({ measurement: { dryRun: true } });
+    expect(templateOf(synthValid(c)).spec.dryRun).toEqual([{ metricName: 'slo-gate' }, { metricName: 'error-budget-remaining' }]);
+  });
+
   test('auth: the bearer token comes from the Secret through a template arg', () => {
     const { chart: c, analysis: a } = make({}, { name: 'gate-token', key: 'token' });
     const t = templateOf(synthValid(c));

@@ -9,8 +9,8 @@ import Fastify, { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  ErrorResponse, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, VERDICT_PATH, VERDICT_REQUEST_SCHEMA, VerdictRequest,
-  VerdictResponse, windowSeconds,
+  ErrorResponse, VERDICT_PATH, VERDICT_REQUEST_SCHEMA, VerdictRequest,
+  VerdictResponse, windowError,
 } from '../contract';
 import { GateConfig } from './config';
 import { judge } from './judge';
@@ -202,10 +202,8 @@ export function buildGateServer(config: GateConfig, logger: Logger): GateServer 
     },
   }, async (request) => {
     const body = request.body as VerdictRequest;
-    const seconds = windowSeconds(body.window)!;
-    if (seconds < MIN_WINDOW_SECONDS || seconds > MAX_WINDOW_SECONDS) {
-      throw new BadRequest('window', `window must be between ${MIN_WINDOW_SECONDS}s and ${MAX_WINDOW_SECONDS / 3600}h, got ${JSON.stringify(body.window)}`);
-    }
+    const badWindow = windowError(body.window);
+    if (badWindow) throw new BadRequest('window', badWindow);
     const started = process.hrtime.bigint();
     const key = verdictKey(body);
     let pending = inFlight.get(key);

@@ -3,6 +3,7 @@
  * The `cdk8s-progressive` command: sub-commands that read what the constructs synthesized
  * (dist/ or a chart file) and never reach back into the constructs.
  */
+import { clusterCommand } from './cluster-command';
 import { planCommand } from './plan-command';
 import { rehearseCommand } from './rehearse-command';
 import { simulateCommand } from './simulate-command';
@@ -15,6 +16,7 @@ export interface Command {
 
 /** The sub-commands, by name. */
 export const COMMANDS: { [name: string]: () => Command } = {
+  cluster: clusterCommand,
   plan: planCommand,
   rehearse: () => rehearseCommand(),
   simulate: simulateCommand,

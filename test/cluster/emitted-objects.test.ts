@@ -1,0 +1,132 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { synthPayments } from '../support/payments-chart';
+import { ROOT, scratchDir } from '../support/synth';
+import { condition, createNamespaces, eventsIn, eventually, Json, k, kJson, kOk, readObjects, ref } from './support';
+
+/**
+ * Server-side truth for every object this library emits: dist/ (main.ts) and the payments chart of the
+ * app tests, sent to a real kube-apiserver with the Argo Rollouts and PodMonitor CRDs installed, in
+ * namespaces under the Pod Security Standard "restricted".
+ */
+
+const WORKLOADS = ['Rollout', 'Deployment'];
+/** A dry run that sends `objects` as they are; returns one line per object the server refused or warned about. */
+async function dryRun(objects: readonly Json[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const o of objects) {
+    const r = await k(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], { input: JSON.stringify(o) });
+    if (r.code !== 0 || r.stderr.trim() !== '') problems.push(`${ref(o)}: ${r.code} ${r.stderr.trim()}`);
+  }
+  return problems;
+}
+
+/** The pods of a workload (by its selector's matchLabels), and the FailedCreate events of its namespace. */
+async function podsOf(workload: Json): Promise<Json[]> {
+  const selector = Object.entries(workload.spec.selector.matchLabels as Record<string, string>).map(([key, v]) => `${key}=${v}`).join(',');
+  return (await kJson<{ items: Json[] }>(['get', 'pods', '-n', workload.metadata.namespace, '-l', selector])).items;
+}
+
+const failedCreates = async (namespace: string): Promise<string[]> =>
+  (await eventsIn(namespace)).filter((e) => e.reason === 'FailedCreate').map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message}`);
+
+const ready = (pod: Json) => condition(pod, 'Ready')?.status === 'True';
+
+describe('every object of dist/ and of the payments chart on a real API server', () => {
+  let scratch: string;
+  let objects: Json[];
+  let namespaces: string[];
+
+  beforeAll(async () => {
+    // GIVEN dist/ as committed and the payments chart synthesized afresh
+    scratch = scratchDir('cluster-payments');
+    const payments = synthPayments(scratch);
+    expect({ status: payments.status, output: payments.status === 0 ? '' : payments.output }).toEqual({ status: 0, output: '' });
+    const files = [path.join(ROOT, 'dist'), payments.out].flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => path.join(d, f)));
+    objects = readObjects(files);
+    namespaces = [...new Set(objects.map((o) => o.metadata.namespace as string))].sort();
+    // AND their namespaces under "restricted"
+    await createNamespaces(namespaces);
+  }, 180_000);
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  test('they cover both charts, every kind and every namespace', () => {
+    expect(namespaces).toEqual(['amas-prod', 'payments']);
+    expect([...new Set(objects.map((o) => o.kind))].sort()).toEqual(
+      ['AnalysisTemplate', 'Deployment', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'Service']);
+    expect(objects.filter((o) => o.kind === 'Rollout').map((o) => o.metadata.name).sort()).toEqual(['amas-orchestrator', 'payments-api', 'payments-ledger']);
+  });
+
+  test('a server-side dry run with strict field validation accepts every object, with no warning', async () => {
+    // WHEN each object is applied with dryRun=All and fieldValidation=Strict
+    // THEN none is refused, and the server warns about none (PodSecurity warns about pod templates of Deployments here)
+    expect(await dryRun(objects)).toEqual([]);
+  });
+
+  test('the same dry run refuses an unknown field and warns about a pod template that breaks "restricted"', async () => {
+    // GIVEN the Rollout of main.ts with a misspelt field, and the slo-gate Deployment allowed to escalate privileges
+    const rollout = structuredClone(objects.find((o) => o.kind === 'Rollout' && o.metadata.name === 'amas-orchestrator')!);
+    rollout.spec.strategy.canary.maxSurgee = 1;
+    const deployment = structuredClone(objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'amas-prod')!);
+    deployment.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+    // WHEN dry-run applied THEN both are reported, each for its own reason
+    const problems = await dryRun([rollout, deployment]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain('.spec.strategy.canary.maxSurgee: field not declared in schema');
+    expect(problems[1]).toContain('would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
+  });
+
+  describe('applied for real', () => {
+    beforeAll(async () => {
+      // WHEN every object is applied
+      await kOk(['apply', '--server-side', '--validate=strict', '-f', '-'], { input: objects.map((o) => JSON.stringify(o)).join('\n'), timeoutMs: 120_000 });
+    }, 180_000);
+
+    test('every pod of every workload is admitted and Ready, and no ReplicaSet reports FailedCreate', async () => {
+      const workloads = objects.filter((o) => WORKLOADS.includes(o.kind));
+      expect(workloads).toHaveLength(5);
+      // THEN each workload gets as many Ready pods as it asks for (kwok's fake kubelet makes admitted pods Ready)
+      for (const w of workloads) {
+        const want = w.spec.replicas ?? 1;
+        await eventually(`${want} Ready pods of ${ref(w)}`, async () => {
+          const pods = await podsOf(w);
+          return pods.length === want && pods.every(ready) ? pods : undefined;
+        }, 90_000);
+      }
+      // AND no pod was refused on the way
+      for (const ns of namespaces) expect(await failedCreates(ns)).toEqual([]);
+    }, 240_000);
+
+    test('a workload whose pods break "restricted" gets FailedCreate on its ReplicaSet and no pod (the check above can fail)', async () => {
+      // GIVEN the slo-gate Deployment renamed, its pods allowed to run as root
+      const gate = structuredClone(objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'amas-prod')!);
+      gate.metadata = { name: 'runs-as-root', namespace: 'amas-prod' };
+      gate.spec.selector.matchLabels = { 'app.kubernetes.io/name': 'runs-as-root' };
+      gate.spec.template.metadata.labels = { 'app.kubernetes.io/name': 'runs-as-root' };
+      gate.spec.template.spec.securityContext.runAsNonRoot = false;
+      // WHEN created (without the warning check: a user applying it sees a warning and goes on)
+      await kOk(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(gate) });
+      // THEN its ReplicaSet reports FailedCreate naming PodSecurity, and it has no pod
+      const refused = await eventually('FailedCreate of runs-as-root', async () => {
+        const found = (await failedCreates('amas-prod')).filter((e) => e.includes('runs-as-root'));
+        return found.length > 0 ? found : undefined;
+      });
+      expect(refused[0]).toMatch(/^ReplicaSet\/runs-as-root-\w+: .*violates PodSecurity "restricted:latest": runAsNonRoot != true/);
+      expect(await podsOf(gate)).toEqual([]);
+      await kOk(['delete', 'deployment', 'runs-as-root', '-n', 'amas-prod', '--wait=false']);
+    });
+
+    test('the Argo Rollouts controller reconciles every Rollout: no InvalidSpec, Healthy', async () => {
+      for (const r of objects.filter((o) => o.kind === 'Rollout')) {
+        // THEN the controller has seen the current generation and calls it Healthy
+        const status = await eventually(`${ref(r)} Healthy`, async () => {
+          const live = await kJson(['get', 'rollout', r.metadata.name, '-n', r.metadata.namespace]);
+          const seen = live.status?.observedGeneration === String(live.metadata.generation);
+          return seen && (live.status?.phase === 'Healthy' || condition(live, 'InvalidSpec')) ? live.status : undefined;
+        }, 90_000);
+        expect({ rollout: ref(r), invalidSpec: condition({ status }, 'InvalidSpec')?.message, phase: status.phase })
+          .toEqual({ rollout: ref(r), invalidSpec: undefined, phase: 'Healthy' });
+      }
+    }, 240_000);
+  });
+});

@@ -12,8 +12,8 @@ import type { Command } from './main';
 
 const USAGE = `usage: cdk8s-progressive cluster <build | up | down | status> [--state-dir DIR]
 
-  build    builds the missing binaries from cluster/go/ into the cache folder (needs Go 1.24+)
-  up       builds what is missing, starts the control plane on 127.0.0.1, prints how to reach it
+  build    builds the missing binaries from cluster/go/ into the cache folder (needs Go 1.26+)
+  up       builds what is missing, starts the control plane on 127.0.0.1 (needs openssl), prints how to reach it
   down     stops every process of the control plane started from --state-dir
   status   lists the processes of the control plane that still run
 

@@ -83,7 +83,7 @@ function goEnv(): NodeJS.ProcessEnv {
 function goVersion(): string {
   const r = spawnSync('go', ['version'], { encoding: 'utf8', env: goEnv(), timeout: 30_000 });
   if (r.error || r.status !== 0) {
-    throw new Error(`go version failed (${r.error?.message ?? r.stderr.trim()}), the local control plane is built with Go 1.24 or later: install Go and run again`);
+    throw new Error(`go version failed (${r.error?.message ?? r.stderr.trim()}), the local control plane is built with Go 1.26 or later: install Go and run again`);
   }
   return r.stdout.trim();
 }

@@ -80,15 +80,15 @@ function leaderIs(p: ComponentProcess): boolean {
 }
 
 /**
- * Stops every process recorded in `stateDir`, last started first: SIGTERM to its process group, SIGKILL
- * after `graceMs`. Returns the names of the processes it stopped. etcd's data is removed, logs are kept.
+ * Stops every process recorded in `stateDir`: the controllers and kwok together, then the API server, then etcd.
+ * Each gets SIGTERM to its process group, SIGKILL after `graceMs`. Returns the names of the processes it
+ * stopped. etcd's data is removed, logs are kept.
  */
 export async function stopControlPlane(stateDir: string, graceMs = 10_000): Promise<string[]> {
   const state = readState(stateDir);
   if (!state) return [];
-  const stopped: string[] = [];
-  for (const p of [...state.processes].reverse()) {
-    if (!groupAlive(p.pid) || !leaderIs(p)) continue;
+  const stop = async (p: ComponentProcess): Promise<string[]> => {
+    if (!groupAlive(p.pid) || !leaderIs(p)) return [];
     try { process.kill(-p.pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
     const deadline = Date.now() + graceMs;
     while (groupAlive(p.pid) && Date.now() < deadline) await sleep(100);
@@ -98,7 +98,12 @@ export async function stopControlPlane(stateDir: string, graceMs = 10_000): Prom
       while (groupAlive(p.pid) && Date.now() < killDeadline) await sleep(50);
     }
     if (groupAlive(p.pid)) throw new Error(`${p.name} (process group ${p.pid}) is still running after SIGKILL`);
-    stopped.push(p.name);
+    return [p.name];
+  };
+  const last = ['kube-apiserver', 'etcd'];
+  const stopped = (await Promise.all(state.processes.filter((p) => !last.includes(p.name)).reverse().map(stop))).flat();
+  for (const name of last) {
+    for (const p of state.processes.filter((x) => x.name === name)) stopped.push(...await stop(p));
   }
   fs.rmSync(stateFile(stateDir), { force: true });
   fs.rmSync(path.join(stateDir, 'etcd'), { recursive: true, force: true });

@@ -1,15 +1,23 @@
 /**
  * `cdk8s-progressive rehearse [--canary good|failing|slow] [--time-scale N] [--chart dist/<file>]
- *  [--rate N] [--baseline-error-rate R] [--seed N] [--rollout NAME] [--out DIR] [--expect promoted|aborted|paused]`
+ *  [--rate N] [--baseline-error-rate R] [--seed N] [--rollout NAME] [--out DIR] [--expect promoted|aborted|paused]
+ *  [--engine emulated|argo] [--kubeconfig FILE] [--namespace NAME]`
+ *
+ * `--engine argo` runs the rollout with the real Argo Rollouts controller of the local control plane
+ * (npm run cluster:up; its kubeconfig is read from .cluster/ unless --kubeconfig is given), in the
+ * Rollout's namespace or --namespace.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DemoMode } from '../demo/demo-service';
 import { stopAllProcesses } from '../rehearsal/internal-processes';
+import { readState } from '../cluster/control-plane';
+import { rehearseOnCluster } from '../rehearsal/argo-engine';
 import { realRate, rehearse } from '../rehearsal/rehearse';
+import { defaultStateDir } from './cluster-command';
 import type { Command } from './main';
 
-const FLAGS = ['canary', 'time-scale', 'chart', 'rate', 'baseline-error-rate', 'seed', 'rollout', 'out', 'expect'];
+const FLAGS = ['canary', 'time-scale', 'chart', 'rate', 'baseline-error-rate', 'seed', 'rollout', 'out', 'expect', 'engine', 'kubeconfig', 'namespace'];
 
 export interface RehearseFlags {
   readonly canary: DemoMode;
@@ -22,6 +30,10 @@ export interface RehearseFlags {
   readonly rollout?: string;
   readonly outDir: string;
   readonly expect?: string;
+  /** emulated (the default) or argo. */
+  readonly engine: 'emulated' | 'argo';
+  readonly kubeconfig?: string;
+  readonly namespace?: string;
 }
 
 /** Parses the flags; `distDir` is searched for the chart when --chart is not given. */
@@ -55,6 +67,11 @@ export function parseRehearseFlags(args: readonly string[], distDir = 'dist'): R
   if (expect !== undefined && !['promoted', 'aborted', 'paused'].includes(expect)) {
     throw new Error(`--expect must be one of promoted, aborted, paused, got ${JSON.stringify(expect)}`);
   }
+  const engine = flags.get('engine') ?? 'emulated';
+  if (!['emulated', 'argo'].includes(engine)) throw new Error(`--engine must be one of emulated, argo, got ${JSON.stringify(engine)}`);
+  for (const f of ['kubeconfig', 'namespace']) {
+    if (flags.has(f) && engine !== 'argo') throw new Error(`--${f} needs --engine argo`);
+  }
   let chart = flags.get('chart');
   if (chart === undefined) {
     const charts = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((f) => f.endsWith('.k8s.yaml')) : [];
@@ -66,7 +83,18 @@ export function parseRehearseFlags(args: readonly string[], distDir = 'dist'): R
   return {
     canary: canary as DemoMode, timeScale, chart, rate, baselineErrorRate, seed, outDir: flags.get('out') ?? path.join('build', 'rehearsal'),
     ...(flags.get('rollout') ? { rollout: flags.get('rollout') } : {}), ...(expect ? { expect } : {}),
+    engine: engine as RehearseFlags['engine'],
+    ...(flags.get('kubeconfig') ? { kubeconfig: flags.get('kubeconfig') } : {}),
+    ...(flags.get('namespace') ? { namespace: flags.get('namespace') } : {}),
   };
+}
+
+/** --kubeconfig, else the kubeconfig of the local control plane started from .cluster/ of the checkout. */
+function kubeconfigOf(flags: RehearseFlags): string {
+  if (flags.kubeconfig) return flags.kubeconfig;
+  const state = readState(defaultStateDir());
+  if (!state) throw new Error(`--engine argo needs a cluster: no local control plane runs from ${defaultStateDir()}, start one with npm run cluster:up or pass --kubeconfig`);
+  return state.kubeconfig;
 }
 
 export function rehearseCommand(): Command {
@@ -84,7 +112,8 @@ export function rehearseCommand(): Command {
       process.once('SIGINT', interrupted);
       process.once('SIGTERM', interrupted);
       try {
-        const result = await rehearse({ ...flags, print: (line) => process.stdout.write(`${line}\n`) });
+        const print = (line: string) => process.stdout.write(`${line}\n`);
+        const result = flags.engine === 'argo' ? await rehearseOnCluster({ ...flags, kubeconfig: kubeconfigOf(flags), print }) : await rehearse({ ...flags, print });
         if (flags.expect && result.summary.result !== flags.expect) {
           process.stderr.write(`cdk8s-progressive rehearse: expected ${flags.expect}, got ${result.summary.result}\n`);
           return 1;

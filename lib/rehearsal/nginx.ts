@@ -20,6 +20,18 @@ export interface NginxRoutes {
   readonly canaryPort?: number;
   /** Percent of requests sent to the canary upstream, 0..100. */
   readonly canaryWeight: number;
+  /**
+   * Several servers per upstream (the endpoints of a Service), in place of stablePort and canaryPort;
+   * an empty list is an upstream with no live server (502), as a Service without ready endpoints.
+   * @default - the one port
+   */
+  readonly stablePorts?: readonly number[];
+  readonly canaryPorts?: readonly number[];
+}
+
+/** The `server` lines of an upstream; a port nothing listens on, marked down, when there is none. */
+function servers(ports: readonly number[]): string {
+  return ports.length === 0 ? 'server 127.0.0.1:9 down;' : ports.map((p) => `server 127.0.0.1:${p};`).join(' ');
 }
 
 /** The path that answers the configuration generation, so a reload can be seen to have taken effect. */
@@ -38,7 +50,8 @@ function processTitle(pid: number): string {
 export function nginxConfig(dir: string, listenPort: number, routes: NginxRoutes, generation: number): string {
   const w = routes.canaryWeight;
   if (!Number.isInteger(w) || w < 0 || w > 100) throw new Error(`canaryWeight must be an integer between 0 and 100, got ${w}`);
-  if (w > 0 && routes.canaryPort === undefined) throw new Error(`canaryWeight ${w} needs a canaryPort`);
+  const canaryPorts = routes.canaryPorts ?? (routes.canaryPort !== undefined ? [routes.canaryPort] : undefined);
+  if (w > 0 && canaryPorts === undefined) throw new Error(`canaryWeight ${w} needs a canaryPort`);
   const split = w === 0 ? ['* stable;'] : w === 100 ? ['* canary;'] : [`${w}% canary;`, '* stable;'];
   const file = (name: string) => JSON.stringify(path.join(dir, name));
   return [
@@ -55,8 +68,8 @@ export function nginxConfig(dir: string, listenPort: number, routes: NginxRoutes
     `  uwsgi_temp_path ${file('uwsgi')};`,
     `  scgi_temp_path ${file('scgi')};`,
     '  proxy_max_temp_file_size 0;',
-    `  upstream stable { server 127.0.0.1:${routes.stablePort}; }`,
-    ...(routes.canaryPort !== undefined ? [`  upstream canary { server 127.0.0.1:${routes.canaryPort}; }`] : []),
+    `  upstream stable { ${servers(routes.stablePorts ?? [routes.stablePort])} }`,
+    ...(canaryPorts !== undefined ? [`  upstream canary { ${servers(canaryPorts)} }`] : []),
     `  split_clients "\${request_id}" $rehearsal_upstream { ${split.join(' ')} }`,
     '  server {',
     `    listen 127.0.0.1:${listenPort};`,
@@ -73,12 +86,12 @@ export function nginxConfig(dir: string, listenPort: number, routes: NginxRoutes
 }
 
 export class LocalNginx {
-  /** Starts NGINX with all traffic on stable; resolves once it answers. */
-  public static async start(stablePort: number, binary = process.env.NGINX_BIN ?? 'nginx'): Promise<LocalNginx> {
+  /** Starts NGINX with all traffic on stable (or with `routes`); resolves once it answers. */
+  public static async start(stable: number | NginxRoutes, binary = process.env.NGINX_BIN ?? 'nginx'): Promise<LocalNginx> {
     const version = spawnSync(binary, ['-v'], { encoding: 'utf8' });
     if (version.error) throw new Error(`could not run ${binary} (${version.error.message}): install the nginx package (apt-get install -y nginx)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-nginx-'));
-    const nginx = new LocalNginx(binary, dir, await freePort(), { stablePort, canaryWeight: 0 });
+    const nginx = new LocalNginx(binary, dir, await freePort(), typeof stable === 'number' ? { stablePort: stable, canaryWeight: 0 } : stable);
     try {
       nginx.writeConfig();
       nginx.process = await spawnLocal({ name: 'nginx', command: binary, args: nginx.baseArgs() });

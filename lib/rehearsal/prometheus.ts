@@ -34,6 +34,11 @@ export interface PrometheusOptions {
   readonly binary?: string;
   /** A TSDB directory to serve (e.g. filled by promtool); dispose() leaves it. @default - a new one in the temporary directory */
   readonly storagePath?: string;
+  /**
+   * Also scrape the targets of a file that `setFileTargets` rewrites (file_sd_configs), for targets
+   * that come and go, e.g. one per pod. @default false
+   */
+  readonly fileTargets?: boolean;
   /** More command-line flags, e.g. `--storage.tsdb.retention.time=100y`. @default - none */
   readonly flags?: readonly string[];
 }
@@ -81,6 +86,7 @@ export class PrometheusServer {
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.timeoutMs = options.timeoutMs ?? 20_000;
+    if (options.fileTargets) fs.writeFileSync(path.join(dir, 'file-targets.json'), '[]');
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), this.config());
   }
 
@@ -156,6 +162,15 @@ export class PrometheusServer {
     );
   }
 
+  /** Replaces the targets of the file (needs `fileTargets`); Prometheus picks the change up by itself. */
+  public setFileTargets(targets: readonly ScrapeTarget[]): void {
+    if (!this.options.fileTargets) throw new Error('setFileTargets needs a server started with fileTargets: true');
+    const groups = targets.map((t) => ({ targets: [`127.0.0.1:${t.port}`], labels: { ...t.labels, ...(t.metricsPath ? { __metrics_path__: t.metricsPath } : {}) } }));
+    const file = path.join(this.dir, 'file-targets.json');
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(groups));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
   /** Stops Prometheus (SIGTERM, SIGKILL after 5 s). Keeps the data directory for restart(). */
   public async stop(): Promise<void> {
     const child = this.child;
@@ -208,6 +223,12 @@ export class PrometheusServer {
       '        labels:',
       ...Object.entries(t.labels).map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`),
     ].join('\n'));
+    const fileTargets = this.options.fileTargets ? [[
+      '  - job_name: file-targets',
+      '    file_sd_configs:',
+      `      - files: [${JSON.stringify(path.join(this.dir, 'file-targets.json'))}]`,
+      '        refresh_interval: 1s',
+    ].join('\n')] : [];
     return [
       'global:',
       `  scrape_interval: ${interval}`,
@@ -215,6 +236,7 @@ export class PrometheusServer {
       `  evaluation_interval: ${interval}`,
       'scrape_configs:',
       ...targets,
+      ...fileTargets,
       '',
     ].join('\n');
   }

@@ -55,6 +55,16 @@ describe('rehearse --engine argo on the local control plane', () => {
     expect(await namespaceGone('rehearse-failing')).toBe(true);
   }, 180_000);
 
+  test('a slow canary is aborted by the controller on its latency', async () => {
+    const { code, output } = await rehearseArgo('rehearse-slow', ['--canary', 'slow', '--expect', 'aborted']);
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('result: aborted (RolloutAborted') });
+    expect(output).toMatch(/Ready: slow process/);
+    expect(output).toMatch(/latency-p95 Failed/);
+    const { started, stopped } = processesOf(output);
+    expect(stopped).toEqual(started);
+    expect(await namespaceGone('rehearse-slow')).toBe(true);
+  }, 180_000);
+
   test('the command exits non-zero when the outcome is not the expected one', async () => {
     const { code, output } = await rehearseArgo('rehearse-expect', ['--canary', 'failing', '--expect', 'promoted']);
     expect({ code, output }).toEqual({ code: 1, output: expect.stringContaining('expected promoted, got aborted') });

@@ -15,6 +15,7 @@
  *   pauses, analysis runs, promotion and abort are the controller's own. The rehearsal only watches.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk } from '../cluster/kubectl';
 import { DemoMode } from '../demo/demo-service';
@@ -54,6 +55,8 @@ export interface ClusterRehearsalOptions {
   readonly namespace?: string;
   /** Bound on the rollout, from the update to its outcome. @default - the promotion budget, time-scaled, plus 2 minutes */
   readonly timeoutMs?: number;
+  /** Directory for rehearsal-argo.json (the summary). @default - no file */
+  readonly outDir?: string;
   /** @default - silent */
   readonly print?: (line: string) => void;
 }
@@ -86,6 +89,8 @@ export interface ClusterRehearsalSummary {
 export interface ClusterRehearsalResult {
   readonly summary: ClusterRehearsalSummary;
   readonly responses: LoadResponse[];
+  /** The summary file, when `outDir` was given. */
+  readonly file?: string;
 }
 
 /** The Go duration of `seconds`, in milliseconds so that nothing is rounded away. */
@@ -333,7 +338,14 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
       },
     };
     print(formatClusterSummary(summary));
-    return { summary, responses };
+    let file: string | undefined;
+    if (options.outDir) {
+      fs.mkdirSync(options.outDir, { recursive: true });
+      file = path.join(options.outDir, 'rehearsal-argo.json');
+      fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+      print(`  wrote ${file}`);
+    }
+    return { summary, responses, ...(file ? { file } : {}) };
   } finally {
     stopRouter = true;
     await router;

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnLocal } from '../../lib/rehearsal/internal-processes';
 import { REPO_ROOT } from '../support/processes';
@@ -74,7 +76,8 @@ describe('rehearse --engine argo on the local control plane', () => {
 
   test('a good canary is promoted by the controller through every step, with no non-2xx through NGINX', async () => {
     // WHEN the good image is rolled out, expecting a promotion
-    const { code, output } = await rehearseArgo('rehearse-good', ['--canary', 'good', '--expect', 'promoted']);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-argo-'));
+    const { code, output } = await rehearseArgo('rehearse-good', ['--canary', 'good', '--expect', 'promoted', '--out', out]);
     // THEN the controller promoted it after its steps (11) and its step analyses, all Successful
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('result: promoted') });
     expect(output).toMatch(/step 11\/11, phase Healthy/);
@@ -89,5 +92,11 @@ describe('rehearse --engine argo on the local control plane', () => {
     expect(started.length).toBe(8);
     expect(stopped).toEqual(started);
     expect(await namespaceGone('rehearse-good')).toBe(true);
+    // AND the summary file says the same
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'rehearsal-argo.json'), 'utf8'));
+    fs.rmSync(out, { recursive: true, force: true });
+    expect(summary).toMatchObject({ engine: 'argo', result: 'promoted', canary: 'good', load: { non2xx: 0 } });
+    expect(summary.updateToPromotedSeconds).toBeGreaterThan(0);
+    expect(summary.hashes.canary).not.toBe(summary.hashes.stable);
   }, 180_000);
 });

@@ -219,7 +219,8 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   const walkPlanFor = (scenarioNamespace: string, hashes: { stable: string; canary: string }): { plan: WalkPlan; metrics: RunMetric[] } => {
     const rollout = { ...rolloutObject, metadata: { ...rolloutObject.metadata, namespace: scenarioNamespace } };
     const chart: ChartObjects = { rollout, templates, clusterTemplates };
-    const runOptions = { prepare: (m: Json) => m, ms: (v: string | number) => parseDurationSeconds(v) * 1000 };
+    // Gate metrics are judged in-process: a token arg (secretKeyRef) only needs a value.
+    const runOptions = { prepare: (m: Json) => m, ms: (v: string | number) => parseDurationSeconds(v) * 1000, secret: () => 'simulated-token' };
     const all: RunMetric[] = [];
     const metricsOf = (analysis: Json, where: string) => {
       const metrics = runMetricsOf(analysis, chart, hashes, where, runOptions);

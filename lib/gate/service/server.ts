@@ -34,8 +34,8 @@ export interface GateServer {
 
 /** How often the tenant tokens and Prometheus credentials are read again. */
 export const SECRETS_RELOAD_MS = 5000;
-/** Bound on one readiness check of Prometheus, well inside the kubelet's 1 s probe timeout. */
-export const READINESS_TIMEOUT_MS = 800;
+/** Bound on one readiness check of Prometheus, half the kubelet's default 1 s probe timeout. */
+export const READINESS_TIMEOUT_MS = 500;
 /** A readiness answer younger than this is reused, so probes cannot multiply Prometheus requests. */
 const READINESS_CACHE_MS = 1000;
 
@@ -134,6 +134,15 @@ export function nestsDeeperThan(text: string, max: number): boolean {
     }
   }
   return false;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The workload as logs show it: namespace, rollout, and the pod-template hashes or the Ingress. */
@@ -285,7 +294,13 @@ export function buildGateServer(config: GateConfig, logger: Logger): GateServer 
       done(badRequest('body', `body must nest objects and arrays at most ${MAX_BODY_DEPTH} levels deep`), undefined);
       return;
     }
-    defaultJson(request, body as string, done);
+    defaultJson(request, body as string, (err, parsed) => {
+      if (err && isJson(body as string)) {
+        done(badRequest('body', 'body must not use the keys __proto__ or constructor.prototype'), undefined);
+        return;
+      }
+      done(err, parsed);
+    });
   });
 
   const send = (request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorResponse) => {
@@ -369,7 +384,7 @@ export function buildGateServer(config: GateConfig, logger: Logger): GateServer 
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  // Readiness: whether Prometheus answers, asked on the readiness pool with an 800 ms bound, one check
+  // Readiness: whether Prometheus answers, asked on the readiness pool with a 500 ms bound, one check
   // at a time, its answer reused for a second: /readyz answers within 1 s however many verdicts wait.
   let readiness: { at: number; notReady?: string } | undefined;
   let checking: Promise<string | undefined> | undefined;

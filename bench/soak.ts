@@ -41,7 +41,7 @@ const TOKENS = { 'shop': 'shop-token-soak-0123456789abcdef', 'team-b': 'team-b-t
 const HASH = { stable: 'st4ble', canary: 'c4n4ry', idle: '1d1e' };
 const MIN_REQUESTS = 50;
 
-type Phase = 'answering' | 'slowed' | 'crawling' | 'hanging' | 'stopped';
+type Phase = 'answering' | 'slowed' | 'crawling' | 'hanging' | 'stopped' | 'stopping or restarting';
 /** The fault cycle: phase and seconds; repeated until the run ends. */
 const CYCLE: Array<[Phase, number]> = [['answering', 40], ['slowed', 20], ['answering', 20], ['crawling', 15], ['hanging', 15], ['answering', 20], ['stopped', 20]];
 
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
   const readiness: Record<string, Tally> = {};
   let phase: Phase = 'answering';
   const rss: Array<[number, number]> = [];
+  const probeMs: number[] = [];
+  const misses: string[] = [];
   const heap: number[] = [];
   const url = () => `http://127.0.0.1:${gate.port}${VERDICT_PATH}`;
 
@@ -168,13 +170,16 @@ async function main(): Promise<void> {
     loops.push((async () => {
       while (running()) {
         const t = Date.now();
+        const probed = phase;
         try {
           const res = await fetch(`http://127.0.0.1:${gate.port}/readyz`, { signal: AbortSignal.timeout(1000) });
           await res.text();
-          bump(readiness[phase] ??= {}, res.status === 200 ? 'ready' : 'not ready');
+          bump(readiness[probed] ??= {}, res.status === 200 ? 'ready' : 'not ready');
         } catch {
-          bump(readiness[phase] ??= {}, 'no answer within 1 s');
+          bump(readiness[probed] ??= {}, 'no answer within 1 s');
+          misses.push(`${Math.round((t - started) / 1000)}s (${probed})`);
         }
+        probeMs.push(Date.now() - t);
         await sleep(Math.max(0, 1000 - (Date.now() - t)));
       }
     })());
@@ -190,14 +195,21 @@ async function main(): Promise<void> {
     loops.push((async () => {
       for (let i = 0; running(); i++) {
         const [next, seconds] = CYCLE[i % CYCLE.length];
+        const phaseEnd = Date.now() + seconds * 1000;
+        if (next === 'stopped') {
+          phase = 'stopping or restarting';
+          await prometheus.stop();
+        }
         phase = next;
         proxy.delayMs = next === 'slowed' ? 1500 : next === 'crawling' ? 4000 : 0;
         proxy.holdQueries = next === 'hanging';
-        if (next === 'stopped') await prometheus.stop();
         process.stdout.write(`${Math.round((Date.now() - started) / 1000)}s ${next}\n`);
-        await sleep(Math.min(seconds * 1000, Math.max(0, end - Date.now())));
+        await sleep(Math.min(Math.max(0, phaseEnd - Date.now()), Math.max(0, end - Date.now())));
         if (next === 'hanging') proxy.release();
-        if (next === 'stopped') await prometheus.restart();
+        if (next === 'stopped') {
+          phase = 'stopping or restarting';
+          await prometheus.restart();
+        }
       }
       proxy.delayMs = 0;
       proxy.release();
@@ -208,6 +220,11 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`http://127.0.0.1:${gate.port}/metrics`)).text();
     const series = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
     const internal = metrics.split('\n').filter((l) => l.startsWith('slo_gate_http_requests_total') && l.includes('code="500"')).reduce((s, l) => s + Number(l.split(' ')[1]), 0);
+    const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+    // The gate's histogram of /readyz answers: how many took more than 0.5 s and more than 1 s.
+    const bucket = (le: string) => series(`slo_gate_http_request_duration_seconds_bucket{le="${le}",route="/readyz"}`);
+    const readyzCount = series('slo_gate_http_request_duration_seconds_count{route="/readyz"}');
+    const serverReadyz = `${readyzCount} answers, ${readyzCount - bucket('0.5')} over 0.5 s, ${readyzCount - bucket('1')} over 1 s`;
     const table = (t: Tally) => Object.entries(t).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `| ${k} | ${v} |`);
     const mb = (x: number) => `${x.toFixed(1)} MB`;
     const at = (seconds: number) => rss.find(([t]) => t >= seconds)?.[1] ?? NaN;
@@ -238,6 +255,9 @@ async function main(): Promise<void> {
       '| phase | ready | not ready | no answer within 1 s |',
       '|---|---:|---:|---:|',
       ...Object.entries(readiness).map(([p, t]) => `| ${p} | ${t.ready ?? 0} | ${t['not ready'] ?? 0} | ${t['no answer within 1 s'] ?? 0} |`),
+      '',
+      `Probe time seen by the prober (its own process is busy too): p50 ${pct(probeMs, 50)} ms, p99 ${pct(probeMs, 99)} ms, max ${Math.max(...probeMs)} ms; `
+        + `the gate's own time to answer /readyz: ${serverReadyz}.${misses.length ? ` Probes without an answer within 1 s at ${misses.join(', ')}.` : ''}`,
       '',
       'Answers by kind and status:',
       '',

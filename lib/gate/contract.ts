@@ -12,6 +12,7 @@
  * {
  *   "workload": {
  *     "namespace": "shop",
+ *     "rollout": "{{args.rollout}}",
  *     "source": { "app": { "canaryPodTemplateHash": "{{args.canary-hash}}", "stablePodTemplateHash": "{{args.stable-hash}}" } }
  *   },
  *   "window": "2m",
@@ -23,6 +24,7 @@
  *   }
  * }
  * ```
+ * It is sent with `Authorization: Bearer <the token of namespace shop>` (see docs/gate-security.md).
  * Example answer (HTTP 200):
  * ```json
  * {

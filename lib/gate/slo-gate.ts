@@ -59,14 +59,18 @@ export class GateAuth {
    * AnalysisTemplate.
    */
   public static unauthenticated(): GateAuth {
-    return new GateAuth(undefined, undefined);
+    return new GateAuth();
   }
 
-  private constructor(
-    /** The Secret of every tenant's token, in the gate's namespace; undefined when unauthenticated. */
-    public readonly tenantTokensSecret: string | undefined,
-    /** The Secret key holding a namespace's own token, in each rollout namespace; undefined when unauthenticated. */
-    public readonly tokenSecret: SecretKeyRef | undefined) {}
+  /** The Secret of every tenant's token, in the gate's namespace; undefined when unauthenticated. */
+  public readonly tenantTokensSecret?: string;
+  /** The Secret key holding a namespace's own token, in each rollout namespace; undefined when unauthenticated. */
+  public readonly tokenSecret?: SecretKeyRef;
+
+  private constructor(tenantTokensSecret?: string, tokenSecret?: SecretKeyRef) {
+    this.tenantTokensSecret = tenantTokensSecret;
+    this.tokenSecret = tokenSecret;
+  }
 }
 
 /** What an analysis needs to call an slo-gate. */

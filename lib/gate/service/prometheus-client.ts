@@ -30,7 +30,11 @@ export interface PrometheusClientOptions {
   readonly authorization?: () => string | undefined;
 }
 
-/** A counting semaphore with a FIFO queue. */
+/**
+ * A counting semaphore with a FIFO queue. The queue is bounded by the server, which keeps at most
+ * `--max-pending-verdicts` evaluations (three queries each) in flight, and every waiter leaves it at
+ * its verdict's deadline.
+ */
 class Slots {
   private free: number;
   private readonly waiting: Array<() => void> = [];

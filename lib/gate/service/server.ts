@@ -175,6 +175,10 @@ export function buildGateServer(config: GateConfig, logger: Logger): GateServer 
     name: 'slo_gate_http_requests_total', help: 'HTTP requests served by the gate, by route and status code',
     labelNames: ['route', 'code'], registers: [registry],
   });
+  const httpDuration = new Histogram({
+    name: 'slo_gate_http_request_duration_seconds', help: 'Time from a request\'s arrival to its answer, by route',
+    labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
   const verdicts = new Counter({
     name: 'slo_gate_verdicts_total', help: 'Verdicts answered, by outcome (coalesced answers included)',
     labelNames: ['verdict'], registers: [registry],
@@ -253,7 +257,8 @@ export function buildGateServer(config: GateConfig, logger: Logger): GateServer 
   const app = Fastify({
     logger: false,
     bodyLimit: config.bodyLimit,
-    return503OnClosing: true,
+    // Requests arriving while the gate stops are answered by the onRequest hook, in the contract's shape.
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers[REQUEST_ID_HEADER];
@@ -364,11 +369,16 @@ export function buildGateServer(config: GateConfig, logger: Logger): GateServer 
   app.addHook('onRequest', async (request, reply) => {
     request.notes = {};
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing && request.routeOptions.url === VERDICT_PATH) {
+      return send(request, reply.header('retry-after', String(retryAfterSeconds)), 503, { error: 'shutting_down', message: 'the gate is shutting down: ask another replica' });
+    }
+    return undefined;
   });
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     httpRequests.inc({ route, code: String(reply.statusCode) });
+    httpDuration.observe({ route }, reply.elapsedTime / 1000);
     const isVerdict = route === VERDICT_PATH;
     // Probes and scrapes are not logged; refusals on other paths are.
     if (!isVerdict && (reply.statusCode < 400 || route === '/readyz')) return;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, usage } from '../../../lib/gate/service/config';
+import { TenantTokens } from '../../../lib/gate/service/tenant-tokens';
 
 const URL_FLAG = ['--prometheus-url', 'http://prometheus:9090'];
 const OPEN = [...URL_FLAG, '--allow-unauthenticated'];
@@ -68,6 +69,17 @@ describe('loadConfig', () => {
     expect(usage()).toContain('--allow-unauthenticated');
   });
 
+  test('a namespace may hold a second token while it is rotated', () => {
+    // GIVEN team-a's current token and its next one
+    const dir = secretVolume({ 'team-a': 'team-a-token-0123456789', 'team-a.next': 'team-a-next-token-0123456789', 'team-b': 'team-b-token-0123456789' });
+
+    // WHEN / THEN both are team-a's, the other namespace's is its own
+    const tokens = TenantTokens.read(dir);
+    expect(tokens.namespaces).toEqual(['team-a', 'team-b']);
+    expect(['team-a-token-0123456789', 'team-a-next-token-0123456789', 'team-b-token-0123456789', 'team-c-token-0123456789'].map((t) => tokens.namespaceOf(t)))
+      .toEqual(['team-a', 'team-a', 'team-b', undefined]);
+  });
+
   test('fails, naming the file and never the token, on a bad tenant token', () => {
     // GIVEN a short token, a file that is not named after a namespace, two namespaces sharing a token
     const short = secretVolume({ 'team-a': '0123456789' });
@@ -78,7 +90,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig([...URL_FLAG, '--tenant-tokens-dir', short], {})).toThrow(new Error(
       `tenant token of namespace team-a (${short}/team-a) must be 16 to 4096 printable characters without spaces, got 10 characters: generate one with openssl rand -hex 32`));
     expect(() => loadConfig([...URL_FLAG, '--tenant-tokens-dir', badName], {})).toThrow(new Error(
-      `tenant token file ${badName}/Team_A must be named after a namespace (a DNS label), got "Team_A"`));
+      `tenant token file ${badName}/Team_A must be named after a namespace (a DNS label), optionally followed by .<suffix> for a second token during a rotation, got "Team_A"`));
     expect(() => loadConfig([...URL_FLAG, '--tenant-tokens-dir', shared], {})).toThrow(new Error(
       'namespaces team-a and team-b share one token: give each namespace its own, or one would judge the other\'s workloads'));
   });

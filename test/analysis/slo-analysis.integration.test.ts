@@ -15,7 +15,7 @@ import { SloObjective } from '../../lib/analysis/slo-objective';
 import { timeToAbort } from '../../lib/analysis/timing';
 import { wilsonBounds } from '../../lib/gate/service/statistics';
 import { RunningLoad, startLoad } from '../support/load';
-import { startDemo, StartedProcess, stopAll } from '../support/processes';
+import { cleanUp, startAll, startDemo, StartedProcess, stopAll } from '../support/processes';
 import { PrometheusServer } from '../support/prometheus';
 import { synthValid } from '../support/schema';
 
@@ -66,7 +66,7 @@ describe('SloAnalysis against a real Prometheus', () => {
   beforeAll(async () => {
     // GIVEN stable and canary processes per scenario
     const demo = (args: string[] = []) => startDemo(args);
-    const [s1, s2, s3, s4, s5, bad, good, slow, never, idle, detGood, detBad] = await Promise.all([
+    const [s1, s2, s3, s4, s5, bad, good, slow, never, idle, detGood, detBad] = await startAll([
       demo(), demo(), demo(), demo(), demo(),
       demo(['--mode', 'failing', '--error-rate', '0.3']),
       demo(),
@@ -113,11 +113,7 @@ describe('SloAnalysis against a real Prometheus', () => {
     detectPhase1 = load(s5, detGood, SHARE, 90_000);
   }, 90_000);
 
-  afterAll(async () => {
-    await Promise.all(loads.map(l => l.stop()));
-    await prometheus?.dispose();
-    await stopAll();
-  }, 30_000);
+  afterAll(() => cleanUp(() => Promise.all(loads.map(l => l.stop())), () => prometheus?.dispose(), stopAll), 30_000);
 
   /** Waits until the scaled window is full of load (plus two scrapes). */
   async function windowFull(): Promise<void> {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { VERDICT_PATH, VerdictRequest, VerdictResponse } from '../../../lib/gate/contract';
 import { RunningLoad, startLoad } from '../../support/load';
-import { REPO_ROOT, builtScript, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
+import { REPO_ROOT, builtScript, cleanUp, startAll, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
 import { freePort, PrometheusServer } from '../../support/prometheus';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'slo-gate');
@@ -68,7 +68,7 @@ describe('slo-gate process against a real Prometheus', () => {
 
   beforeAll(async () => {
     // GIVEN a stable version, a good, a failing (20% errors, spread evenly), a slow (p95 1.5 s) and an idle canary
-    const [stable, good, failing, slow, idle] = await Promise.all([
+    const [stable, good, failing, slow, idle] = await startAll([
       startDemo(),
       startDemo(),
       startDemo(['--mode', 'failing', '--error-rate', '0.2', '--errors', 'even']),
@@ -99,11 +99,7 @@ describe('slo-gate process against a real Prometheus', () => {
     );
   }, 90_000);
 
-  afterAll(async () => {
-    await Promise.all(loads.map((l) => l.stop()));
-    await prometheus?.dispose();
-    await stopAll();
-  }, 30_000);
+  afterAll(() => cleanUp(() => Promise.all(loads.map((l) => l.stop())), () => prometheus?.dispose(), stopAll), 30_000);
 
   test('passes a healthy canary', async () => {
     // WHEN the gate judges the good canary
@@ -390,8 +386,8 @@ describe('slo-gate process against a real Prometheus', () => {
   });
 
   test('fails to start without a Prometheus URL, with a clear message', () => {
-    // WHEN the bin runs with no settings
-    const run = spawnSync(process.execPath, [BIN], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000 });
+    // WHEN the bin runs with no settings (it starts no processes: SIGKILL at the timeout ends all of it)
+    const run = spawnSync(process.execPath, [BIN], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
 
     // THEN it exits 2 naming the flag, the variable and an example
     expect(run.status).toBe(2);

@@ -243,26 +243,36 @@ describe('slo-gate process against a real Prometheus', () => {
   }, 60_000);
 
   test('exposes its own metrics', async () => {
-    // WHEN scraping the gate
+    // GIVEN the gate's counters before this test's requests
+    const before = (await get(gate.port, '/metrics')).text;
+    // WHEN it is asked for a verdict on the good, the failing and the idle canary, and sent a body that is not JSON
+    const pass = await prometheus!.waitFor(() => post(gate.port, request(HASH.good)), (a) => a.body.verdict === 'pass', 30_000, 'a pass');
+    const fail = await post(gate.port, request(HASH.failing));
+    const inconclusive = await post(gate.port, request(HASH.idle));
+    const malformed = await post<{ error: string }>(gate.port, '{"workload": ');
+    expect([pass.body.verdict, fail.body.verdict, inconclusive.body.verdict, malformed.status]).toEqual(['pass', 'fail', 'inconclusive', 400]);
     const metrics = await get(gate.port, '/metrics');
 
-    // THEN verdicts by outcome, HTTP requests and query latency are there
+    // THEN verdicts by outcome, HTTP requests by route and code, and query latency are counted
     expect(metrics.status).toBe(200);
-    expect(metricValue(metrics.text, 'slo_gate_verdicts_total{verdict="pass"}')).toBeGreaterThan(0);
-    expect(metricValue(metrics.text, 'slo_gate_verdicts_total{verdict="fail"}')).toBeGreaterThan(0);
-    expect(metricValue(metrics.text, 'slo_gate_verdicts_total{verdict="inconclusive"}')).toBeGreaterThan(0);
-    expect(metrics.text).toContain('slo_gate_http_requests_total{route="/v1/verdict",code="503"}');
-    expect(metrics.text).toContain('slo_gate_prometheus_query_duration_seconds_bucket');
+    const delta = (series: string) => metricValue(metrics.text, series) - metricValue(before, series);
+    const verdicts = ['pass', 'fail', 'inconclusive'].map((v) => delta(`slo_gate_verdicts_total{verdict="${v}"}`));
+    expect(verdicts.map((n) => n >= 1)).toEqual([true, true, true]);
+    expect(delta('slo_gate_http_requests_total{route="/v1/verdict",code="200"}')).toBe(verdicts[0] + verdicts[1] + verdicts[2]);
+    expect(delta('slo_gate_http_requests_total{route="/v1/verdict",code="400"}')).toBe(1);
+    expect(delta('slo_gate_prometheus_query_duration_seconds_count{outcome="success"}')).toBeGreaterThanOrEqual(3);
   });
 
-  test('logs each verdict as JSON with its reasons', () => {
-    // WHEN reading the gate's stdout
-    const lines = gate.output().split('\n').filter((l) => l.includes('"msg":"verdict"')).map((l) => JSON.parse(l));
+  test('logs each verdict as JSON with its reasons', async () => {
+    // WHEN the gate fails the failing canary over a window no other test uses
+    const answer = await post(gate.port, { ...request(HASH.failing), window: '14s' });
+    expect(answer.body.verdict).toBe('fail');
 
-    // THEN verdict lines carry the verdict and the reasons
-    const failing = lines.find((l) => l.verdict === 'fail');
-    expect(failing).toMatchObject({ service: 'slo-gate', namespace: 'shop', source: 'app', window: WINDOW });
-    expect(failing.reasons.length).toBeGreaterThan(0);
+    // THEN its stdout gets a JSON line with the verdict and the reasons it answered
+    const logged = () => gate.stdout().split('\n').filter((l) => l.includes('"msg":"verdict"') && l.includes('"window":"14s"')).map((l) => JSON.parse(l));
+    await prometheus!.waitFor(async () => logged(), (lines) => lines.length > 0, 5000, 'the verdict log line');
+    expect(logged()).toEqual([expect.objectContaining({ service: 'slo-gate', namespace: 'shop', source: 'app', window: '14s', verdict: 'fail', reasons: answer.body.reasons })]);
+    expect(answer.body.reasons.length).toBeGreaterThan(0);
   });
 
   describe('bad input', () => {

@@ -57,6 +57,20 @@ describe('spawnLocal', () => {
     }
   });
 
+  test('starts a short run that has already exited by the time its start is settled, and reports its exit code', async () => {
+    // GIVEN a start from the event loop's check phase, after which the event loop is busy until the process has exited
+    const started = await new Promise<ReturnType<typeof spawnLocal>>((resolve) => setImmediate(() => {
+      const p = spawnLocal({ name: 'done', command: process.execPath, args: ['-e', 'process.exitCode = 5'] });
+      const busyUntil = Date.now() + 1500;
+      while (Date.now() < busyUntil) { /* busy: the process exits meanwhile */ }
+      resolve(p);
+    }));
+    // WHEN its exit is seen before the start settles THEN it is a finished run, not a failed start
+    const p = await started;
+    expect(await p.exited).toBe(5);
+    await p.stop();
+  });
+
   test('tracks a process from its spawn, in a process group of its own, before it announces its port', async () => {
     // GIVEN a process that has not announced its port yet
     const starting = withGrandchild();

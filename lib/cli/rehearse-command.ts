@@ -5,7 +5,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DemoMode } from '../demo/demo-service';
-import { stopAllProcesses } from '../rehearsal/internal-processes';
 import { realRate, rehearse } from '../rehearsal/rehearse';
 import type { Command } from './main';
 
@@ -80,9 +79,7 @@ export function rehearseCommand(): Command {
         process.stderr.write(`cdk8s-progressive rehearse: ${(err as Error).message}\n`);
         return 2;
       }
-      const interrupted = () => { void stopAllProcesses().then(() => process.exit(130)); };
-      process.once('SIGINT', interrupted);
-      process.once('SIGTERM', interrupted);
+      // Ctrl-C stops the rehearsal's processes (nginx with its workers included) before the command ends: see internal-processes.
       try {
         const result = await rehearse({ ...flags, print: (line) => process.stdout.write(`${line}\n`) });
         if (flags.expect && result.summary.result !== flags.expect) {
@@ -93,9 +90,6 @@ export function rehearseCommand(): Command {
       } catch (err) {
         process.stderr.write(`cdk8s-progressive rehearse: ${(err as Error).message}\n`);
         return 1;
-      } finally {
-        process.off('SIGINT', interrupted);
-        process.off('SIGTERM', interrupted);
       }
     },
   };

@@ -22,7 +22,7 @@ import { VERDICT_PATH } from '../gate/contract';
 import { DEFAULT_ERROR_RATE, DemoMode } from '../demo/demo-service';
 import { SeededRandom } from '../demo/traffic-model';
 import { metricLimits, RolloutEmulation, RolloutOutcome, RunMetric, ERROR_RETRY_SECONDS } from './controller';
-import { compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
+import { cleanUp, compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
 import { LocalNginx } from './nginx';
 import { PrometheusServer } from './prometheus';
@@ -333,8 +333,6 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     if (files) print(`  wrote ${files.json} and ${files.svg}`);
     return { summary, events: timeline.events, responses, ...(files ? { files } : {}) };
   } finally {
-    await load?.stop();
-    await Promise.all(processes.map((p) => p.stop(3000)));
-    for (const s of started.reverse()) await s.dispose();
+    await cleanUp(() => load?.stop(), () => Promise.all(processes.map((p) => p.stop(3000))), ...started.reverse().map((s) => () => s.dispose()));
   }
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { PROMQL_KEYWORDS, VERDICT_PATH, VerdictRequest, VerdictResponse } from '../../../lib/gate/contract';
 import { RunningLoad, startLoad } from '../../support/load';
-import { builtScript, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
+import { builtScript, cleanUp, startAll, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
 import { freePort, PrometheusServer } from '../../support/prometheus';
 import { StallingProxy } from '../../support/stalling-proxy';
 import { Answer, bearer, BIN, get, logOf, metricValue, post as postAs, REQUEST_ID_HEADER, SecretVolume, startGate } from './gate-process';
@@ -57,7 +57,7 @@ describe('slo-gate process against a real Prometheus', () => {
 
   beforeAll(async () => {
     // GIVEN a stable version, a good, a failing (20% errors, spread evenly), a slow (p95 1.5 s) and an idle canary
-    const [stable, good, failing, slow, idle] = await Promise.all([
+    const [stable, good, failing, slow, idle] = await startAll([
       startDemo(),
       startDemo(),
       startDemo(['--mode', 'failing', '--error-rate', '0.2', '--errors', 'even']),
@@ -89,12 +89,7 @@ describe('slo-gate process against a real Prometheus', () => {
     );
   }, 90_000);
 
-  afterAll(async () => {
-    await Promise.all(loads.map((l) => l.stop()));
-    await prometheus?.dispose();
-    await stopAll();
-    tokens?.dispose();
-  }, 30_000);
+  afterAll(() => cleanUp(() => Promise.all(loads.map((l) => l.stop())), () => prometheus?.dispose(), stopAll, () => tokens?.dispose()), 30_000);
 
   test('passes a healthy canary', async () => {
     // WHEN the gate judges the good canary
@@ -258,16 +253,24 @@ describe('slo-gate process against a real Prometheus', () => {
   }, 60_000);
 
   test('exposes its own metrics', async () => {
-    // WHEN scraping the gate
+    // GIVEN the gate's counters before this test's requests
+    const before = (await get(gate.port, '/metrics')).text;
+    // WHEN it is asked for a verdict on the good, the failing and the idle canary, and sent a body that is not JSON
+    const pass = await prometheus!.waitFor(() => post(gate.port, request(HASH.good)), (a) => a.body.verdict === 'pass', 30_000, 'a pass');
+    const fail = await post(gate.port, request(HASH.failing));
+    const inconclusive = await post(gate.port, request(HASH.idle));
+    const malformed = await post<{ error: string }>(gate.port, '{"workload": ');
+    expect([pass.body.verdict, fail.body.verdict, inconclusive.body.verdict, malformed.status]).toEqual(['pass', 'fail', 'inconclusive', 400]);
     const metrics = await get(gate.port, '/metrics');
 
-    // THEN verdicts by outcome, HTTP requests, query latency, verdicts in flight and tenants are there
+    // THEN verdicts by outcome, HTTP requests by route and code, query latency, verdicts in flight and tenants are counted
     expect(metrics.status).toBe(200);
-    expect(metricValue(metrics.text, 'slo_gate_verdicts_total{verdict="pass"}')).toBeGreaterThan(0);
-    expect(metricValue(metrics.text, 'slo_gate_verdicts_total{verdict="fail"}')).toBeGreaterThan(0);
-    expect(metricValue(metrics.text, 'slo_gate_verdicts_total{verdict="inconclusive"}')).toBeGreaterThan(0);
-    expect(metrics.text).toContain('slo_gate_http_requests_total{route="/v1/verdict",code="503"}');
-    expect(metrics.text).toContain('slo_gate_prometheus_query_duration_seconds_bucket');
+    const delta = (series: string) => metricValue(metrics.text, series) - metricValue(before, series);
+    const verdicts = ['pass', 'fail', 'inconclusive'].map((v) => delta(`slo_gate_verdicts_total{verdict="${v}"}`));
+    expect(verdicts.map((n) => n >= 1)).toEqual([true, true, true]);
+    expect(delta('slo_gate_http_requests_total{route="/v1/verdict",code="200"}')).toBe(verdicts[0] + verdicts[1] + verdicts[2]);
+    expect(delta('slo_gate_http_requests_total{route="/v1/verdict",code="400"}')).toBe(1);
+    expect(delta('slo_gate_prometheus_query_duration_seconds_count{outcome="success"}')).toBeGreaterThanOrEqual(3);
     expect(metricValue(metrics.text, 'slo_gate_pending_verdicts')).toBe(0);
     expect(metricValue(metrics.text, 'slo_gate_tenant_namespaces')).toBe(2);
   });
@@ -553,8 +556,8 @@ describe('slo-gate process against a real Prometheus', () => {
   });
 
   test('fails to start without a Prometheus URL, with a clear message', () => {
-    // WHEN the bin runs with no settings
-    const run = spawnSync(process.execPath, [BIN], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000 });
+    // WHEN the bin runs with no settings (it starts no processes: SIGKILL at the timeout ends all of it)
+    const run = spawnSync(process.execPath, [BIN], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
 
     // THEN it exits 2 naming the flag, the variable and an example
     expect(run.status).toBe(2);

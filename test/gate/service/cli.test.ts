@@ -518,7 +518,7 @@ describe('slo-gate process against a real Prometheus', () => {
     }, 30_000);
 
     test('without tokens the gate refuses to start unless told it is unauthenticated', () => {
-      const run = spawnSync(process.execPath, [BIN, '--prometheus-url', 'http://127.0.0.1:9'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000 });
+      const run = spawnSync(process.execPath, [BIN, '--prometheus-url', 'http://127.0.0.1:9'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
       expect(run.status).toBe(2);
       expect(run.stderr).toBe('slo-gate: --tenant-tokens-dir (SLO_GATE_TENANT_TOKENS_DIR) is required: a directory with one file per namespace holding its token; '
         + 'only for a gate that a single team can reach, set --allow-unauthenticated (SLO_GATE_ALLOW_UNAUTHENTICATED) instead\n');

@@ -84,7 +84,7 @@ describe('slo-gate with Prometheus behind basic auth', () => {
   test('refuses to start with credentials in the Prometheus URL, without repeating them', () => {
     // WHEN the URL carries user and password
     const run = spawnSync(process.execPath, [BIN, '--prometheus-url', `http://${USER}:${PASSWORD}@127.0.0.1:${nginx.port}`, '--tenant-tokens-dir', tokens.dir],
-      { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000 });
+      { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
 
     // THEN it exits 2, pointing at the files, and the password is not in what it printed
     expect(run.status).toBe(2);

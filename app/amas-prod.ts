@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CanaryRollout, CanaryStep, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
+  CanaryRollout, CanaryStep, GateAuth, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
   SloObjective, TrafficRouting,
 } from '../lib';
 
@@ -72,7 +72,15 @@ export class AmasProdChart extends Chart {
 
     // The gate judges the canary against the SLOs and against stable, and refuses to judge fewer than 50
     // requests: a step needs positive evidence. Its image is built from this repository's Dockerfile.
-    this.gate = new SloGate(this, 'slo-gate', { namespace: 'amas-prod', image: 'ghcr.io/over7-maker/slo-gate:0.1.0' });
+    // It answers only for the namespace whose token a call carries: the platform team keeps every tenant's
+    // token in Secret slo-gate-tenant-tokens (key = namespace) next to the gate, and each tenant's own in
+    // Secret slo-gate-token (key token) in its namespace, which the AnalysisRun reads (docs/gate-security.md).
+    // The chart names the Secrets; it never holds a token.
+    this.gate = new SloGate(this, 'slo-gate', {
+      namespace: 'amas-prod',
+      image: 'ghcr.io/over7-maker/slo-gate:0.1.0',
+      auth: GateAuth.tenantTokens({ tenantTokensSecret: 'slo-gate-tenant-tokens', tokenSecret: { name: 'slo-gate-token', key: 'token' } }),
+    });
 
     // Application metrics of the canary's own pods; the background template also emits the PodMonitor. Run
     // only in the background, its metrics are guards: they fail on confident harm and never pause for lack of data.

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { VERDICT_PATH, VerdictRequest } from '../lib/gate/contract';
 import { planQueries } from '../lib/gate/service/queries';
 import { startLoad } from '../test/support/load';
-import { REPO_ROOT, builtScript, startDemo, startProcess, stopAll } from '../test/support/processes';
+import { REPO_ROOT, builtScript, cleanUp, startAll, startDemo, startProcess, stopAll } from '../test/support/processes';
 import { PrometheusServer } from '../test/support/prometheus';
 
 // autocannon ships no types: the little used here.
@@ -121,7 +121,7 @@ function metric(text: string, series: string): number {
 
 async function main(): Promise<void> {
   builtScript('lib/gate/service/cli');
-  const [stable, canary] = await Promise.all([startDemo(), startDemo()]);
+  const [stable, canary] = await startAll([startDemo(), startDemo()]);
   const target = (port: number, hash: string) => ({ port, labels: { namespace: 'shop', pod: `web-${hash}-0`, rollouts_pod_template_hash: hash } });
   const prometheus = await PrometheusServer.start({ targets: [target(stable.port, HASH.stable), target(canary.port, HASH.canary)] });
   const load = startLoad({ stableUrl: `http://127.0.0.1:${stable.port}/`, canaryUrl: `http://127.0.0.1:${canary.port}/`, canaryShare: 0.1, rate: 100, durationMs: 600_000 });
@@ -169,9 +169,7 @@ async function main(): Promise<void> {
     lines.push('goal: overhead < 5 ms at p99; >= 1000 verdicts/s with coalescing on 2 cores');
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    await load.stop();
-    await prometheus.dispose();
-    await stopAll();
+    await cleanUp(() => load.stop(), () => prometheus.dispose(), stopAll);
   }
 }
 

@@ -59,7 +59,9 @@ function measure(mode: 'constructs' | 'plain', n: number): { ms: number; objects
 }
 
 function child(mode: 'constructs' | 'plain', n: number): { ms: number; objects: number; maxRssMb: number } {
-  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', mode, String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  // The child measures in its own process and starts none: SIGKILL at the timeout ends all of it.
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', mode, String(n)],
+    { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 10 * 60_000, killSignal: 'SIGKILL' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 

@@ -16,7 +16,7 @@ import { MetricConditions } from './expr-eval';
 import { DEFAULT_COUNT, GateObjective, JudgementRules, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate, TemplateUse } from './template-ref';
 import * as gateContract from '../gate/contract';
-import { DEFAULT_CONFIDENCE, DEFAULT_MIN_REQUESTS } from '../gate/contract';
+import { DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC } from '../gate/contract';
 import { ISloGate } from '../gate/slo-gate';
 import { setSyncWave, SyncWave } from '../gitops/sync-wave';
 import { ownRule } from '../rollout/internal-validation';
@@ -83,6 +83,8 @@ const MEASUREMENT_KEYS = ['interval', 'count', 'initialDelay', 'failureLimit', '
 export const GATE_METRIC_NAME = 'slo-gate';
 /** The template arg carrying the gate's bearer token, from the Secret named by the gate. */
 export const GATE_TOKEN_ARG = 'gate-token';
+/** The rollout's name, sent to the gate for its logs (gate mode only). */
+const ROLLOUT_ARG: SliArg = { name: 'rollout', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
 
 interface BuiltMetric extends ObjectiveMetric {
   readonly options: ResolvedMetricOptions;
@@ -124,6 +126,10 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.clusterScope = props.clusterScope ?? false;
     this.measurement = props.measurement ?? {};
     this.address = props.address ?? DEFAULT_PROMETHEUS_ADDRESS;
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(this.address)) {
+      throw new Error(`address must not carry credentials, got ${JSON.stringify(this.address.replace(/\/\/[^/?#]*@/, '//***@'))}: `
+        + 'the template is readable by everyone who can read the namespace; put Prometheus behind the slo-gate (its prometheusBasicAuthSecret) or an authenticating proxy');
+    }
     if (!/^https?:\/\/[^\s/?#{}"]+(\/[^\s?#{}"]*)?$/.test(this.address)) {
       throw new Error(`address must be an http or https URL of the Prometheus API, got ${JSON.stringify(this.address)}`);
     }
@@ -156,6 +162,8 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.node.addValidation({
       validate: () => {
         if (this.built.length + this.gateObjectives.length === 0) return ['SloAnalysis has no objective: pass objectives or call addObjective()'];
+        const refused = this.metricsRefusedByGate();
+        if (refused.length > 0) return refused;
         if (this.uses.size === 2) {
           return [`SloAnalysis ${this.templateName} runs both as an analysis step and in the background: use one SloAnalysis for `
             + `the steps and another for the background ${ownRule('a step needs positive evidence and a finite count, a background guard fails only on confident harm and watches until the rollout ends')}`];
@@ -204,6 +212,19 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       throw new Error(`objective ${g.name} is already in ${this.node.path}: each objective can be added once`);
     }
     this.gateObjectives.push(g);
+  }
+
+  /** The app source's metric names the gate would refuse (it serves only its allowedMetrics). */
+  private metricsRefusedByGate(): string[] {
+    const app = this.gate ? this.sli._gate().source.app : undefined;
+    if (!this.gate || !app) return [];
+    const used: Array<[string, string]> = [['requestsMetric', app.requestsMetric ?? DEFAULT_REQUESTS_METRIC]];
+    if (app.durationMetric !== undefined || this.gateObjectives.some((g) => g.objectives.latency)) {
+      used.push(['durationMetric', app.durationMetric ?? DEFAULT_DURATION_METRIC]);
+    }
+    const allowed = this.gate.allowedMetrics;
+    return used.filter(([, name]) => !allowed.includes(name)).map(([prop, name]) => `sliSource.app ${prop} '${name}' of ${this.node.path} is not `
+      + `among the slo-gate's allowedMetrics ${JSON.stringify(allowed)}, so the gate would refuse every verdict: add it to the SloGate's allowedMetrics`);
   }
 
   /** @internal A rollout runs this template as a step or in the background: its conditions and a count nobody set follow from it. */
@@ -262,7 +283,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
 
   /** The args a rollout must pass to this template, with where it takes each value from. */
   public get rolloutArgs(): SliArg[] {
-    const all = this.gate ? this.sli._gate().args : this.built.flatMap(m => m.args);
+    const all = this.gate ? [...this.sli._gate().args, ROLLOUT_ARG] : this.built.flatMap(m => m.args);
     return all.filter((a, i) => all.findIndex(b => b.name === a.name) === i);
   }
 
@@ -290,7 +311,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     const objectives = Object.assign({}, ...this.gateObjectives.map(g => g.objectives),
       { minRequests: this.rules.minRequests, confidence: this.rules.confidence });
     const body: gateContract.VerdictRequest = {
-      workload: { namespace: argRef(NAMESPACE_ARG.name), source: this.sli._gate().source },
+      workload: { namespace: argRef(NAMESPACE_ARG.name), rollout: argRef(ROLLOUT_ARG.name), source: this.sli._gate().source },
       window: promDuration('window', this.gateObjectives[0].window),
       objectives,
     };

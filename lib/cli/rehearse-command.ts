@@ -10,7 +10,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DemoMode } from '../demo/demo-service';
-import { stopAllProcesses } from '../rehearsal/internal-processes';
 import { readState } from '../cluster/control-plane';
 import { rehearseOnCluster } from '../rehearsal/argo-engine';
 import { realRate, rehearse } from '../rehearsal/rehearse';
@@ -108,9 +107,7 @@ export function rehearseCommand(): Command {
         process.stderr.write(`cdk8s-progressive rehearse: ${(err as Error).message}\n`);
         return 2;
       }
-      const interrupted = () => { void stopAllProcesses().then(() => process.exit(130)); };
-      process.once('SIGINT', interrupted);
-      process.once('SIGTERM', interrupted);
+      // Ctrl-C stops the rehearsal's processes (nginx with its workers included) before the command ends: see internal-processes.
       try {
         const print = (line: string) => process.stdout.write(`${line}\n`);
         const result = flags.engine === 'argo' ? await rehearseOnCluster({ ...flags, kubeconfig: kubeconfigOf(flags), print }) : await rehearse({ ...flags, print });
@@ -122,9 +119,6 @@ export function rehearseCommand(): Command {
       } catch (err) {
         process.stderr.write(`cdk8s-progressive rehearse: ${(err as Error).message}\n`);
         return 1;
-      } finally {
-        process.off('SIGINT', interrupted);
-        process.off('SIGTERM', interrupted);
       }
     },
   };

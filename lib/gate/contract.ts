@@ -12,6 +12,7 @@
  * {
  *   "workload": {
  *     "namespace": "shop",
+ *     "rollout": "{{args.rollout}}",
  *     "source": { "app": { "canaryPodTemplateHash": "{{args.canary-hash}}", "stablePodTemplateHash": "{{args.stable-hash}}" } }
  *   },
  *   "window": "2m",
@@ -23,6 +24,7 @@
  *   }
  * }
  * ```
+ * It is sent with `Authorization: Bearer <the token of namespace shop>` (see docs/gate-security.md).
  * Example answer (HTTP 200):
  * ```json
  * {
@@ -82,8 +84,10 @@ export interface SliSource {
 }
 
 export interface Workload {
-  /** Namespace of the rollout. */
+  /** Namespace of the rollout: with tenant tokens, it must be the namespace of the caller's token. */
   readonly namespace: string;
+  /** Name of the rollout, for the gate's logs only (Argo arg `fieldRef: metadata.name`). @default - not logged */
+  readonly rollout?: string;
   readonly source: SliSource;
 }
 
@@ -178,13 +182,24 @@ export interface VerdictResponse {
   readonly window: string;
 }
 
-/** The JSON answer of every non-200 response. */
+/**
+ * The JSON answer of every non-200 response: 400 `bad_request`, 401 `unauthorized` (no valid token),
+ * 403 `forbidden` (a namespace or metric the caller's token does not cover), 503 `prometheus_unavailable`,
+ * 503 `overloaded` (with a Retry-After header), 503 `shutting_down`, 500 `internal`.
+ */
 export interface ErrorResponse {
-  readonly error: 'bad_request' | 'unauthorized' | 'prometheus_unavailable' | 'overloaded' | 'shutting_down' | 'internal';
+  readonly error: 'bad_request' | 'unauthorized' | 'forbidden' | 'prometheus_unavailable' | 'overloaded' | 'shutting_down' | 'internal';
   readonly message: string;
-  /** For bad requests: the offending field, dotted (e.g. `workload.namespace`). */
+  /** For bad and forbidden requests: the offending field, dotted (e.g. `workload.namespace`). */
   readonly field?: string;
 }
+
+/** The header carrying the request id: taken from the request when well-formed, else made up; always echoed. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+/** Request ids the gate takes from a caller; anything else is replaced by its own. */
+export const REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$';
+/** Deepest nesting of objects and arrays a request body may have (a valid request needs 4). */
+export const MAX_BODY_DEPTH = 10;
 
 /** Kubernetes object names usable as label values (DNS-1123 label, at most 63 characters). */
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
@@ -207,6 +222,19 @@ export const DEFAULT_LATENCY_MARGIN_SECONDS = 0.05;
 export const DEFAULT_MAX_BURN_RATE = 2;
 export const DEFAULT_REQUESTS_METRIC = 'http_requests_total';
 export const DEFAULT_DURATION_METRIC = 'http_request_duration_seconds';
+/** The metric names a gate serves unless configured otherwise: what `SliSource.app` queries by default. */
+export const DEFAULT_ALLOWED_METRICS: readonly string[] = [DEFAULT_REQUESTS_METRIC, DEFAULT_DURATION_METRIC];
+
+/**
+ * Words PromQL reads as keywords, operators or aggregations wherever a metric name could stand
+ * (matched case-insensitively, as Prometheus' lexer does): as metric names they make a query that
+ * does not parse, or one that means something else.
+ */
+export const PROMQL_KEYWORDS: readonly string[] = [
+  'and', 'or', 'unless', 'atan2', 'bool', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset',
+  'start', 'end', 'inf', 'nan', 'sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk',
+  'count_values', 'quantile', 'limitk', 'limit_ratio', 'smoothed', 'anchored', 'fill', 'fill_left', 'fill_right',
+];
 
 const ratio = { type: 'number', exclusiveMinimum: 0, maximum: 1 } as const;
 const openRatio = { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } as const;
@@ -223,6 +251,7 @@ export const VERDICT_REQUEST_SCHEMA = {
       required: ['namespace', 'source'],
       properties: {
         namespace: { type: 'string', pattern: DNS_LABEL_PATTERN },
+        rollout: { type: 'string', maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN },
         source: {
           type: 'object',
           additionalProperties: false,
@@ -303,6 +332,15 @@ export function windowError(window: string): string | undefined {
   const seconds = windowSeconds(window);
   if (seconds !== undefined && seconds >= MIN_WINDOW_SECONDS && seconds <= MAX_WINDOW_SECONDS) return undefined;
   return `window must be between ${MIN_WINDOW_SECONDS}s and ${MAX_WINDOW_SECONDS / 3600}h, got ${JSON.stringify(window)}`;
+}
+
+/**
+ * What the gate says of a metric name its schema lets through but PromQL would misread (a keyword),
+ * or undefined for a usable name.
+ */
+export function metricNameError(field: string, name: string): string | undefined {
+  if (!PROMQL_KEYWORDS.includes(name.toLowerCase())) return undefined;
+  return `${field} must be a metric name, got the PromQL keyword ${JSON.stringify(name)}: name the counter or histogram the service exports`;
 }
 
 /** Seconds in a window such as `2m`; undefined when it does not match `WINDOW_PATTERN`. */

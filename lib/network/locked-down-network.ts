@@ -74,8 +74,19 @@ export interface DnsOptions {
 export interface ArgoRolloutsControllerOptions {
   /** Namespace of the Argo Rollouts controller. @default 'argo-rollouts' */
   readonly namespace?: string;
-  /** Labels of the controller pods. @default { 'app.kubernetes.io/name': 'argo-rollouts' } */
+  /**
+   * Labels of the controller pods: Argo's install manifests give the controller pods this label alone,
+   * the Helm chart adds `app.kubernetes.io/component: rollouts-controller`.
+   * @default { 'app.kubernetes.io/name': 'argo-rollouts' }
+   */
   readonly podLabels?: Record<string, string>;
+  /**
+   * Pods matching podLabels that are nevertheless not admitted: the Helm chart gives its dashboard the
+   * controller's name label, with `app.kubernetes.io/component: rollouts-dashboard` (the install
+   * manifests name the dashboard `argo-rollouts-dashboard` instead). `{}` excludes nothing.
+   * @default { 'app.kubernetes.io/component': ['rollouts-dashboard'] }
+   */
+  readonly excludedPodLabels?: Record<string, string[]>;
   /** Port of the workload the controller may call. @default - the workload's trafficPort */
   readonly port?: number;
 }
@@ -228,6 +239,7 @@ export class LockedDownNetwork extends Construct {
     return this.allowFrom(NetworkPeer.pods({
       namespace: options.namespace ?? 'argo-rollouts',
       labels: options.podLabels ?? { 'app.kubernetes.io/name': 'argo-rollouts' },
+      excludedLabels: options.excludedPodLabels ?? { 'app.kubernetes.io/component': ['rollouts-dashboard'] },
     }), [NetworkPort.tcp(options.port ?? this.workload.trafficPort)]);
   }
 

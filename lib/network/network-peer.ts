@@ -13,18 +13,26 @@ export class NetworkPeer {
   }
 
   /**
-   * The pods carrying `labels`, in `namespace`.
+   * The pods carrying `labels`, in `namespace`, except those whose label takes one of the values
+   * listed for it in `excludedLabels` (a `NotIn` expression; pods without that label are kept).
    * Without namespace: the pods of the policy's own namespace.
    */
-  public static pods(options: { readonly labels: Record<string, string>; readonly namespace?: string }): NetworkPeer {
+  public static pods(options: {
+    readonly labels: Record<string, string>;
+    readonly namespace?: string;
+    readonly excludedLabels?: Record<string, string[]>;
+  }): NetworkPeer {
     if (Object.keys(options.labels).length === 0) {
       throw new Error('NetworkPeer.pods labels must not be empty, got {}; use NetworkPeer.namespace to select every pod of a namespace');
     }
     if (options.namespace !== undefined) validateNamespace('NetworkPeer.pods namespace', options.namespace);
     const labels = { ...options.labels };
+    const excluded = Object.entries(options.excludedLabels ?? {}).filter(([, values]) => values.length > 0);
     const where = options.namespace === undefined ? 'the same namespace' : `namespace ${options.namespace}`;
-    return new NetworkPeer(`pods ${formatLabels(labels)} in ${where}`, (scope, id) => Pods.select(scope, id, {
+    const except = excluded.map(([k, values]) => `, ${k} notin (${values.join(', ')})`).join('');
+    return new NetworkPeer(`pods ${formatLabels(labels)}${except} in ${where}`, (scope, id) => Pods.select(scope, id, {
       labels,
+      expressions: excluded.length ? excluded.map(([k, values]) => LabelExpression.notIn(k, [...values])) : undefined,
       namespaces: options.namespace === undefined ? undefined : Namespaces.select(scope, `${id}Namespace`, { names: [options.namespace] }),
     }));
   }

@@ -9,6 +9,7 @@
 import { MeasurementPhase } from '../analysis/expr-eval';
 import { ARGO_METRIC_DEFAULTS, ERROR_RETRY_INTERVAL } from '../analysis/timing';
 import { formatSeconds } from '../rollout/internal-validation';
+import { Clock, REAL_CLOCK } from './internal-clock';
 import { Timeline } from './timeline';
 import { TimeScale } from './time-scale';
 
@@ -261,7 +262,7 @@ export function assessRunAfterReconcile(metrics: readonly RunMetric[], states: M
  * One AnalysisRun, reconciled like Argo's analysis controller: at each reconcile the metrics that
  * are due are measured together (the first after initialDelay from the run's start, the next one
  * `interval` after the previous finished, or the 10 s error retry after an Error); then every
- * metric is assessed and the run phase derived; the next reconcile is the earliest due time.
+ * metric is assessed and the run phase derived; the next reconcile is the earliest due time, on `clock`.
  */
 export class AnalysisRunEmulation {
   public readonly done: Promise<RunOutcome>;
@@ -274,6 +275,7 @@ export class AnalysisRunEmulation {
     public readonly metrics: readonly RunMetric[],
     private readonly measure: Measure,
     private readonly onReconcile: (measured: MeasuredMetric[]) => void = () => undefined,
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
     this.states = new Map(metrics.map((m) => [m.name, newMetricState()]));
     this.done = this.loop();
@@ -286,14 +288,15 @@ export class AnalysisRunEmulation {
   }
 
   private async loop(): Promise<RunOutcome> {
-    const startedAt = Date.now();
+    const clock = this.clock;
+    const startedAt = clock.now();
     for (;;) {
       const phases = () => this.metrics.map((m) => {
         const phase = this.states.get(m.name)!.phase;
         return m.dryRun && COMPLETED.includes(phase) ? 'Successful' : phase;
       });
       const terminating = isTerminating(phases(), this.terminateRequested);
-      const now = Date.now();
+      const now = clock.now();
       const due = terminating ? [] : this.metrics.filter((m) => {
         const at = metricDueAt(m, this.states.get(m.name)!, startedAt);
         return at !== undefined && at <= now;
@@ -306,7 +309,7 @@ export class AnalysisRunEmulation {
           outcome = { phase: 'Error', value: '', message: (err as Error).message };
         }
         const state = this.states.get(m.name)!;
-        recordAt(m, state, outcome.phase, Date.now());
+        recordAt(m, state, outcome.phase, clock.now());
         return { metric: m, outcome, result: state.result, phase: state.phase };
       }));
       if (measured.length > 0) this.onReconcile(measured);
@@ -314,10 +317,9 @@ export class AnalysisRunEmulation {
       if (phase !== 'Running' && phase !== 'Pending') return { phase, message: this.message(phase) };
       const next = Math.min(...this.metrics.map((m) => metricDueAt(m, this.states.get(m.name)!, startedAt) ?? Infinity));
       if (next === Infinity) return { phase: 'Successful', message: '' };
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, next - Date.now()));
-        this.wake = () => { clearTimeout(timer); resolve(); };
-      });
+      const wait = new AbortController();
+      this.wake = () => wait.abort();
+      await clock.sleep(next - clock.now(), wait.signal);
     }
   }
 
@@ -366,6 +368,7 @@ export interface RolloutEmulationProps {
   readonly driver: RolloutDriver;
   readonly analyses: AnalysisFactory;
   readonly measure: Measure;
+  /** Records the events; the emulation waits and measures on its clock. */
   readonly timeline: Timeline;
   readonly scale: TimeScale;
 }
@@ -420,7 +423,9 @@ export class RolloutEmulation {
           return this.end({ result: 'paused', message: `paused at step ${index} until a human promotes (pause without duration)` });
         }
         const ms = scale.ms(step.pause.duration, 'pause', `pause at step ${index}`);
-        outcome = await this.raceBackground(new Promise((resolve) => setTimeout(() => resolve(undefined), ms)));
+        const pause = new AbortController();
+        outcome = await this.raceBackground(timeline.clock.sleep(ms, pause.signal).then(() => undefined));
+        pause.abort();
       } else if (step.analysis !== undefined) {
         // Argo: an inline analysis step blocks the step until its AnalysisRun completes.
         const run = this.newRun(`step ${index} analysis`, step.analysis);
@@ -444,7 +449,7 @@ export class RolloutEmulation {
     const promotedMs = timeline.elapsedMs();
     timeline.record({ kind: 'promote', weight: 100, message: 'fully promoted: stable Service now selects the new version, canary weight 0' });
     const delay = scale.ms(spec.strategy.canary.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS, 'scaleDownDelay', 'scaleDownDelaySeconds');
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await timeline.clock.sleep(delay);
     await driver.stopOldStable();
     timeline.record({ kind: 'canary', weight: 100, message: `old stable scaled down after scaleDownDelaySeconds (${formatSeconds(delay / 1000)} real)` });
     return this.end({ result: 'promoted', message: 'promoted to 100%', canaryStartMs: this.canaryStartMs, promotedMs });
@@ -480,7 +485,7 @@ export class RolloutEmulation {
           + `${result.failed || result.inconclusive || result.consecutiveError ? ` (failed ${result.failed}, inconclusive ${result.inconclusive}, errors in a row ${result.consecutiveError})` : ''}`
           + `${outcome.message ? ` - ${outcome.message}` : ''}`).join('; ')}`,
       });
-    });
+    }, timeline.clock);
   }
 
   /** Argo: Failed or Error aborts the rollout; Inconclusive pauses it for a human. */
@@ -503,7 +508,7 @@ export class RolloutEmulation {
       timeline.record({ kind: 'canary', weight: 0, message: `canary left running, without traffic (${after.reason})` });
     } else {
       const delay = scale.ms(after.seconds, 'scaleDownDelay', 'abortScaleDownDelaySeconds');
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await timeline.clock.sleep(delay);
       await driver.stopCanary();
       timeline.record({ kind: 'canary', weight: 0, message: `canary scaled down after ${(delay / 1000).toFixed(1)}s real (${after.reason})` });
     }

@@ -88,7 +88,7 @@ export function nginxConfig(dir: string, listenPort: number, routes: NginxRoutes
 export class LocalNginx {
   /** Starts NGINX with all traffic on stable (or with `routes`); resolves once it answers. */
   public static async start(stable: number | NginxRoutes, binary = process.env.NGINX_BIN ?? 'nginx'): Promise<LocalNginx> {
-    const version = spawnSync(binary, ['-v'], { encoding: 'utf8' });
+    const version = spawnSync(binary, ['-v'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
     if (version.error) throw new Error(`could not run ${binary} (${version.error.message}): install the nginx package (apt-get install -y nginx)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-nginx-'));
     const nginx = new LocalNginx(binary, dir, await freePort(), typeof stable === 'number' ? { stablePort: stable, canaryWeight: 0 } : stable);
@@ -123,7 +123,8 @@ export class LocalNginx {
     this.generation++;
     this.writeConfig();
     const oldWorkers = this.workers();
-    const reload = spawnSync(this.binary, [...this.baseArgs(), '-s', 'reload'], { encoding: 'utf8', timeout: 10_000 });
+    // `nginx -s reload` only signals the master and exits: it starts no processes of its own.
+    const reload = spawnSync(this.binary, [...this.baseArgs(), '-s', 'reload'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
     if (reload.status !== 0) throw new Error(`nginx -s reload failed (${reload.status}): ${reload.stderr}${this.errorLog()}`);
     await this.waitForGeneration(10_000);
     // The reload is done once no old worker accepts connections any more: each has exited or, told to quit,
@@ -132,7 +133,7 @@ export class LocalNginx {
     await waitUntil(async () => oldWorkers.every((pid) => !/worker process$/.test(processTitle(pid))), 10_000, 'old nginx workers to stop listening', 20);
   }
 
-  /** Stops NGINX (graceful SIGQUIT, SIGKILL after 5 s) and removes its directory. */
+  /** Stops NGINX, master and workers (graceful SIGQUIT, SIGKILL after 5 s), and removes its directory. */
   public async dispose(): Promise<void> {
     await this.process?.stop(5000, 'SIGQUIT');
     fs.rmSync(this.dir, { recursive: true, force: true });

@@ -4,11 +4,10 @@
  * targets carrying the labels a PodMonitor would put on series in a cluster
  * (namespace, pod, rollouts_pod_template_hash).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, sleep } from './internal-processes';
+import { freePort, LocalProcess, sleep, spawnLocal } from './internal-processes';
 
 export interface ScrapeTarget {
   /** Port on 127.0.0.1 serving /metrics. */
@@ -74,9 +73,8 @@ export class PrometheusServer {
 
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   public readonly url: string;
-  private child?: ChildProcess;
-  private exited?: Promise<void>;
-  private output = '';
+  private process?: LocalProcess;
+  private lastLog = '';
   private readonly timeoutMs: number;
 
   private constructor(
@@ -171,28 +169,23 @@ export class PrometheusServer {
     fs.renameSync(`${file}.tmp`, file);
   }
 
-  /** Stops Prometheus (SIGTERM, SIGKILL after 5 s). Keeps the data directory for restart(). */
+  /** Stops Prometheus (SIGTERM, SIGKILL after 5 s), paused or not. Keeps the data directory for restart(). */
   public async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.exited) return;
-    this.child = undefined;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await this.exited;
-      clearTimeout(timer);
-    }
+    const p = this.process;
+    if (!p) return;
+    this.process = undefined;
+    await p.stop(5000);
+    this.lastLog = p.output();
   }
 
   /** Freezes the Prometheus process (SIGSTOP): connections are accepted by the kernel but never answered. */
   public pause(): void {
-    this.child?.kill('SIGSTOP');
+    this.process?.signal('SIGSTOP');
   }
 
   /** Lets a paused Prometheus run again (SIGCONT). */
   public resume(): void {
-    this.child?.kill('SIGCONT');
+    this.process?.signal('SIGCONT');
   }
 
   /** Starts Prometheus again on the same port and data directory; waits for readiness and targets. */
@@ -210,7 +203,7 @@ export class PrometheusServer {
 
   /** The server's log so far (capped), for failure messages. */
   public log(): string {
-    return this.output;
+    return this.process?.output() ?? this.lastLog;
   }
 
   private config(): string {
@@ -243,27 +236,27 @@ export class PrometheusServer {
 
   private async launch(): Promise<void> {
     const binary = this.options.binary ?? process.env.PROMETHEUS_BIN ?? 'prometheus';
-    const child = spawn(binary, [
-      `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${this.options.storagePath ?? path.join(this.dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${this.port}`,
-      '--log.level=warn',
-      ...(this.options.flags ?? []),
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const append = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-32 * 1024);
-    };
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    let spawnError: Error | undefined;
-    child.once('error', (err) => { spawnError = err; });
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
-
+    let p: LocalProcess;
+    try {
+      p = await spawnLocal({
+        name: binary,
+        command: binary,
+        args: [
+          `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${this.options.storagePath ?? path.join(this.dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${this.port}`,
+          '--log.level=warn',
+          ...(this.options.flags ?? []),
+        ],
+        outputCap: 32 * 1024,
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message.split('\n')[0]}: install the Debian package prometheus`);
+    }
+    this.process = p;
     const deadline = Date.now() + this.timeoutMs;
     while (Date.now() < deadline) {
-      if (spawnError) throw new Error(`could not start ${binary} (${spawnError.message}); install the prometheus package`);
-      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${this.output}`);
+      if (p.child.exitCode !== null) throw new Error(`prometheus exited with ${p.child.exitCode}:\n${p.output()}`);
       try {
         const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1000) });
         if (res.ok) return;
@@ -272,6 +265,6 @@ export class PrometheusServer {
       }
       await sleep(200);
     }
-    throw new Error(`prometheus not ready within ${this.timeoutMs} ms:\n${this.output}`);
+    throw new Error(`prometheus not ready within ${this.timeoutMs} ms:\n${p.output()}`);
   }
 }

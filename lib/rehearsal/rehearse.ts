@@ -13,14 +13,16 @@
  * the hashes given to the canary and stable processes, `fieldRef` reads the Rollout
  * (`metadata.namespace` is the Rollout's namespace), template args fall back to their `value`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { VERDICT_PATH } from '../gate/contract';
 import { DEFAULT_ERROR_RATE, DemoMode } from '../demo/demo-service';
 import { SeededRandom } from '../demo/traffic-model';
 import { metricLimits, RolloutEmulation, RolloutOutcome, RunMetric, ERROR_RETRY_SECONDS } from './controller';
-import { compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
+import { cleanUp, compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
 import { LocalNginx } from './nginx';
 import { PrometheusServer } from './prometheus';
@@ -160,6 +162,8 @@ export interface RunMetricOptions {
   readonly prepare: (metric: Json) => Json;
   /** Milliseconds of a duration field (`20s`), `kind` and `what` naming it for messages. */
   readonly ms: (value: string | number, kind: 'interval' | 'initialDelay' | 'errorRetry', what: string) => number;
+  /** The value of a template arg's `valueFrom.secretKeyRef` (a Secret the controller reads in the rollout's namespace). @default - such args fail */
+  readonly secret?: (ref: { name: string; key: string }) => string;
 }
 
 /**
@@ -177,7 +181,8 @@ export function runMetricsOf(analysis: Json, chart: ChartObjects, hashes: { stab
     if (!template) throw new Error(`${where} references ${ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} ${ref.templateName}, which is not in the chart`);
     const args = new Map<string, string>();
     for (const a of template.spec.args ?? []) {
-      const value = rolloutArgs.get(a.name) ?? (a.value !== undefined ? String(a.value) : undefined);
+      const secretRef = a.valueFrom?.secretKeyRef;
+      const value = rolloutArgs.get(a.name) ?? (a.value !== undefined ? String(a.value) : undefined) ?? (secretRef && options.secret?.(secretRef));
       if (value === undefined) throw new Error(`template ${ref.templateName} arg ${a.name} has no value and ${where} does not pass it`);
       args.set(a.name, value);
     }
@@ -238,9 +243,16 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const labels = (hash: string) => ({ namespace, pod: `${name}-${hash}-rehearsal`, rollouts_pod_template_hash: hash });
     const prometheus = await PrometheusServer.start({ targets: [{ port: stable.port, labels: labels(hashes.stable) }, { port: canaryPort, labels: labels(hashes.canary) }], waitForUp: 1 });
     started.push(prometheus);
+    // The gate with a tenant token for the rollout's namespace, as a platform team would create it; the
+    // template's secretKeyRef args (the gate token) resolve to it, as the controller reads the namespace's Secret.
+    const tokens = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-tokens-'));
+    started.push({ dispose: async () => fs.rmSync(tokens, { recursive: true, force: true }) });
+    const token = randomBytes(24).toString('hex');
+    fs.writeFileSync(path.join(tokens, namespace), token, { mode: 0o600 });
     const gate = await spawnLocal({
       name: 'slo-gate', command: process.execPath, announcesPort: true,
-      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'],
+      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
+        '--tenant-tokens-dir', tokens],
     });
     processes.push(gate);
     const gateUrl = `http://127.0.0.1:${gate.port}`;
@@ -255,6 +267,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const analyses = (analysis: Json, where: string): RunMetric[] => runMetricsOf(analysis, { rollout, templates, clusterTemplates }, hashes, where, {
       prepare: (metric) => localizeProvider(metric, { prometheusUrl: prometheus.url, gateUrl, scale, note }),
       ms: (value, kind, what) => scale.ms(value, kind, what),
+      secret: (ref) => {
+        note(`secret ${ref.name} key ${ref.key} -> the slo-gate token made for namespace ${namespace} in this rehearsal`);
+        return token;
+      },
     });
 
     let canary: LocalProcess | undefined;
@@ -317,8 +333,6 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     if (files) print(`  wrote ${files.json} and ${files.svg}`);
     return { summary, events: timeline.events, responses, ...(files ? { files } : {}) };
   } finally {
-    await load?.stop();
-    await Promise.all(processes.map((p) => p.stop(3000)));
-    for (const s of started.reverse()) await s.dispose();
+    await cleanUp(() => load?.stop(), () => Promise.all(processes.map((p) => p.stop(3000))), ...started.reverse().map((s) => () => s.dispose()));
   }
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { formatSeconds } from '../rollout/internal-validation';
 import type { PlanBudgets } from '../rollout/plan';
 import type { RolloutOutcome } from './controller';
+import { Clock, REAL_CLOCK } from './internal-clock';
 import type { LoadResponse } from './load';
 
 export type EventKind = 'rollout' | 'canary' | 'step' | 'weight' | 'analysis' | 'measurement' | 'abort' | 'promote' | 'note';
@@ -28,17 +29,20 @@ export interface TimelineEvent {
 
 export class Timeline {
   public readonly events: TimelineEvent[] = [];
-  private startedAt = Date.now();
+  private startedAt: number;
 
-  constructor(public readonly factor: number, private readonly print: (line: string) => void = () => undefined) {}
+  /** `clock`: the time of the rollout's events, which the controller emulation also runs on. */
+  constructor(public readonly factor: number, private readonly print: (line: string) => void = () => undefined, public readonly clock: Clock = REAL_CLOCK) {
+    this.startedAt = clock.now();
+  }
 
   /** Marks time zero: the rollout starts. */
   public start(): void {
-    this.startedAt = Date.now();
+    this.startedAt = this.clock.now();
   }
 
   public elapsedMs(): number {
-    return Date.now() - this.startedAt;
+    return this.clock.now() - this.startedAt;
   }
 
   /** The load's clock started earlier; converts its send time into timeline time. */

@@ -21,7 +21,7 @@ import { judge } from '../gate/service/judge';
 import { parseSampleValue, planQueries, readMeasurements, resolveObjectives, Sample } from '../gate/service/queries';
 import { loadManifests, ManifestObject, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { RunMetric } from '../rehearsal/controller';
-import { LocalProcess, spawnLocal } from '../rehearsal/internal-processes';
+import { cleanUp, runToEnd } from '../rehearsal/internal-processes';
 import { PrometheusServer, QueryResult } from '../rehearsal/prometheus';
 import { prometheusOutcome, webOutcome } from '../rehearsal/providers';
 import { ChartObjects, podTemplateHash, runMetricsOf } from '../rehearsal/rehearse';
@@ -115,6 +115,8 @@ export interface Simulation {
 /** The TSDB epoch of every simulation (2024-01-01T00:00:00Z, on a 2-hour block boundary): results never depend on the clock. */
 export const EPOCH_MS = Date.UTC(2024, 0, 1);
 const BLOCK_MS = 2 * 3600_000;
+/** promtool turns a block of two hours of series into TSDB blocks in seconds; it is stopped after this long. */
+const PROMTOOL_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
 /** Windows longer than this do not widen the gap between trials: they see earlier trials' traffic. */
 const GAP_WINDOW_CAP_SECONDS = 3600;
@@ -157,16 +159,13 @@ function scrapeIntervalSeconds(objects: ManifestObject[], namespace: string | un
 
 /** Runs promtool to turn one OpenMetrics file into blocks of `dataDir`; rejects with its output. */
 async function createBlocks(file: string, dataDir: string): Promise<void> {
-  let promtool: LocalProcess;
-  try {
-    promtool = await spawnLocal({ name: 'promtool', command: process.env.PROMTOOL_BIN ?? 'promtool', args: ['tsdb', 'create-blocks-from', 'openmetrics', '-q', file, dataDir] });
-  } catch (e) {
-    throw new Error(`could not run promtool (${(e as Error).message.split('\n')[0]}): install the Debian package prometheus, which ships it`);
-  }
-  // It stops by itself once the blocks are written; stop() then only forgets it.
-  const code = await promtool.exited;
-  await promtool.stop();
-  if (code !== 0) throw new Error(`promtool create-blocks-from openmetrics failed with ${code}: ${promtool.output().slice(-4000)}`);
+  const run = await runToEnd({
+    name: 'promtool', command: process.env.PROMTOOL_BIN ?? 'promtool', args: ['tsdb', 'create-blocks-from', 'openmetrics', '-q', file, dataDir],
+    timeoutMs: PROMTOOL_TIMEOUT_MS,
+  }).catch((e: Error) => {
+    throw /could not start/.test(e.message) ? new Error(`${e.message.split('\n')[0]}: install the Debian package prometheus, which ships it`) : e;
+  });
+  if (run.code !== 0) throw new Error(`promtool create-blocks-from openmetrics failed with ${run.code}: ${`${run.stdout}${run.stderr}`.slice(-4000)}`);
 }
 
 /** One scenario of a rollout, ready to generate and to walk. */
@@ -219,7 +218,8 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   const walkPlanFor = (scenarioNamespace: string, hashes: { stable: string; canary: string }): { plan: WalkPlan; metrics: RunMetric[] } => {
     const rollout = { ...rolloutObject, metadata: { ...rolloutObject.metadata, namespace: scenarioNamespace } };
     const chart: ChartObjects = { rollout, templates, clusterTemplates };
-    const runOptions = { prepare: (m: Json) => m, ms: (v: string | number) => parseDurationSeconds(v) * 1000 };
+    // Gate metrics are judged in-process: a token arg (secretKeyRef) only needs a value.
+    const runOptions = { prepare: (m: Json) => m, ms: (v: string | number) => parseDurationSeconds(v) * 1000, secret: () => 'simulated-token' };
     const all: RunMetric[] = [];
     const metricsOf = (analysis: Json, where: string) => {
       const metrics = runMetricsOf(analysis, chart, hashes, where, runOptions);
@@ -295,12 +295,12 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-'));
   const dataDir = path.join(tmp, 'data');
   let prometheus: PrometheusServer | undefined;
+  let ingesting: Promise<void> = Promise.resolve();
   const stats = { scenarios: scenarios.length, trials: scenarios.length * options.trials, samples: 0, rangeQueries: 0, generateSeconds: 0, measureSeconds: 0 };
   try {
     // Generate block by block; promtool ingests one block while the next one is generated.
     const started = Date.now();
     const end = layoutEndMs(layout);
-    let ingesting: Promise<void> = Promise.resolve();
     for (let from = 0, block = 0; from < end; from += BLOCK_MS, block++) {
       const lines: string[] = [];
       for (const s of scenarios) stats.samples += s.series.write(from, Math.min(end, from + BLOCK_MS), EPOCH_MS, lines);
@@ -349,8 +349,8 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
       stats,
     };
   } finally {
-    await prometheus?.dispose();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // A promtool still ingesting (generation failed meanwhile) ends before its files go.
+    await cleanUp(() => ingesting.catch(() => undefined), () => prometheus?.dispose(), () => fs.rmSync(tmp, { recursive: true, force: true }));
   }
 }
 

@@ -1,12 +1,12 @@
 import Ajv from 'ajv';
 import { Duration, Testing } from 'cdk8s';
-import { CanaryRollout, CanaryStep, gateContract, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloObjective, TrafficRouting } from '../../lib';
+import { CanaryRollout, CanaryStep, GateAuth, gateContract, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloGateProps, SloObjective, TrafficRouting } from '../../lib';
 import { resolveArgs } from '../support/argo-web';
 import { synthValid } from '../support/schema';
 
-function make(props: Partial<SloAnalysisProps> = {}, authTokenSecret?: { name: string; key: string }) {
+function make(props: Partial<SloAnalysisProps> = {}, gateProps: Partial<SloGateProps> = {}) {
   const chart = Testing.chart();
-  const gate = new SloGate(chart, 'gate', { namespace: 'shop', image: 'registry.example.com/slo-gate:0.1.0', authTokenSecret });
+  const gate = new SloGate(chart, 'gate', { namespace: 'shop', image: 'registry.example.com/slo-gate:0.1.0', ...gateProps });
   const analysis = new SloAnalysis(chart, 'slo', {
     templateName: 'web-slo', gate, sli: SliSource.app({ podMonitor: false }),
     objectives: [SloObjective.successRate({ window: Duration.minutes(1) }), SloObjective.latency({ window: Duration.minutes(1) }),
@@ -29,7 +29,10 @@ describe('SloAnalysis in gate mode', () => {
       provider: { web: { method: 'POST', url: 'http://slo-gate.shop.svc.cluster.local/v1/verdict', jsonPath: '{$.verdict}', timeoutSeconds: 8 } },
     });
     expect(metric.provider.web.jsonBody).toEqual({
-      workload: { namespace: '{{args.namespace}}', source: { app: { canaryPodTemplateHash: '{{args.canary-hash}}', stablePodTemplateHash: '{{args.stable-hash}}' } } },
+      workload: {
+        namespace: '{{args.namespace}}', rollout: '{{args.rollout}}',
+        source: { app: { canaryPodTemplateHash: '{{args.canary-hash}}', stablePodTemplateHash: '{{args.stable-hash}}' } },
+      },
       window: '1m',
       objectives: {
         successRate: 0.95, latency: { quantile: 0.95, thresholdSeconds: 3 }, errorBudget: { objective: 0.99, maxBurnRate: 2 },
@@ -43,16 +46,20 @@ describe('SloAnalysis in gate mode', () => {
 
   test('what it sends, once Argo resolves the args, is what the gate accepts', () => {
     const validate = new Ajv({ strict: false }).compile(gateContract.VERDICT_REQUEST_SCHEMA);
-    const body = resolveArgs(metric, { 'namespace': 'shop', 'canary-hash': 'abc123', 'stable-hash': 'def456' }).provider.web.jsonBody;
+    const resolved = resolveArgs(metric, { 'namespace': 'shop', 'rollout': 'web', 'canary-hash': 'abc123', 'stable-hash': 'def456', 'gate-token': 'shop-token' });
+    const body = resolved.provider.web.jsonBody;
     expect(validate(body) ? [] : validate.errors).toEqual([]);
   });
 
-  test('the rollout passes the namespace and both pod-template hashes', () => {
-    expect(template.spec.args).toEqual([{ name: 'namespace' }, { name: 'canary-hash' }, { name: 'stable-hash' }]);
+  test('the rollout passes the namespace, both pod-template hashes and its name (for the gate\'s logs); the token comes from the namespace\'s Secret', () => {
+    expect(template.spec.args).toEqual([{ name: 'namespace' }, { name: 'canary-hash' }, { name: 'stable-hash' }, { name: 'rollout' },
+      { name: 'gate-token', valueFrom: { secretKeyRef: { name: 'slo-gate-token', key: 'token' } } }]);
     expect(analysis.args.map((a) => [a.name, a.rolloutValueFrom])).toEqual([
       ['namespace', { fieldRef: { fieldPath: 'metadata.namespace' } }],
       ['canary-hash', { podTemplateHashValue: 'Latest' }],
       ['stable-hash', { podTemplateHashValue: 'Stable' }],
+      ['rollout', { fieldRef: { fieldPath: 'metadata.name' } }],
+      ['gate-token', undefined],
     ]);
   });
 
@@ -75,12 +82,37 @@ describe('SloAnalysis in gate mode', () => {
     expect(templateOf(synthValid(c)).spec.dryRun).toEqual([{ metricName: 'slo-gate' }, { metricName: 'error-budget-remaining' }]);
   });
 
-  test('auth: the bearer token comes from the Secret through a template arg', () => {
-    const { chart: c, analysis: a } = make({}, { name: 'gate-token', key: 'token' });
+  test('auth: the bearer token comes from the namespace\'s Secret through a template arg', () => {
+    const { chart: c, analysis: a } = make({}, { auth: GateAuth.tenantTokens({ tokenSecret: { name: 'gate-token', key: 'shop' } }) });
     const t = templateOf(synthValid(c));
-    expect(t.spec.args).toContainEqual({ name: 'gate-token', valueFrom: { secretKeyRef: { name: 'gate-token', key: 'token' } } });
+    expect(t.spec.args).toContainEqual({ name: 'gate-token', valueFrom: { secretKeyRef: { name: 'gate-token', key: 'shop' } } });
     expect(t.spec.metrics[0].provider.web.headers).toEqual([{ key: 'Authorization', value: 'Bearer {{args.gate-token}}' }]);
     expect(a.args.find((x) => x.name === 'gate-token')).toEqual({ name: 'gate-token', hasDefault: true });
+  });
+
+  test('an unauthenticated gate gets no token arg and no header', () => {
+    const { chart: c } = make({}, { auth: GateAuth.unauthenticated() });
+    const t = templateOf(synthValid(c));
+    expect(t.spec.args.map((x: any) => x.name)).not.toContain('gate-token');
+    expect(t.spec.metrics[0].provider.web.headers).toBeUndefined();
+  });
+
+  test('fails on an app source metric the gate does not serve', () => {
+    const { chart: c } = make({ sli: SliSource.app({ podMonitor: false, requestsMetric: 'orders_total' }) });
+    expect(() => Testing.synth(c)).toThrow("sliSource.app requestsMetric 'orders_total' of test/slo is not among the slo-gate's allowedMetrics "
+      + '["http_requests_total","http_request_duration_seconds"], so the gate would refuse every verdict: add it to the SloGate\'s allowedMetrics');
+  });
+
+  test('an app source metric the gate was told to serve is fine; the duration metric counts only with a latency objective', () => {
+    const { chart: c } = make({ sli: SliSource.app({ podMonitor: false, requestsMetric: 'orders_total' }), objectives: [SloObjective.successRate()] },
+      { allowedMetrics: ['orders_total'] });
+    expect(templateOf(synthValid(c)).spec.metrics[0].provider.web.jsonBody.workload.source.app.requestsMetric).toBe('orders_total');
+  });
+
+  test('fails on a Prometheus address with credentials, without showing them', () => {
+    expect(() => new SloAnalysis(Testing.chart(), 'slo', { sli: SliSource.app({ podMonitor: false }), address: 'https://gate:hunter2@prom.example' }))
+      .toThrow(new Error('address must not carry credentials, got "https://***@prom.example": the template is readable by everyone who can read the namespace; '
+        + 'put Prometheus behind the slo-gate (its prometheusBasicAuthSecret) or an authenticating proxy'));
   });
 
   test('the ingress-nginx source is sent as the gate knows it', () => {

@@ -34,7 +34,19 @@ describe('SloAnalysis defaults', () => {
   const objects = synthValid(chart);
   const t = template(objects);
 
+  // The default output: an AnalysisTemplate judging the canary alone on success rate and p95 latency, and its PodMonitor.
   test('snapshot of the default output', () => {
+    // THEN the default output is a template and the PodMonitor that gives it data (the snapshot holds their full text)
+    expect(objects.map((o) => o.kind)).toEqual(['AnalysisTemplate', 'PodMonitor']);
+    expect(t.spec.args).toEqual([{ name: 'namespace' }, { name: 'canary-hash' }]);
+    // AND both metrics read only the canary's series, judge at least 50 requests, and keep the default objectives (95%, p95 <= 3s)
+    for (const m of t.spec.metrics) {
+      expect(vectorSelectors(m.provider.prometheus.query).filter((sel) => !sel.includes('rollouts_pod_template_hash="6d4f8b7c9"'))).toEqual([]);
+      expect(m.provider.prometheus.query).toMatch(/>= 50\)$/);
+    }
+    expect(t.spec.metrics.map((m: any) => m.successCondition)).toEqual([
+      'len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95', 'len(result) > 0 && !isNaN(result[0]) && result[0] <= 3',
+    ]);
     expect(objects).toMatchSnapshot();
   });
 

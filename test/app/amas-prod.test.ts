@@ -8,7 +8,7 @@ describe('the amas-prod example', () => {
   const objs = synthValid(chart);
 
   test('every object is valid against its schema, in namespace amas-prod', () => {
-    expect(objs.length).toBeGreaterThan(0);
+    expect(objs).toHaveLength(14);
     expect(objs.filter((o) => o.metadata.namespace !== 'amas-prod')).toEqual([]);
   });
 
@@ -25,7 +25,26 @@ describe('the amas-prod example', () => {
     expect(checkPodSecurity(objs)).toEqual([]);
   });
 
+  // The example: a canary with its Services and Ingress, the gate, two analyses and the locked-down network.
   test('snapshot', () => {
+    // THEN the example is made of these objects (the snapshot holds their full text)
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{8}$/, '-<hash>'))).toEqual([
+      'Service/amas-orchestrator-stable', 'Service/amas-orchestrator-canary', 'Ingress/amas-orchestrator', 'PodDisruptionBudget/amas-orchestrator',
+      'Rollout/amas-orchestrator', 'Deployment/slo-gate', 'Service/slo-gate', 'PodDisruptionBudget/slo-gate', 'NetworkPolicy/amas-prod-slo-gate-network-<hash>',
+      'AnalysisTemplate/amas-orchestrator-slo', 'AnalysisTemplate/amas-orchestrator-slo-background',
+      'PodMonitor/a-amas-orchestrator-slo-background-podmonitor-<hash>',
+      'NetworkPolicy/amas-prod-amas-orchestrator-network-<hash>', 'NetworkPolicy/amas-prod-amas-orchestrator-network-canary-<hash>',
+    ]);
+    // AND the Rollout routes through ingress-nginx, judged by the gate at each analysed step and by Prometheus in the background
+    const rollout = objs.find((o) => o.kind === 'Rollout')!;
+    expect(rollout.spec.strategy.canary).toMatchObject({
+      stableService: 'amas-orchestrator-stable', canaryService: 'amas-orchestrator-canary',
+      trafficRouting: { nginx: { stableIngress: 'amas-orchestrator' } },
+      analysis: { templates: [{ templateName: 'amas-orchestrator-slo-background' }], startingStep: 1 },
+    });
+    expect(rollout.spec.strategy.canary.steps.filter((s: any) => s.analysis).map((s: any) => s.analysis.templates)).toEqual(Array(3).fill([{ templateName: 'amas-orchestrator-slo' }]));
+    const gateMetric = objs.find((o) => o.kind === 'AnalysisTemplate' && o.metadata.name === 'amas-orchestrator-slo')!.spec.metrics[0];
+    expect(gateMetric.provider.web.url).toMatch(/^http:\/\/slo-gate\.amas-prod\.svc[^/]*\/v1\/verdict$/);
     expect(objs).toMatchSnapshot();
   });
 

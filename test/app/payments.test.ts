@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { expectValidManifests } from '../support/schema';
+import { cleanUp, stopAll } from '../support/processes';
 import { synthPayments } from '../support/payments-chart';
 import { ROOT, scratchDir } from '../support/synth';
 
@@ -10,24 +11,24 @@ describe('a payments chart written against the public API', () => {
   let dir: string;
   let objects: any[];
   let out: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     // GIVEN the chart, importing the package as a user would, synthesized by cdk8s
     dir = scratchDir('payments');
-    const synth = synthPayments(dir);
+    const synth = await synthPayments(dir);
     out = synth.out;
     expect({ status: synth.status, output: synth.status === 0 ? '' : synth.output }).toEqual({ status: 0, output: '' });
     objects = fs.readdirSync(out).flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8')).map((d) => d.toJSON()));
   }, 120_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanUp(stopAll, () => fs.rmSync(dir, { recursive: true, force: true })));
 
   test('synthesizes valid objects', () => {
     expectValidManifests(objects);
   });
 
   test('the plan command judges each Rollout against the budgets its chart set', () => {
-    // WHEN planned from the synthesized manifests
+    // WHEN planned from the synthesized manifests (the plan command starts no processes: SIGKILL at the timeout ends all of it)
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cdk8s-progressive'), 'plan', out, '--svg-dir', path.join(dir, 'plan')],
-      { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      { cwd: dir, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
     // THEN the canary is judged against 12m and 3m, the blue-green against 5m and the 2m default
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain('  budgets: promotion 11m30s within 12m, abort 3m within 3m\n');

@@ -12,8 +12,9 @@ const DIST = path.join(REPO_ROOT, 'dist');
 
 function run(args: string[], cwd = REPO_ROOT) {
   builtScript('lib/cli/plan-command');
-  // spawnSync waits for the exit and kills the process at the timeout: nothing outlives the test.
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  // spawnSync waits for the exit and kills the process at the timeout; plan starts no processes of its own,
+  // so nothing outlives the test.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -40,7 +40,7 @@ describe('every object of dist/ and of the payments chart on a real API server',
   beforeAll(async () => {
     // GIVEN dist/ as committed and the payments chart synthesized afresh
     scratch = scratchDir('cluster-payments');
-    const payments = synthPayments(scratch);
+    const payments = await synthPayments(scratch);
     expect({ status: payments.status, output: payments.status === 0 ? '' : payments.output }).toEqual({ status: 0, output: '' });
     const files = [path.join(ROOT, 'dist'), payments.out].flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => path.join(d, f)));
     objects = readObjects(files);

@@ -1,6 +1,6 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cleanUp, runToEnd, stopAll } from '../support/processes';
 import { expectValidManifests } from '../support/schema';
 import { cdk8sSynth, ROOT, scratchDir } from '../support/synth';
 import * as YAML from 'yaml';
@@ -11,27 +11,34 @@ describe('README samples', () => {
   const samples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
   let dir: string;
   beforeAll(() => { dir = scratchDir('readme'); });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanUp(stopAll, () => fs.rmSync(dir, { recursive: true, force: true })));
 
-  test('there is a sample', () => {
-    expect(samples.length).toBeGreaterThan(0);
+  test('the README opens with the simplest complete example, which is a sample', () => {
+    // THEN the first sample is the opening example: a canary rollout, its SLO analysis and the gate, synthesized
+    expect(samples.length).toBeGreaterThanOrEqual(1);
+    expect(samples[0]).toMatch(/new CanaryRollout\(chart, /);
+    expect(samples[0]).toMatch(/new SloAnalysis\(chart, /);
+    expect(samples[0]).toMatch(/new SloGate\(chart, /);
+    expect(samples[0]).toContain('app.synth();');
   });
 
-  test.each(samples.map((s, i) => [i, s]))('sample %i type-checks, synthesizes and is schema-valid', (i, sample) => {
+  test.each(samples.map((s, i) => [i, s]))('sample %i type-checks, synthesizes and is schema-valid', async (i, sample) => {
     // GIVEN the sample, importing the package as a user would
     const lib = path.relative(dir, path.join(ROOT, 'lib')).split(path.sep).join('/');
     const file = path.join(dir, `sample-${i}.ts`);
     fs.writeFileSync(file, String(sample).replace(/from 'cdk8s-progressive'/g, `from '${lib}'`));
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: [`sample-${i}.ts`], exclude: [] }));
     // WHEN type-checked with the project's strict settings, then synthesized
-    const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', dir], { cwd: ROOT, encoding: 'utf8' });
-    expect(tsc.stdout + tsc.stderr).toBe('');
+    const tsc = await runToEnd({
+      name: 'tsc', command: process.execPath, args: [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', dir], cwd: ROOT, timeoutMs: 50_000,
+    });
+    expect([tsc.code, tsc.stdout + tsc.stderr]).toEqual([0, '']);
     const out = path.join(dir, `out-${i}`);
-    const synth = cdk8sSynth(path.relative(ROOT, file), out);
+    const synth = await cdk8sSynth(path.relative(ROOT, file), out, 60_000);
     expect({ status: synth.status, output: synth.status === 0 ? "" : synth.output }).toEqual({ status: 0, output: "" });
     // THEN every manifest is valid
     const objects = fs.readdirSync(out).flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8')).map((d) => d.toJSON()));
-    expect(objects.length).toBeGreaterThan(0);
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Rollout', 'AnalysisTemplate', 'Deployment']));
     expectValidManifests(objects);
   }, 120_000);
 });

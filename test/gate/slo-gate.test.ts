@@ -1,5 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import { checkPodSecurity, SloGate, SloGateProps } from '../../lib';
+import { canConnect, checkPodSecurity, GateAuth, SloGate, SloGateProps } from '../../lib';
 import { synthValid } from '../support/schema';
 
 const make = (props: Partial<SloGateProps> = {}) => {
@@ -7,6 +7,7 @@ const make = (props: Partial<SloGateProps> = {}) => {
   const gate = new SloGate(chart, 'gate', { namespace: 'ops', image: 'registry.example.com/slo-gate:0.1.0', ...props });
   return { chart, gate };
 };
+const podOf = (objs: any[]) => objs.find((o) => o.kind === 'Deployment')!.spec.template.spec;
 
 describe('SloGate', () => {
   // GIVEN the defaults / WHEN synthesized and validated
@@ -32,19 +33,57 @@ describe('SloGate', () => {
     expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: 10 } } });
   });
 
-  test('tells analyses where to call it and how long it takes at most', () => {
+  test('tells analyses where to call it, how long it takes at most, and which metrics it serves', () => {
     expect(gate.verdictUrl).toBe('http://slo-gate.ops.svc.cluster.local/v1/verdict');
     expect(gate.verdictTimeout.toSeconds()).toBe(5);
     expect(gate.network).toBeDefined();
+    expect(gate.allowedMetrics).toEqual(['http_requests_total', 'http_request_duration_seconds']);
   });
 
-  test('auth: the token Secret is mounted read-only and named to the gate', () => {
-    const { chart: c } = make({ authTokenSecret: { name: 'gate-token', key: 'token' }, servicePort: 8080, name: 'verdicts' });
-    const d = synthValid(c).find((o) => o.kind === 'Deployment')!;
-    const pod = d.spec.template.spec;
-    expect(pod.volumes).toContainEqual({ name: 'auth-token', secret: { secretName: 'gate-token', items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 } });
-    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'auth-token', mountPath: '/var/run/slo-gate', readOnly: true });
-    expect(pod.containers[0].env).toEqual([{ name: 'SLO_GATE_AUTH_TOKEN_FILE', value: '/var/run/slo-gate/token' }]);
+  test('by default requires per-namespace tokens: every tenant\'s from a mounted Secret, each namespace\'s own for its analyses', () => {
+    // THEN the tenant tokens Secret is mounted whole (rotations reach the pod) and named by path, never by value
+    const pod = deployment.spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'tenant-tokens', secret: { secretName: 'slo-gate-tenant-tokens', defaultMode: 0o440 } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tenant-tokens', mountPath: '/var/run/slo-gate/tenant-tokens', readOnly: true });
+    expect(pod.containers[0].env).toEqual([{ name: 'SLO_GATE_TENANT_TOKENS_DIR', value: '/var/run/slo-gate/tenant-tokens' }]);
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsUser);
+    // AND analyses read their namespace's token from this Secret key
+    expect(gate.authTokenSecret).toEqual({ name: 'slo-gate-token', key: 'token' });
+    expect(gate.auth.tenantTokensSecret).toBe('slo-gate-tenant-tokens');
+  });
+
+  test('tenant token Secrets can be named', () => {
+    const { chart: c, gate: g } = make({ auth: GateAuth.tenantTokens({ tenantTokensSecret: 'gate-tenants', tokenSecret: { name: 'team-token', key: 'slo-gate' } }) });
+    expect(podOf(synthValid(c)).volumes).toContainEqual({ name: 'tenant-tokens', secret: { secretName: 'gate-tenants', defaultMode: 0o440 } });
+    expect(g.authTokenSecret).toEqual({ name: 'team-token', key: 'slo-gate' });
+  });
+
+  test('unauthenticated, for a single team\'s cluster, is said so to the gate and mounts nothing', () => {
+    const { chart: c, gate: g } = make({ auth: GateAuth.unauthenticated() });
+    const pod = podOf(synthValid(c));
+    expect(pod.containers[0].env).toEqual([{ name: 'SLO_GATE_ALLOW_UNAUTHENTICATED', value: 'true' }]);
+    expect(pod.volumes.map((v: any) => v.name)).not.toContain('tenant-tokens');
+    expect(g.authTokenSecret).toBeUndefined();
+  });
+
+  test('Prometheus basic auth comes from a basic-auth Secret mounted as two files', () => {
+    const { chart: c } = make({ prometheusBasicAuthSecret: 'prometheus-gate-auth' });
+    const pod = podOf(synthValid(c));
+    expect(pod.volumes).toContainEqual({
+      name: 'prometheus-basic-auth',
+      secret: { secretName: 'prometheus-gate-auth', items: [{ key: 'username', path: 'username' }, { key: 'password', path: 'password' }], defaultMode: 0o440 },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'prometheus-basic-auth', mountPath: '/var/run/slo-gate/prometheus', readOnly: true });
+    expect(pod.containers[0].env).toEqual(expect.arrayContaining([
+      { name: 'SLO_GATE_PROMETHEUS_PASSWORD_FILE', value: '/var/run/slo-gate/prometheus/password' },
+      { name: 'SLO_GATE_PROMETHEUS_USERNAME_FILE', value: '/var/run/slo-gate/prometheus/username' },
+    ]));
+  });
+
+  test('allowedMetrics are passed to the gate', () => {
+    const { chart: c, gate: g } = make({ allowedMetrics: ['orders_requests_total', 'orders_duration_seconds'] });
+    expect(podOf(synthValid(c)).containers[0].args.slice(-2)).toEqual(['--allowed-metrics', 'orders_requests_total,orders_duration_seconds']);
+    expect(g.allowedMetrics).toEqual(['orders_requests_total', 'orders_duration_seconds']);
   });
 
   test('the verdict URL carries a non-default service port', () => {
@@ -56,8 +95,40 @@ describe('SloGate', () => {
     expect(synthValid(c).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
   });
 
+  describe('who may call it (the NetworkPolicy, with the labels of Argo Rollouts v1.9.1\'s install manifests and Helm chart)', () => {
+    const gatePod = { namespace: 'ops', labels: { 'app.kubernetes.io/name': 'slo-gate' } };
+    const reaches = (from: { namespace: string; labels: Record<string, string> }, objects = objs) => canConnect(objects, { from, to: gatePod, port: 8080 });
+    // manifests/install.yaml: the controller pod carries the name label alone; dashboard-install.yaml names the dashboard apart
+    const manifestController = { namespace: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'argo-rollouts' } };
+    const manifestDashboard = { namespace: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'argo-rollouts-dashboard' } };
+    // the Helm chart: selectorLabels (name, instance) plus the component, rollouts-controller or rollouts-dashboard
+    const helm = (component: string) => ({
+      namespace: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/instance': 'argo-rollouts', 'app.kubernetes.io/component': component },
+    });
+
+    test('admits the controller of either install', () => {
+      expect([reaches(manifestController), reaches(helm('rollouts-controller'))]).toEqual([true, true]);
+    });
+
+    test('refuses the dashboard of either install, and anything else', () => {
+      expect([reaches(manifestDashboard), reaches(helm('rollouts-dashboard'))]).toEqual([false, false]);
+      expect(reaches({ namespace: 'team-b', labels: { 'app.kubernetes.io/name': 'argo-rollouts' } })).toBe(false);
+    });
+
+    test('labels can be overridden, e.g. a Helm release with nameOverride', () => {
+      const { chart: c } = make({ network: { argoRollouts: { podLabels: { 'app.kubernetes.io/name': 'rollouts' } } } });
+      const objects = synthValid(c);
+      const renamed = (component: string) => ({ namespace: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'rollouts', 'app.kubernetes.io/component': component } });
+      expect([reaches(renamed('rollouts-controller'), objects), reaches(renamed('rollouts-dashboard'), objects)]).toEqual([true, false]);
+    });
+  });
+
   test('fails on a Prometheus URL that is not one', () => {
     expect(() => make({ prometheusUrl: 'prometheus:9090' })).toThrow("prometheusUrl must be an http or https URL of the Prometheus API, got 'prometheus:9090'");
+  });
+  test('fails on a Prometheus URL with credentials, without showing them', () => {
+    expect(() => make({ prometheusUrl: 'http://gate:hunter2@prometheus:9090' })).toThrow(new Error(
+      "prometheusUrl must not carry credentials, got 'http://***@prometheus:9090': put them in a kubernetes.io/basic-auth Secret and name it in prometheusBasicAuthSecret"));
   });
   test('fails on a verdict timeout Argo would cut short', () => {
     expect(() => make({ verdictTimeout: Duration.seconds(10) })).toThrow(
@@ -65,5 +136,19 @@ describe('SloGate', () => {
   });
   test('fails on a latest image, like every workload', () => {
     expect(() => make({ image: 'slo-gate:latest' })).toThrow("image must not use the 'latest' tag");
+  });
+  test.each([
+    [{ allowedMetrics: [] }, 'allowedMetrics must name at least one metric, got []: e.g. ["http_requests_total","http_request_duration_seconds"]'],
+    [{ allowedMetrics: ['up{job="x"}'] }, 'allowedMetrics must hold metric names matching ^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$, got \'up{job="x"}\''],
+    [{ allowedMetrics: ['Inf'] }, 'allowedMetrics must be a metric name, got the PromQL keyword "Inf": name the counter or histogram the service exports'],
+    [{ prometheusBasicAuthSecret: 'Prom_Auth' }, "prometheusBasicAuthSecret must be a Kubernetes object name (lowercase letters, digits, '-' and '.'), got 'Prom_Auth'"],
+  ] as Array<[Partial<SloGateProps>, string]>)('fails on %j', (props, message) => {
+    expect(() => make(props)).toThrow(new Error(message));
+  });
+  test.each([
+    [{ tenantTokensSecret: 'Tenants' }, "tenantTokensSecret must be a Kubernetes object name (lowercase letters, digits, '-' and '.'), got 'Tenants'"],
+    [{ tokenSecret: { name: 'token', key: 'a/b' } }, "tokenSecret key must be a Secret key (letters, digits, '-', '_' and '.'), got 'a/b'"],
+  ])('fails on tenant tokens %j', (options, message) => {
+    expect(() => GateAuth.tenantTokens(options)).toThrow(new Error(message));
   });
 });

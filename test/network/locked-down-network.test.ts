@@ -129,7 +129,9 @@ describe('LockedDownNetwork', () => {
     expect(network.allowDns({ namespace: 'dns', podLabels: { app: 'coredns' } }).description)
       .toBe('egress to pods app=coredns in namespace dns on UDP 53, TCP 53');
     expect(network.allowFromArgoRolloutsController({ namespace: 'argo', podLabels: { app: 'ctl' }, port: 9000 }).description)
-      .toBe('ingress from pods app=ctl in namespace argo on TCP 9000');
+      .toBe('ingress from pods app=ctl, app.kubernetes.io/component notin (rollouts-dashboard) in namespace argo on TCP 9000');
+    expect(network.allowFromArgoRolloutsController({ namespace: 'argo', podLabels: { app: 'ctl2' }, excludedPodLabels: {}, port: 9000 }).description)
+      .toBe('ingress from pods app=ctl2 in namespace argo on TCP 9000');
     expect(network.allowToPrometheus({ namespace: 'obs', podLabels: { app: 'prom' }, port: 9091 }).description)
       .toBe('egress to pods app=prom in namespace obs on TCP 9091');
     expect(network.allowFrom(NetworkPeer.cidr('192.0.2.0/24'), [NetworkPort.tcp(8080)]).description)
@@ -199,7 +201,7 @@ describe('LockedDownNetwork', () => {
     const objects = Testing.synth(chart);
     // THEN
     expect(network.rules.map(r => r.description)).toEqual([
-      'ingress from pods app=rollouts in namespace argo on TCP 8080',
+      'ingress from pods app=rollouts, app.kubernetes.io/component notin (rollouts-dashboard) in namespace argo on TCP 8080',
       'egress to pods app=prom in namespace obs on TCP 9091',
       'egress to pods k8s-app=kube-dns in namespace kube-system on UDP 53, TCP 53',
     ]);

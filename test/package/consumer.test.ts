@@ -1,18 +1,21 @@
 /**
  * The package as another repository gets it: `npm pack`, installed into a fresh consumer project with
  * its own package.json and tsconfig, a chart compiled against the public API, synthesized, validated.
+ * The tarball is packed from the build that `npm test` made (`--ignore-scripts`: prepack would rebuild
+ * build/ while other suites run from it).
  */
-import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { builtScript, cleanUp, runToEnd, RunResult, stopAll } from '../support/processes';
 import { expectValidManifests } from '../support/schema';
 import { ROOT } from '../support/synth';
 
-function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+/** Runs a command to its end in its own process group (npm and what it starts), stopped after `timeoutMs`; throws unless it exits 0. */
+async function run(command: string, args: string[], cwd: string, timeoutMs = 240_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const r = await runToEnd({ name: `${command} ${args.join(' ')}`, command, args, cwd, timeoutMs, env: { npm_config_audit: 'false', npm_config_fund: 'false', ...env } });
+  if (r.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
 
@@ -42,21 +45,24 @@ app.synth();
 describe('the npm package in a consumer project', () => {
   let work: string;
   let tarball: string;
-  beforeAll(() => {
+  beforeAll(async () => {
+    // GIVEN the build of this checkout (npm test builds it first)
+    builtScript('lib/index');
+    builtScript('lib/gate/service/cli');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-progressive-consumer-'));
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT).stdout);
+    const packed = JSON.parse((await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT, 120_000)).stdout);
     tarball = path.join(work, packed[0].filename);
-  }, 300_000);
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  }, 150_000);
+  afterAll(() => cleanUp(stopAll, () => fs.rmSync(work, { recursive: true, force: true })));
 
-  test('holds compiled JS, declarations and the bins, and no tests, sources or dist', () => {
-    const files: string[] = run('tar', ['-tzf', tarball], work).stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
+  test('holds compiled JS, declarations and the bins, and no tests, sources or dist', async () => {
+    const files: string[] = (await run('tar', ['-tzf', tarball], work, 30_000)).stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
     expect(files).toEqual(expect.arrayContaining(['build/lib/index.js', 'build/lib/index.d.ts', 'bin/slo-gate', 'bin/cdk8s-progressive',
       'build/lib/gate/service/cli.js', 'build/imports/argoproj.io.js', 'README.md', 'LICENSE', 'package.json']));
     expect(files.filter((f) => /^(test|dist|__snapshots__|app|bench|scripts)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
-  test('installs, compiles a chart with the public API, synthesizes it and runs its bins', () => {
+  test('installs, compiles a chart with the public API, synthesizes it and runs its bins', async () => {
     // GIVEN a fresh project depending on the tarball (peer dependencies come with it)
     const consumer = path.join(work, 'consumer');
     fs.mkdirSync(consumer);
@@ -65,10 +71,10 @@ describe('the npm package in a consumer project', () => {
       compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: true, outDir: 'out', types: [] }, include: ['main.ts'],
     }));
     fs.writeFileSync(path.join(consumer, 'main.ts'), CHART);
-    run('npm', ['install', '--prefer-offline', '--no-package-lock'], consumer);
+    await run('npm', ['install', '--prefer-offline', '--no-package-lock'], consumer, 180_000);
     // WHEN compiled with TypeScript and run
-    run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], consumer);
-    run(process.execPath, ['out/main.js'], consumer);
+    await run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], consumer, 60_000);
+    await run(process.execPath, ['out/main.js'], consumer, 30_000);
     // THEN the manifests are valid
     const dist = path.join(consumer, 'dist');
     const objects = fs.readdirSync(dist).flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8')).map((d) => d.toJSON()));
@@ -76,9 +82,9 @@ describe('the npm package in a consumer project', () => {
       'PodDisruptionBudget', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'Service', 'Service', 'Service']);
     expectValidManifests(objects);
     // AND both bins start
-    expect(run(path.join(consumer, 'node_modules', '.bin', 'cdk8s-progressive'), ['--help'], consumer).stdout).toContain('usage: cdk8s-progressive <command>');
-    const gate = spawnSync(path.join(consumer, 'node_modules', '.bin', 'slo-gate'), [], { cwd: consumer, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
-    expect(gate.status).not.toBe(0);
-    expect(gate.stderr).toContain('prometheus-url');
+    expect((await run(path.join(consumer, 'node_modules', '.bin', 'cdk8s-progressive'), ['--help'], consumer, 30_000)).stdout).toContain('usage: cdk8s-progressive <command>');
+    const gate = await runToEnd({ name: 'slo-gate', command: path.join(consumer, 'node_modules', '.bin', 'slo-gate'), args: [], cwd: consumer, timeoutMs: 30_000, env: { SLO_GATE_PROMETHEUS_URL: '' } });
+    expect(gate.code).toBe(2);
+    expect(gate.stderr).toBe('slo-gate: --prometheus-url (SLO_GATE_PROMETHEUS_URL) is required, e.g. --prometheus-url http://prometheus:9090\n');
   }, 300_000);
 });

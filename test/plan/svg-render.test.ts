@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadManifests, planRollouts } from '../../lib/plan/manifests';
 import { renderTimeline, TIMELINE_COLOURS } from '../../lib/plan/svg';
-import { runChromium, stopChromium } from '../support/chromium';
+import { runChromium } from '../support/chromium';
+import { cleanUp, stopAll } from '../support/processes';
 import { countColour, countNonWhite, decodePng } from '../support/png';
 
 /**
@@ -18,10 +19,7 @@ describe('SVG timeline in a browser', () => {
   fs.writeFileSync(svgFile, renderTimeline(example.plan, {
     title: `Rollout amas-prod/amas-orchestrator (canary) <&>"'`, maxPromotionSeconds: 600, maxAbortSeconds: 120,
   }));
-  afterAll(() => {
-    stopChromium();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanUp(stopAll, () => fs.rmSync(dir, { recursive: true, force: true })));
 
   test('is well-formed XML: the browser parses it as an SVG document without a parser error', async () => {
     // WHEN chromium loads the file and prints its DOM

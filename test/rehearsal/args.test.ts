@@ -9,7 +9,7 @@ describe('args as the controller resolves them', () => {
     // GIVEN the example chart WHEN the step analysis args are resolved THEN they carry the namespace and the canary hash
     const { rollout } = readChart(EXAMPLE_CHART);
     const step = rollout.spec.strategy.canary.steps.find((s: any) => s.analysis);
-    expect([...resolveRolloutArgs(step.analysis.args, rollout, hashes)]).toEqual([['namespace', 'amas-prod'], ['canary-hash', 'canaryhash'], ['stable-hash', 'stablehash']]);
+    expect([...resolveRolloutArgs(step.analysis.args, rollout, hashes)]).toEqual([['namespace', 'amas-prod'], ['canary-hash', 'canaryhash'], ['stable-hash', 'stablehash'], ['rollout', 'amas-orchestrator']]);
   });
 
   test('Stable, value and other fieldRefs', () => {

@@ -5,6 +5,8 @@ import {
 import { MeasurementPhase } from '../../lib/analysis/expr-eval';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
 import { Timeline } from '../../lib/rehearsal/timeline';
+import { VirtualClock } from '../support/virtual-clock';
+import { emulate, EXAMPLE_CHART } from './example-chart';
 
 /** Plays a scripted sequence through the counters and returns the metric's phase after each measurement. */
 function play(limits: MetricLimits, phases: MeasurementPhase[]): string[] {
@@ -110,37 +112,40 @@ describe('run phase', () => {
   });
 });
 
-describe('AnalysisRunEmulation on scripted measurements', () => {
+describe('AnalysisRunEmulation on scripted measurements, on its own clock', () => {
   const metric = (name: string, spec: object, timing: Partial<RunMetric> = {}): RunMetric => ({
     name, spec: { name, ...spec }, limits: metricLimits(spec), initialDelayMs: 0, intervalMs: 5, errorRetryMs: 5, ...timing,
   });
-  const scripted = (byMetric: Record<string, MeasurementPhase[]>) => {
+  /** Measurements answered from a script, each recorded as `metric:phase@ms` on the clock. */
+  const scripted = (clock: VirtualClock, byMetric: Record<string, MeasurementPhase[]>) => {
     const taken: string[] = [];
     const measure = async (m: RunMetric): Promise<MeasurementOutcome> => {
       const phase = byMetric[m.name].shift();
       if (!phase) throw new Error(`script for ${m.name} ran out`);
-      taken.push(`${m.name}:${phase}`);
+      taken.push(`${m.name}:${phase}@${clock.now()}`);
       return { phase, value: '1' };
     };
     return { measure, taken };
   };
 
   test('a failing metric ends the run and stops the other metrics', async () => {
-    // GIVEN two metrics, one failing on its second measurement
-    const { measure, taken } = scripted({ a: ['Successful', 'Failed'], b: ['Successful', 'Successful', 'Successful'] });
-    const run = new AnalysisRunEmulation('run', [metric('a', { count: 3, interval: '5s' }), metric('b', { count: 3, interval: '5s' })], measure);
-    // WHEN it runs THEN it fails after the second reconcile, with Argo's message, b measured only twice
-    await expect(run.done).resolves.toEqual({ phase: 'Failed', message: 'metric "a" assessed Failed due to failed (1) > failureLimit (0)' });
-    expect(taken).toEqual(['a:Successful', 'b:Successful', 'a:Failed', 'b:Successful']);
+    // GIVEN two metrics measured every 5 ms, one failing on its second measurement
+    const clock = new VirtualClock();
+    const { measure, taken } = scripted(clock, { a: ['Successful', 'Failed'], b: ['Successful', 'Successful', 'Successful'] });
+    const run = new AnalysisRunEmulation('run', [metric('a', { count: 3, interval: '5s' }), metric('b', { count: 3, interval: '5s' })], measure, undefined, clock);
+    // WHEN it runs THEN it fails at the second reconcile, 5 ms in, with Argo's message; b is measured with a at each reconcile, twice
+    await expect(clock.run(run.done)).resolves.toEqual({ phase: 'Failed', message: 'metric "a" assessed Failed due to failed (1) > failureLimit (0)' });
+    expect(taken).toEqual(['a:Successful@0', 'b:Successful@0', 'a:Failed@5', 'b:Successful@5']);
   });
 
   test('errors are retried after the error retry, not the interval, until consecutiveErrorLimit', async () => {
-    // GIVEN a long interval, a short error retry and consecutiveErrorLimit 2
-    const { measure, taken } = scripted({ a: ['Error', 'Error', 'Error'] });
-    const run = new AnalysisRunEmulation('run', [metric('a', { count: 3, interval: '1h', consecutiveErrorLimit: 2 }, { intervalMs: 3_600_000, errorRetryMs: 5 })], measure);
-    // WHEN it runs THEN three errors come within the test's time and the run is Error
-    await expect(run.done).resolves.toMatchObject({ phase: 'Error', message: expect.stringContaining('consecutiveErrors (3) > consecutiveErrorLimit (2)') });
-    expect(taken).toHaveLength(3);
+    // GIVEN a 1 h interval, a 5 ms error retry and consecutiveErrorLimit 2
+    const clock = new VirtualClock();
+    const { measure, taken } = scripted(clock, { a: ['Error', 'Error', 'Error'] });
+    const run = new AnalysisRunEmulation('run', [metric('a', { count: 3, interval: '1h', consecutiveErrorLimit: 2 }, { intervalMs: 3_600_000, errorRetryMs: 5 })], measure, undefined, clock);
+    // WHEN it runs THEN the errors come 5 ms apart and the third ends the run as Error
+    await expect(clock.run(run.done)).resolves.toMatchObject({ phase: 'Error', message: expect.stringContaining('consecutiveErrors (3) > consecutiveErrorLimit (2)') });
+    expect(taken).toEqual(['a:Error@0', 'a:Error@5', 'a:Error@10']);
   });
 
   test('a measurement that throws is an Error', async () => {
@@ -151,23 +156,69 @@ describe('AnalysisRunEmulation on scripted measurements', () => {
   });
 
   test('a background run is Successful when terminated', async () => {
-    // GIVEN an endless metric
-    let n = 0;
-    const run = new AnalysisRunEmulation('run', [metric('a', { interval: '5s' })], async () => { n++; return { phase: 'Successful', value: '1' }; });
-    // WHEN it is terminated after a few measurements THEN it ends Successful
-    while (n < 3) await new Promise((r) => setTimeout(r, 5));
-    run.terminate();
-    await expect(run.done).resolves.toEqual({ phase: 'Successful', message: '' });
+    // GIVEN an endless metric measured every 5 ms, terminated from its third measurement on
+    const clock = new VirtualClock();
+    const taken: number[] = [];
+    const run: AnalysisRunEmulation = new AnalysisRunEmulation('run', [metric('a', { interval: '5s' })], async () => {
+      taken.push(clock.now());
+      if (taken.length === 3) run.terminate();
+      return { phase: 'Successful', value: '1' };
+    }, undefined, clock);
+    // WHEN it runs THEN it ends Successful after those three measurements, and measures no more
+    await expect(clock.run(run.done)).resolves.toEqual({ phase: 'Successful', message: '' });
+    expect(taken).toEqual([0, 5, 10]);
+  });
+
+  test('terminate wakes a run that waits for its next measurement', async () => {
+    // GIVEN an endless metric measured every hour, terminated 1 s after its first measurement
+    const clock = new VirtualClock();
+    const run = new AnalysisRunEmulation('run', [metric('a', { interval: '1h' }, { intervalMs: 3_600_000 })], async () => ({ phase: 'Successful', value: '1' }), undefined, clock);
+    const terminated = clock.sleep(1000).then(() => run.terminate());
+    // WHEN it runs THEN it ends Successful at 1 s, without waiting out the hour
+    await expect(clock.run(Promise.all([run.done, terminated]))).resolves.toEqual([{ phase: 'Successful', message: '' }, undefined]);
+    expect(clock.now()).toBe(1000);
   });
 
   test('the first measurement waits for initialDelay', async () => {
     // GIVEN initialDelay 50 ms
-    const started = Date.now();
-    let at = 0;
-    const run = new AnalysisRunEmulation('run', [metric('a', {}, { initialDelayMs: 50 })], async () => { at = Date.now(); return { phase: 'Successful', value: '1' }; });
-    // WHEN it runs THEN the measurement was not taken before the delay
-    await expect(run.done).resolves.toMatchObject({ phase: 'Successful' });
-    expect(at - started).toBeGreaterThanOrEqual(45);
+    const clock = new VirtualClock();
+    let at = -1;
+    const run = new AnalysisRunEmulation('run', [metric('a', {}, { initialDelayMs: 50 })], async () => { at = clock.now(); return { phase: 'Successful', value: '1' }; }, undefined, clock);
+    // WHEN it runs THEN the measurement is taken 50 ms after the run started
+    await expect(clock.run(run.done)).resolves.toMatchObject({ phase: 'Successful' });
+    expect(at).toBe(50);
+  });
+});
+
+describe('the example plan on the emulation\'s clock (time-scale 10, plan time)', () => {
+  test('a good canary is promoted in 7m plan time, within the 10m budget the Rollout records', async () => {
+    // GIVEN the example chart and a canary every measurement passes
+    // WHEN the emulation walks it
+    const r = await emulate(EXAMPLE_CHART, () => 'Successful');
+    // THEN it is promoted 7m after the start (the plan's 7m40s less the 4 x 10s pod readiness a real canary adds), within budget
+    expect(r.outcome.result).toBe('promoted');
+    expect(r.budgets.promotionSeconds).toBe(600);
+    expect(r.timeToPromote).toEqual({ realSeconds: 42, planSeconds: 420 });
+    expect(r.timeToPromote!.planSeconds).toBeLessThanOrEqual(r.budgets.promotionSeconds);
+    // AND the steps came at their plan times: 1m pauses, 1m analyses (initialDelay 20s, then two 20s intervals)
+    expect(r.events.filter((e) => e.kind === 'weight' || e.kind === 'promote').map((e) => [e.weight, e.planSeconds]))
+      .toEqual([[10, 0], [25, 60], [50, 180], [75, 300], [100, 420]]);
+  });
+
+  test('a canary whose success rate fails at once is aborted 20s after its first traffic: the background analysis\' initialDelay', async () => {
+    const r = await emulate(EXAMPLE_CHART, (m) => (m.name === 'success-rate' ? 'Failed' : 'Successful'));
+    expect([r.outcome.result, r.outcome.message]).toEqual(['aborted', 'metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)']);
+    expect(r.canaryStartToAbort).toEqual({ realSeconds: 2, planSeconds: 20 });
+  });
+
+  test('a canary seen failing only as late as the plan\'s worst case allows is aborted at that bound, 1m40s, within the 2m budget', async () => {
+    // GIVEN a success rate that passes until the plan's worst-case time to abort (20s initialDelay + 60s window + 20s interval)
+    const r = await emulate(EXAMPLE_CHART, (m, planSeconds) => (m.name === 'success-rate' && planSeconds >= 100 ? 'Failed' : 'Successful'));
+    // WHEN walked THEN the abort comes at 1m40s plan time, within the abort budget the Rollout records
+    expect(r.outcome.result).toBe('aborted');
+    expect(r.canaryStartToAbort).toEqual({ realSeconds: 10, planSeconds: 100 });
+    expect(r.canaryStartToAbort!.planSeconds).toBeLessThanOrEqual(r.budgets.abortSeconds);
+    expect(r.budgets.abortSeconds).toBe(120);
   });
 });
 
@@ -206,7 +257,8 @@ describe('the canary after an abort (Argo v1.9.1 abortScaleDownDelaySeconds)', (
   /** Runs a rollout whose inline analysis fails at once, and returns what the driver was asked and the timeline's canary events. */
   async function abortWith(canary: object): Promise<{ calls: string[]; canaryEvents: string[] }> {
     const calls: string[] = [];
-    const timeline = new Timeline(1);
+    const clock = new VirtualClock();
+    const timeline = new Timeline(1, undefined, clock);
     const emulation = new RolloutEmulation({
       spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'slo' }] } }], ...canary } } },
       driver: {
@@ -221,7 +273,7 @@ describe('the canary after an abort (Argo v1.9.1 abortScaleDownDelaySeconds)', (
       timeline,
       scale: new TimeScale(1),
     });
-    const outcome = await emulation.run();
+    const outcome = await clock.run(emulation.run());
     expect(outcome.result).toBe('aborted');
     return { calls, canaryEvents: timeline.events.filter((e) => e.kind === 'canary' && e.message !== 'canary ready').map((e) => e.message) };
   }

@@ -116,7 +116,17 @@ describe('CanaryRollout defaults', () => {
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } });
   });
 
+  // The default output: a canary Rollout through ingress-nginx, its stable and canary Services, Ingress and PDB.
   test('snapshot of the default output', () => {
+    // THEN the default output is these objects (the snapshot holds their full text), wired to each other by name
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/web-stable', 'Service/web-canary', 'Ingress/web', 'PodDisruptionBudget/web', 'Rollout/web']);
+    expect(rollout.spec.strategy).toEqual({
+      canary: {
+        stableService: 'web-stable', canaryService: 'web-canary', trafficRouting: { nginx: { stableIngress: 'web' } },
+        stableMetadata: { labels: { track: 'stable' } }, canaryMetadata: { labels: { track: 'canary' } },
+        steps: [{ setWeight: 10 }, { pause: { duration: '1m' } }, { setWeight: 50 }, { pause: { duration: '1m' } }],
+      },
+    });
     expect(objs).toMatchSnapshot();
   });
 });

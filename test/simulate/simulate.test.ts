@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { canaryKinds, percentile, RolloutSimulation, ScenarioResult, simulate, summarize } from '../../lib/simulate/simulate';
 import { formatMarkdownSummary } from '../../lib/simulate/report';
 import { renderOperatingCharacteristic } from '../../lib/simulate/svg';
-import { REPO_ROOT } from '../support/processes';
+import { cleanUp, REPO_ROOT, runToEnd, stopAll } from '../support/processes';
 import { EXAMPLE_CHART } from '../rehearsal/example-chart';
 
 describe('figures of a scenario', () => {
@@ -90,17 +89,18 @@ describe('simulate on a real Prometheus', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-test-'));
   const chart = path.join(dir, 'small.k8s.yaml');
   fs.writeFileSync(chart, SMALL_CHART);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanUp(stopAll, () => fs.rmSync(dir, { recursive: true, force: true })));
 
-  test('a small chart through the built command: table, JSON and SVG; a good canary promoted, +20% errors aborted', () => {
+  test('a small chart through the built command: table, JSON and SVG; a good canary promoted, +20% errors aborted', async () => {
     // GIVEN the small chart WHEN the built bin simulates it at 50 req/s
     const json = path.join(dir, 'out.json');
     const svg = path.join(dir, 'oc.svg');
-    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'cdk8s-progressive'), 'simulate', chart, '--rps', '50', '--baseline-error-rate', '0',
-      '--trials', '30', '--json', json, '--svg', svg], { encoding: 'utf8', timeout: 120_000 });
+    // (the command runs promtool and Prometheus: its whole process group is stopped if it overruns)
+    const run = await runToEnd({ name: 'cdk8s-progressive simulate', command: process.execPath, args: [path.join(REPO_ROOT, 'bin', 'cdk8s-progressive'), 'simulate', chart,
+      '--rps', '50', '--baseline-error-rate', '0', '--trials', '30', '--json', json, '--svg', svg], timeoutMs: 120_000 });
     // THEN
     expect(run.stderr).toContain('simulating shop/web: 5 scenarios x 30 trials, app series scraped every 10s');
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
     expect(run.stdout).toContain('Rollout shop/web: app series scraped every 10s, latency objective none (no latency faults), abort budget 2m');
     const results: ScenarioResult[] = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(results.map((r) => r.canary)).toEqual(['good', '+2% errors', '+5% errors', '+10% errors', '+20% errors']);

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OC_COLOURS, renderOperatingCharacteristic } from '../../lib/simulate/svg';
-import { runChromium, stopChromium } from '../support/chromium';
+import { runChromium } from '../support/chromium';
+import { cleanUp, stopAll } from '../support/processes';
 import { countColour, countNonWhite, decodePng } from '../support/png';
 import { fakeSimulation } from './fixtures';
 
@@ -11,10 +12,7 @@ describe('operating-characteristic chart in a browser', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-svg-'));
   const file = path.join(dir, 'oc.svg');
   fs.writeFileSync(file, renderOperatingCharacteristic(fakeSimulation(`shop/web <&>"'`)));
-  afterAll(() => {
-    stopChromium();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanUp(stopAll, () => fs.rmSync(dir, { recursive: true, force: true })));
 
   test('is well-formed XML: the browser parses it as an SVG document', async () => {
     const run = await runChromium(`file://${file}`, ['--dump-dom']);

@@ -63,9 +63,9 @@ app.synth();
  * Writes the payments chart into `dir` (a scratch folder inside the checkout) with its imports pointed at
  * lib/, and synthesizes it into `dir`/dist; returns the output folder with cdk8s' exit status and output.
  */
-export function synthPayments(dir: string): { out: string; status: number | null; output: string } {
+export async function synthPayments(dir: string): Promise<{ out: string; status: number | null; output: string }> {
   const lib = path.relative(dir, path.join(ROOT, 'lib')).split(path.sep).join('/');
   fs.writeFileSync(path.join(dir, 'payments.ts'), PAYMENTS_CHART.replace(/from 'cdk8s-progressive'/g, `from '${lib}'`));
   const out = path.join(dir, 'dist');
-  return { out, ...cdk8sSynth(path.relative(ROOT, path.join(dir, 'payments.ts')), out) };
+  return { out, ...await cdk8sSynth(path.relative(ROOT, path.join(dir, 'payments.ts')), out) };
 }

@@ -1,17 +1,20 @@
 /**
  * Starts child processes for tests and benchmarks, waits for the JSON line announcing their port,
- * and kills them all in afterAll (`stopAll()`), even when a test failed. The processes are the
- * rehearsal's local processes (lib/rehearsal/internal-processes.ts), started from the repository root.
+ * and stops them all in afterAll (`stopAll()`), even when a test failed. The processes are the
+ * rehearsal's local processes (lib/rehearsal/internal-processes.ts), started from the repository root:
+ * tracked from spawn, each in its own process group, stopped with everything they started.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LocalProcess, spawnLocal, stopAllProcesses } from '../../lib/rehearsal/internal-processes';
+import { cleanUp, LocalProcess, runToEnd, RunResult, spawnLocal, startAll, stopAllProcesses } from '../../lib/rehearsal/internal-processes';
+
+export { cleanUp, runToEnd, RunResult, startAll };
 
 /** The repository root (where package.json lives). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** A started process with the port it announced. */
-export type StartedProcess = LocalProcess & { readonly pid: number };
+export type StartedProcess = LocalProcess;
 
 export interface StartProcessOptions {
   readonly command: string;
@@ -35,13 +38,12 @@ export function builtScript(modulePath: string): string {
 }
 
 /** Starts a process and waits for a stdout JSON line with a numeric `port`. */
-export async function startProcess(options: StartProcessOptions): Promise<StartedProcess> {
+export function startProcess(options: StartProcessOptions): Promise<StartedProcess> {
   const args = options.args ?? [];
-  const started = await spawnLocal({
+  return spawnLocal({
     name: `${options.command} ${args.join(' ')}`, command: options.command, args, env: options.env,
     cwd: options.cwd ?? REPO_ROOT, timeoutMs: options.timeoutMs, announcesPort: true,
   });
-  return Object.assign(started, { pid: started.child.pid! });
 }
 
 /** Starts the demo service from the build with the given flags. */

@@ -1,5 +1,5 @@
 import { countStatus, runLoad } from './load';
-import { startDemo, StartedProcess, stopAll } from './processes';
+import { cleanUp, startAll, startDemo, StartedProcess, stopAll } from './processes';
 import { PrometheusServer } from './prometheus';
 
 describe('test harness: real Prometheus scraping real demo services', () => {
@@ -9,7 +9,7 @@ describe('test harness: real Prometheus scraping real demo services', () => {
 
   beforeAll(async () => {
     // GIVEN a stable and a failing canary demo service (errors spread evenly, so counts are exact), scraped by a real Prometheus
-    [stable, canary] = await Promise.all([startDemo(), startDemo(['--mode', 'failing', '--error-rate', '0.5', '--errors', 'even'])]);
+    [stable, canary] = await startAll([startDemo(), startDemo(['--mode', 'failing', '--error-rate', '0.5', '--errors', 'even'])]);
     prometheus = await PrometheusServer.start({
       targets: [
         { port: stable.port, labels: { namespace: 'shop', pod: 'web-stable-1', rollouts_pod_template_hash: 'aaa111' } },
@@ -18,10 +18,7 @@ describe('test harness: real Prometheus scraping real demo services', () => {
     });
   }, 40_000);
 
-  afterAll(async () => {
-    await prometheus?.dispose();
-    await stopAll();
-  });
+  afterAll(() => cleanUp(() => prometheus?.dispose(), stopAll));
 
   test('sees both instances with their pod-template-hash labels', async () => {
     // WHEN asking for the up series

@@ -20,7 +20,8 @@ export function promtoolErrors(queries: Record<string, string>): string {
       expr: substituteArgs(q),
     }));
     fs.writeFileSync(file, YAML.stringify({ groups: [{ name: 'generated', rules }] }));
-    const res = spawnSync(process.env.PROMTOOL_BIN ?? 'promtool', ['check', 'rules', file], { encoding: 'utf8', timeout: 20_000 });
+    // promtool check rules starts no processes of its own: the timeout's SIGKILL ends all of it.
+    const res = spawnSync(process.env.PROMTOOL_BIN ?? 'promtool', ['check', 'rules', file], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
     if (res.error) throw new Error(`could not run promtool (${res.error.message}); install the prometheus package`);
     return res.status === 0 ? '' : `${res.stdout}\n${res.stderr}`.trim();
   } finally {

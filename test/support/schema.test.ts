@@ -28,7 +28,11 @@ describe('strict schema validation', () => {
     // GIVEN maxSurge as a boolean / THEN rejected
     const r = rollout({ setWeight: 10 }) as any;
     r.spec.strategy.canary.maxSurge = true;
-    expect(schemaErrors(r).length).toBeGreaterThan(0);
+    expect(schemaErrors(r)).toEqual([
+      'Rollout/r: /spec/strategy/canary/maxSurge must be integer',
+      'Rollout/r: /spec/strategy/canary/maxSurge must be string',
+      'Rollout/r: /spec/strategy/canary/maxSurge must match a schema in anyOf',
+    ]);
   });
 
   test('validates core objects against the kubernetes schemas', () => {

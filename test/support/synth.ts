@@ -1,14 +1,19 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runToEnd } from './processes';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs `cdk8s synth` of an app file into `outdir`, as `npm run synth` does; returns its exit status and output. */
-export function cdk8sSynth(appFile: string, outdir: string): { status: number | null; output: string } {
-  const r = spawnSync('npx', ['cdk8s', 'synth', '--no-check-upgrade', '--app', `npx ts-node --swc ${appFile}`, '--output', outdir],
-    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+/**
+ * Runs `cdk8s synth` of an app file into `outdir`, as `npm run synth` does (npx, cdk8s, a shell, ts-node: all in
+ * one process group, stopped together after `timeoutMs`); returns its exit status and output.
+ */
+export async function cdk8sSynth(appFile: string, outdir: string, timeoutMs = 100_000): Promise<{ status: number | null; output: string }> {
+  const r = await runToEnd({
+    name: 'cdk8s synth', command: 'npx', args: ['cdk8s', 'synth', '--no-check-upgrade', '--app', `npx ts-node --swc ${appFile}`, '--output', outdir],
+    cwd: ROOT, timeoutMs,
+  });
+  return { status: typeof r.code === 'number' ? r.code : null, output: `${r.stdout}${r.stderr}` };
 }
 
 /** The files of a folder and their contents, for byte-for-byte comparison. */

@@ -38,10 +38,15 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   const address = gate.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const metrics = config.metricsPort === undefined ? undefined : await serveMetrics(gate.registry, config.host, config.metricsPort);
+  // The URL carries no credentials (the config refuses them); basic auth is only said to be on.
   logger.info({
-    host: config.host, port, metricsPort: metrics?.port, prometheusUrl: config.prometheusUrl, auth: config.authToken !== undefined,
+    host: config.host, port, metricsPort: metrics?.port, prometheusUrl: config.prometheusUrl,
+    prometheusBasicAuth: config.prometheusPasswordFile !== undefined,
+    auth: config.tenantTokensDir !== undefined ? 'tenant-tokens' : 'none', allowedMetrics: config.allowedMetrics,
     queryTimeoutMs: config.queryTimeoutMs, verdictTimeoutMs: config.verdictTimeoutMs, maxConcurrentQueries: config.maxConcurrentQueries,
+    maxPendingVerdicts: config.maxPendingVerdicts, requestTimeoutMs: config.requestTimeoutMs, idleTimeoutMs: config.idleTimeoutMs,
   }, 'listening');
+  if (config.allowUnauthenticated) logger.warn('no tenant tokens: any caller that reaches the gate may ask for any namespace\'s verdicts');
 
   let stopping = false;
   const shutdown = (signal: string) => {

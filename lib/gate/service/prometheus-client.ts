@@ -1,7 +1,8 @@
 /**
  * The gate's only outbound client: instant queries against the one Prometheus it was configured
  * with. Each query has its own timeout, never outlives the verdict's deadline, and waits for one
- * of a fixed number of slots, so a burst of verdicts cannot flood Prometheus. Any failure
+ * of a fixed number of slots, so a burst of verdicts cannot flood Prometheus. Readiness checks use
+ * a connection pool of their own, so they never queue behind verdict queries. Any failure
  * (refused, timeout, HTTP error, API error, unreadable answer) is a PrometheusUnavailableError,
  * which the server turns into a 503 so that Argo records an Error and measures again.
  */
@@ -25,9 +26,15 @@ export interface PrometheusClientOptions {
   readonly maxConcurrentQueries: number;
   /** Called after every query with its duration and outcome (for the gate's own metrics). */
   readonly onQuery?: (seconds: number, outcome: 'success' | 'error') => void;
+  /** The `Authorization` header of every request (basic auth read from files), asked for each request. @default - none */
+  readonly authorization?: () => string | undefined;
 }
 
-/** A counting semaphore with a FIFO queue. */
+/**
+ * A counting semaphore with a FIFO queue. The queue is bounded by the server, which keeps at most
+ * `--max-pending-verdicts` evaluations (three queries each) in flight, and every waiter leaves it at
+ * its verdict's deadline.
+ */
 class Slots {
   private free: number;
   private readonly waiting: Array<() => void> = [];
@@ -59,6 +66,8 @@ class Slots {
 export class PrometheusClient {
   private readonly base: URL;
   private readonly agent: http.Agent;
+  /** Readiness checks' own pool: a verdict burst holding every query socket cannot delay them. */
+  private readonly readinessAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly slots: Slots;
 
@@ -67,6 +76,7 @@ export class PrometheusClient {
     this.transport = this.base.protocol === 'https:' ? https : http;
     const AgentClass = this.base.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: options.maxConcurrentQueries });
+    this.readinessAgent = new AgentClass({ keepAlive: true, maxSockets: 2 });
     this.slots = new Slots(options.maxConcurrentQueries);
   }
 
@@ -79,7 +89,7 @@ export class PrometheusClient {
       const timeoutMs = Math.min(this.options.queryTimeoutMs, deadline - Date.now());
       if (timeoutMs <= 0) throw new PrometheusUnavailableError('no time left for the Prometheus query');
       const params = new URLSearchParams({ query: promql, timeout: `${Math.max(1, Math.floor(timeoutMs))}ms` });
-      const body = await this.get(`api/v1/query?${params.toString()}`, timeoutMs);
+      const body = await this.get(`api/v1/query?${params.toString()}`, timeoutMs, this.agent);
       const answer = parse(body);
       if (answer.status !== 'success') {
         throw new PrometheusUnavailableError(`prometheus answered ${answer.errorType ?? 'an error'}: ${answer.error ?? 'no message'}`);
@@ -95,26 +105,32 @@ export class PrometheusClient {
     }
   }
 
-  /** Whether Prometheus answers its readiness endpoint within the timeout. */
-  public async ready(timeoutMs: number): Promise<boolean> {
+  /**
+   * Whether Prometheus answers its readiness endpoint with 2xx within the timeout, on the readiness
+   * pool; undefined when ready, else why not (no URL in it).
+   */
+  public async notReady(timeoutMs: number): Promise<string | undefined> {
     try {
-      await this.get('-/ready', timeoutMs);
-      return true;
-    } catch {
-      return false;
+      await this.get('-/ready', timeoutMs, this.readinessAgent, true);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
     }
   }
 
   /** Closes idle keep-alive connections. */
   public close(): void {
     this.agent.destroy();
+    this.readinessAgent.destroy();
   }
 
-  private get(relative: string, timeoutMs: number): Promise<string> {
+  private get(relative: string, timeoutMs: number, agent: http.Agent, only2xx = false): Promise<string> {
     const basePath = this.base.pathname.endsWith('/') ? this.base.pathname : `${this.base.pathname}/`;
     const url = new URL(basePath + relative, this.base);
+    const authorization = this.options.authorization?.();
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...(authorization ? { authorization } : {}) };
     return new Promise((resolve, reject) => {
-      const req = this.transport.get(url, { agent: this.agent, headers: { accept: 'application/json' } }, (res) => {
+      const req = this.transport.get(url, { agent, headers }, (res) => {
         res.setEncoding('utf8');
         const chunks: string[] = [];
         let size = 0;
@@ -132,7 +148,8 @@ export class PrometheusClient {
           const status = res.statusCode ?? 0;
           // Prometheus answers API errors (400, 422, 503) with a JSON body: let the caller read it.
           if (status >= 200 && status < 300) resolve(text);
-          else if (status >= 400 && status < 600 && text.startsWith('{')) resolve(text);
+          else if (status === 401 || status === 403) reject(new PrometheusUnavailableError(`prometheus refused the gate's credentials: HTTP ${status}`));
+          else if (!only2xx && status >= 400 && status < 600 && text.startsWith('{')) resolve(text);
           else reject(new PrometheusUnavailableError(`prometheus answered HTTP ${status}`));
         });
         res.on('error', (err) => { clearTimeout(timer); reject(unavailable(err)); });

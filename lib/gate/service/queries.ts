@@ -8,7 +8,7 @@
 import {
   DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_ERROR_RATIO_TOLERANCE, DEFAULT_LATENCY_RATIO_TOLERANCE, DEFAULT_LATENCY_MARGIN_SECONDS,
   DEFAULT_MAX_BURN_RATE, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN,
-  METRIC_NAME_PATTERN, POD_TEMPLATE_HASH_PATTERN, VerdictRequest, WINDOW_PATTERN,
+  METRIC_NAME_PATTERN, metricNameError, POD_TEMPLATE_HASH_PATTERN, VerdictRequest, WINDOW_PATTERN,
 } from '../contract';
 import { Measurements, ResolvedObjectives } from './judge';
 
@@ -43,6 +43,13 @@ function checked(field: string, value: string, pattern: string): string {
   if (!new RegExp(pattern).test(value)) {
     throw new Error(`${field} must match ${pattern}, got ${JSON.stringify(value)}`);
   }
+  return value;
+}
+
+/** A metric name checked against its pattern and PromQL's keywords. */
+function metric(field: string, value: string): string {
+  const keyword = metricNameError(field, checked(field, value, METRIC_NAME_PATTERN));
+  if (keyword) throw new Error(keyword);
   return value;
 }
 
@@ -95,8 +102,8 @@ export function planQueries(request: VerdictRequest): QueryPlan {
       : checked('workload.source.app.stablePodTemplateHash', app.stablePodTemplateHash, POD_TEMPLATE_HASH_PATTERN);
     // The same hash on both sides means no rollout in progress: there is nothing to compare with.
     const stable = stableHash !== undefined && stableHash !== canary ? stableHash : undefined;
-    const requests = checked('workload.source.app.requestsMetric', app.requestsMetric ?? DEFAULT_REQUESTS_METRIC, METRIC_NAME_PATTERN);
-    const duration = checked('workload.source.app.durationMetric', app.durationMetric ?? DEFAULT_DURATION_METRIC, METRIC_NAME_PATTERN);
+    const requests = metric('workload.source.app.requestsMetric', app.requestsMetric ?? DEFAULT_REQUESTS_METRIC);
+    const duration = metric('workload.source.app.durationMetric', app.durationMetric ?? DEFAULT_DURATION_METRIC);
     const hashes = stable ? `${regexLiteral(canary)}|${regexLiteral(stable)}` : regexLiteral(canary);
     const selector = `namespace=${promqlString(namespace)},rollouts_pod_template_hash=~${promqlString(hashes)}`;
     const by = 'rollouts_pod_template_hash';

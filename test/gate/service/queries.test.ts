@@ -74,6 +74,15 @@ describe('planQueries', () => {
     expect(() => planQueries({ ...appRequest, workload: { ...appRequest.workload, namespace: 'Shop' } }))
       .toThrow('workload.namespace must match ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$, got "Shop"');
   });
+
+  test('fails on a PromQL keyword as a metric name, even without the server in front', () => {
+    // GIVEN a duration metric Prometheus would read as the number NaN
+    const keyword = { ...appRequest, workload: { namespace: 'shop', source: { app: { canaryPodTemplateHash: 'abc', durationMetric: 'NaN' } } } };
+
+    // WHEN / THEN
+    expect(() => planQueries(keyword)).toThrow(new Error(
+      'workload.source.app.durationMetric must be a metric name, got the PromQL keyword "NaN": name the counter or histogram the service exports'));
+  });
 });
 
 describe('escaping', () => {

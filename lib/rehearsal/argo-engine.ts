@@ -14,7 +14,9 @@
  * - the update is the Rollout applied again with the image tag of the canary's behaviour; steps,
  *   pauses, analysis runs, promotion and abort are the controller's own. The rehearsal only watches.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk } from '../cluster/kubectl';
@@ -128,6 +130,21 @@ export function clusterObjects(docs: readonly Json[], rolloutName: string, names
   return out;
 }
 
+/** The Secrets the templates' secretKeyRef args name, each key holding the rehearsal's gate token. */
+export function tokenSecrets(objects: readonly Json[], namespace: string, token: string): Json[] {
+  const keys = new Map<string, Set<string>>();
+  for (const o of objects.filter((x) => x.kind === 'AnalysisTemplate' || x.kind === 'ClusterAnalysisTemplate')) {
+    for (const arg of o.spec?.args ?? []) {
+      const ref = arg.valueFrom?.secretKeyRef;
+      if (ref?.name && ref?.key) keys.set(ref.name, (keys.get(ref.name) ?? new Set()).add(ref.key));
+    }
+  }
+  return [...keys].map(([name, names]) => ({
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace },
+    stringData: Object.fromEntries([...names].sort().map((key) => [key, token])),
+  }));
+}
+
 /** Runs one rehearsal on the cluster; every process it starts is stopped and the namespace deleted before it returns or throws. */
 export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promise<ClusterRehearsalResult> {
   const print = options.print ?? (() => undefined);
@@ -169,11 +186,18 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   let stopRouter = false;
   let router: Promise<void> | undefined;
   let namespaceCreated = false;
+  let tokens: string | undefined;
   try {
     prometheus = await PrometheusServer.start({ targets: [], fileTargets: true, waitForUp: 0 });
+    // The gate with a tenant token for the rehearsal's namespace, as a platform team would create it; the
+    // templates' secretKeyRef args get it from Secrets in that namespace, which the controller reads.
+    tokens = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-tokens-'));
+    const token = randomBytes(24).toString('hex');
+    fs.writeFileSync(path.join(tokens, namespace), token, { mode: 0o600 });
     const gate = await spawnLocal({
       name: 'slo-gate', command: process.execPath, announcesPort: true,
-      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'],
+      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
+        '--tenant-tokens-dir', tokens],
     });
     processes.push(gate);
     const gateUrl = `http://127.0.0.1:${gate.port}`;
@@ -192,6 +216,10 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
     }));
     namespaceCreated = true;
     await waitUntil(async () => (await kubectl(kubeconfig, ['get', 'serviceaccount', 'default', '-n', namespace])).code === 0, 30_000, `ServiceAccount ${namespace}/default`, 200);
+    for (const secret of tokenSecrets(objects, namespace, token)) {
+      await k(['apply', '--server-side', '-f', '-'], JSON.stringify(secret));
+      print(`  secret ${secret.metadata.name} (${Object.keys(secret.stringData).join(', ')}) -> the slo-gate token made for namespace ${namespace}`);
+    }
 
     // The router: every 500 ms, the pods, Services, Ingresses and the Rollout as the API server has them.
     let state: { rollout?: Json; canaryWeight: number; canaryPods: number; stablePods: number } = { canaryWeight: 0, canaryPods: 0, stablePods: 0 };
@@ -354,6 +382,7 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
     await Promise.all(processes.map((p) => p.stop(3000)));
     await nginx?.dispose();
     await prometheus?.dispose();
+    if (tokens) fs.rmSync(tokens, { recursive: true, force: true });
     if (namespaceCreated) {
       const deleted = await kubectl(kubeconfig, ['delete', 'namespace', namespace, '--wait=true', '--timeout=60s'], { timeoutMs: 70_000 });
       if (deleted.code !== 0) print(`  namespace ${namespace} not deleted (${deleted.stderr.trim()}): delete it before the next rehearsal`);

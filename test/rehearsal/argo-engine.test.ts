@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { clusterObjects } from '../../lib/rehearsal/argo-engine';
+import { clusterObjects, tokenSecrets } from '../../lib/rehearsal/argo-engine';
 import { nginxConfig } from '../../lib/rehearsal/nginx';
 import { modeOfImage, withTag } from '../../lib/rehearsal/pod-runner';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
@@ -57,5 +57,11 @@ describe('the objects applied to the cluster', () => {
     const prom = metrics.filter((m: Json) => m.provider.prometheus);
     expect(prom.map((m: Json) => m.provider.prometheus.address)).toEqual(prom.map(() => 'http://127.0.0.1:9090'));
     expect(prom.map((m: Json) => m.provider.prometheus.query).join('\n')).not.toContain('[1m]');
+  });
+
+  test('the gate token Secrets the templates read are made in the namespace, with the rehearsal token', () => {
+    expect(tokenSecrets(objects, 'rehearse-x', 't0ken')).toEqual([
+      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'slo-gate-token', namespace: 'rehearse-x' }, stringData: { token: 't0ken' } },
+    ]);
   });
 });

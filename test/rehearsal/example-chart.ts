@@ -66,7 +66,11 @@ export async function emulate(chart: string, phaseOf: (metric: RunMetric, planSe
     spec: rollout.spec,
     timeline,
     scale,
-    analyses: (analysis, where) => runMetricsOf(analysis, objects, hashes, where, { prepare: (m) => m, ms: (value, kind, what) => scale.ms(value, kind, what) }),
+    analyses: (analysis, where) => runMetricsOf(analysis, objects, hashes, where, {
+      prepare: (m) => m, ms: (value, kind, what) => scale.ms(value, kind, what),
+      // No measurement reaches the gate here (`measure` answers for it), so its token is any value.
+      secret: () => 'unused-token',
+    }),
     measure: async (metric) => ({ phase: phaseOf(metric, (timeline.elapsedMs() / 1000) * scale.factor), value: '1' }),
     driver: { startCanary: async () => undefined, setWeight: async () => undefined, promote: async () => undefined, stopCanary: async () => undefined, stopOldStable: async () => undefined },
   });

@@ -30,37 +30,20 @@ import { LocalNginx, NginxRoutes } from './nginx';
 import { PodEndpoint, PodRunner, withTag } from './pod-runner';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider } from './providers';
-import { realRate } from './rehearse';
+import { realRate, RehearsalOptions } from './rehearse';
 import { TimeScale } from './time-scale';
 import { trafficByPhase, PhaseTraffic } from './timeline';
 
 type Json = { [key: string]: any };
 
-export interface ClusterRehearsalOptions {
-  /** Path of a synthesized chart (multi-document YAML). */
-  readonly chart: string;
+/** The emulation's options (lib/rehearsal/rehearse.ts), with the cluster to run on. */
+export interface ClusterRehearsalOptions extends RehearsalOptions {
   /** kubeconfig of the cluster (its kubelet kwok, its Argo Rollouts controller on this machine). */
   readonly kubeconfig: string;
-  /** @default good */
-  readonly canary?: DemoMode;
-  /** Every duration of the chart is divided by this before it is applied. @default 1 */
-  readonly timeScale?: number;
-  /** User requests per second of plan time (rate x timeScale per second of real time). @default 20 */
-  readonly rate?: number;
-  /** @default 0 */
-  readonly baselineErrorRate?: number;
-  /** @default 1 */
-  readonly seed?: number;
-  /** @default - the only Rollout of the chart */
-  readonly rollout?: string;
   /** Namespace the objects are applied to, created under "restricted" and deleted after. @default - the Rollout's */
   readonly namespace?: string;
   /** Bound on the rollout, from the update to its outcome. @default - the promotion budget, time-scaled, plus 2 minutes */
   readonly timeoutMs?: number;
-  /** Directory for rehearsal-argo.json (the summary). @default - no file */
-  readonly outDir?: string;
-  /** @default - silent */
-  readonly print?: (line: string) => void;
 }
 
 export type ClusterOutcome = 'promoted' | 'aborted' | 'paused' | 'timed out';
@@ -149,7 +132,7 @@ export function tokenSecrets(objects: readonly Json[], namespace: string, token:
 export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promise<ClusterRehearsalResult> {
   const print = options.print ?? (() => undefined);
   const mode: DemoMode = options.canary ?? 'good';
-  const scale = new TimeScale(options.timeScale ?? 1);
+  const scale = new TimeScale(options.timeScale ?? 10);
   const loadRate = realRate(options.rate ?? 20, scale.factor);
   const kubeconfig = options.kubeconfig;
   if (!fs.existsSync(kubeconfig)) throw new Error(`kubeconfig ${kubeconfig} does not exist: start the local control plane with npm run cluster:up`);

@@ -51,7 +51,7 @@ export interface RehearsalOptions {
   readonly seed?: number;
   /** Name of the Rollout when the chart has several. @default - the only one */
   readonly rollout?: string;
-  /** Directory for rehearsal.json and rehearsal.svg. @default - no files */
+  /** Directory for the summary files (rehearsal.json and rehearsal.svg; rehearsal-argo.json on a cluster). @default - no files */
   readonly outDir?: string;
   /** Receives the output lines. @default - silent */
   readonly print?: (line: string) => void;

@@ -14,7 +14,10 @@ const IMAGE_WHY = 'a moving tag changes what runs without a new revision, so no 
 
 /** Throws unless `image` is pinned by a tag other than `latest` or by a digest. */
 export function validateImage(prop: string, image: string): void {
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return;
+  if (image.includes('@')) {
+    if (/@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/.test(image)) return;
+    throw new Error(`${prop} has an invalid digest in '${image}': a digest is @sha256: and 64, or @sha512: and 128, lowercase hexadecimal digits`);
+  }
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
   if (!tag) {

@@ -26,7 +26,7 @@ import { PrometheusServer, QueryResult } from '../rehearsal/prometheus';
 import { prometheusOutcome, webOutcome } from '../rehearsal/providers';
 import { ChartObjects, podTemplateHash, runMetricsOf } from '../rehearsal/rehearse';
 import { parseDurationSeconds } from '../rollout/internal-validation';
-import { recordedBudgets } from '../rollout/plan';
+import { recordedBudgets, RolloutPlan } from '../rollout/plan';
 import {
   gateRequest, hasInstantSelector, latencyObjectiveSeconds, longestWindowSeconds, simulatedSource, SimulatedSource,
 } from './sources';
@@ -150,13 +150,44 @@ export function summarize(results: readonly TrialResult[], budgetSeconds: number
   };
 }
 
+/**
+ * Where the trials of a rollout sit in time. Each trial lasts the plan's promotion (up to its first pause
+ * without duration); a gap of twice the longest query window follows (at least 60s, the window capped at
+ * 1 hour), plus the 5-minute lookback when a query reads an instant selector; history of the longest
+ * window (capped at 24 hours, at least the gap) comes before the first trial. Windows of single
+ * measurements (the error-budget policy over the SLO period) neither widen the gap nor the history: they
+ * are meant to see the service's earlier traffic, here the stable traffic of the trials before (the policy
+ * leaves the canary out). The canary's weights are the plan's setWeight steps, from the end of each.
+ */
+export function trialLayout(plan: RolloutPlan, rawSteps: readonly Json[], metrics: readonly RunMetric[], trials: number, scrapeSeconds: number):
+{ layout: TrialLayout; gapSeconds: number } {
+  const window = longestWindowSeconds(metrics.filter((m) => m.limits.count !== 1));
+  const firstInfinite = plan.steps.find((s) => !Number.isFinite(s.seconds));
+  const durationSeconds = firstInfinite ? firstInfinite.startSeconds : plan.promotionSeconds;
+  const gapSeconds = Math.max(60, 2 * Math.min(window, GAP_WINDOW_CAP_SECONDS)) + (hasInstantSelector(metrics) ? 300 : 0);
+  const periodSeconds = Math.ceil(durationSeconds + gapSeconds);
+  const weights = plan.steps.filter((s) => rawSteps[s.index].setWeight !== undefined).map((s) => ({ atMs: s.cumulativeSeconds * 1000, weight: s.weight }));
+  return {
+    layout: {
+      trials,
+      firstTrialMs: Math.ceil(Math.max(gapSeconds, Math.min(window, HISTORY_CAP_SECONDS)) + periodSeconds / 2) * 1000,
+      periodMs: periodSeconds * 1000,
+      durationMs: durationSeconds * 1000,
+      weights,
+      scrapeIntervalMs: scrapeSeconds * 1000,
+    },
+    gapSeconds,
+  };
+}
+
 /** The scrape interval of the first PodMonitor endpoint in the rollout's namespace, else 15s. */
-function scrapeIntervalSeconds(objects: ManifestObject[], namespace: string | undefined): number {
+export function scrapeIntervalSeconds(objects: ManifestObject[], namespace: string | undefined): number {
   const monitor = objects.find((o) => o.object.kind === 'PodMonitor' && o.object.metadata?.namespace === namespace)?.object;
   const interval = monitor?.spec?.podMetricsEndpoints?.[0]?.interval;
   return interval ? parseDurationSeconds(interval) : DEFAULT_SCRAPE_INTERVAL_SECONDS;
 }
 
+// Stryker disable all: the simulation's orchestration (OpenMetrics files, promtool, a real Prometheus) is tested by test/simulate/simulate.test.ts, too slow to run for every mutant
 /** Runs promtool to turn one OpenMetrics file into blocks of `dataDir`; rejects with its output. */
 async function createBlocks(file: string, dataDir: string): Promise<void> {
   const run = await runToEnd({
@@ -244,29 +275,9 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   const probe = walkPlanFor(namespaceOf(0), hashesOf(0));
   const source = simulatedSource(probe.metrics, namespaceOf(0));
   const latencyObjective = latencyObjectiveSeconds(probe.metrics);
-  // Windows of single measurements (the error-budget policy over the SLO period) neither widen the gap
-  // nor the history: they are meant to see the service's earlier traffic, here the scenario's stable
-  // traffic of the trials before (the policy leaves the canary out).
-  const window = longestWindowSeconds(probe.metrics.filter((m) => m.limits.count !== 1));
-
-  // Layout: trials one after another, a gap of twice the longest window between two (plus the
-  // 5-minute lookback when a query reads an instant selector), history of the longest window first.
-  const firstInfinite = planned.plan.steps.find((s) => !Number.isFinite(s.seconds));
-  const durationSeconds = firstInfinite ? firstInfinite.startSeconds : planned.plan.promotionSeconds;
-  const gapSeconds = Math.max(60, 2 * Math.min(window, GAP_WINDOW_CAP_SECONDS)) + (hasInstantSelector(probe.metrics) ? 300 : 0);
-  const periodSeconds = Math.ceil(durationSeconds + gapSeconds);
-  const weights: Array<{ atMs: number; weight: number }> = [];
-  for (const s of planned.plan.steps) {
-    if (rawSteps[s.index].setWeight !== undefined) weights.push({ atMs: s.cumulativeSeconds * 1000, weight: s.weight });
-  }
-  const layout: TrialLayout = {
-    trials: options.trials,
-    firstTrialMs: Math.ceil(Math.max(gapSeconds, Math.min(window, HISTORY_CAP_SECONDS)) + periodSeconds / 2) * 1000,
-    periodMs: periodSeconds * 1000,
-    durationMs: durationSeconds * 1000,
-    weights,
-    scrapeIntervalMs: scrapeSeconds * 1000,
-  };
+  const { layout, gapSeconds } = trialLayout(planned.plan, rawSteps, probe.metrics, options.trials, scrapeSeconds);
+  const durationSeconds = layout.durationMs / 1000;
+  const periodSeconds = layout.periodMs / 1000;
 
   const kinds = canaryKinds(latencyObjective);
   const root = new SeededRandom(options.seed);
@@ -354,8 +365,10 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
   }
 }
 
+// Stryker restore all
+
 /** The label sets of a scenario's series, as the source's queries select them. */
-function labelsOf(source: SimulatedSource, rollout: Json, namespace: string, hashes: { stable: string; canary: string }, objects: ManifestObject[]): ScenarioLabels {
+export function labelsOf(source: SimulatedSource, rollout: Json, namespace: string, hashes: { stable: string; canary: string }, objects: ManifestObject[]): ScenarioLabels {
   const name: string = rollout.metadata.name;
   if (source.kind === 'app') {
     const side = (hash: string, pod: string) => `namespace="${namespace}",pod="${name}-${hash}-${pod}",rollouts_pod_template_hash="${hash}"`;
@@ -372,7 +385,7 @@ function labelsOf(source: SimulatedSource, rollout: Json, namespace: string, has
 }
 
 /** Values of a range query's answer at each of `times` (seconds), as the instant query at that time would answer. */
-function pointsAt(data: QueryResult, times: number[], instantType: string): Array<{ resultType: string; result: unknown }> {
+export function pointsAt(data: QueryResult, times: number[], instantType: string): Array<{ resultType: string; result: unknown }> {
   const series = data.resultType === 'matrix' ? data.result : [];
   const index = new Map(times.map((t, i) => [Math.round(t * 1000), i]));
   const perTime: Array<Array<{ metric: Record<string, string>; value: [number, string] }>> = times.map(() => []);
@@ -387,6 +400,7 @@ function pointsAt(data: QueryResult, times: number[], instantType: string): Arra
     : { resultType: 'vector', result: samples }));
 }
 
+// Stryker disable all: the simulation's orchestration (OpenMetrics files, promtool, a real Prometheus) is tested by test/simulate/simulate.test.ts, too slow to run for every mutant
 const resultTypes = new Map<string, Promise<string>>();
 
 /** Measures one metric at `times` (one per trial) with range queries over `range`. */
@@ -423,8 +437,10 @@ async function measureBatch(
   }
 }
 
+// Stryker restore all
+
 /** The gate's 400 answer to a request it refuses beyond its schema (the window's bounds, the query builder's checks), or undefined. */
-function gateRefusal(request: VerdictRequest): string | undefined {
+export function gateRefusal(request: VerdictRequest): string | undefined {
   const badWindow = windowError(request.window ?? '');
   if (badWindow) return JSON.stringify({ error: 'bad_request', field: 'window', message: badWindow });
   try {

@@ -55,6 +55,25 @@ describe('timeToAbort', () => {
       .toBe('a single measurement cannot exceed failureLimit 1');
   });
 
+  test('when both paths take as long, the failure path is the one described', () => {
+    // GIVEN no delay, a 10s window and interval 30s: failures 0 + 10 + 30 = 40s, errors 0 + 30 + (0 + 1) x 10 = 40s
+    const t = timeToAbort(metric({ initialDelay: undefined, window: Duration.seconds(10), consecutiveErrorLimit: 0 }));
+    expect([t.failurePath, t.errorPath, t.total]).toEqual([40, 40, 40]);
+    expect(describeTimeToAbort(t)).toBe('success-rate: 40s = 0s initialDelay + 10s window + 30s (failureLimit + 1) x interval');
+  });
+
+  test('a failureLimit below count can abort; one at count cannot; a single measurement with failureLimit 0 can', () => {
+    expect(timeToAbort(metric({ count: 3, failureLimit: 2 }))).toMatchObject({ total: 30 + 120 + 90, failures: 90 });
+    expect(timeToAbort(metric({ count: 1, failureLimit: 1 })).never).toBe('failureLimit 1 is not below count 1');
+    expect(timeToAbort(metric({ count: 1, failureLimit: 0 }))).toMatchObject({ single: true, failurePath: 30, errorPath: 30 + 30 + 30, total: 90 });
+    expect(timeToAbort(metric({ count: undefined, failureLimit: 3 }))).toMatchObject({ single: false, total: 30 + 120 + 4 * 30 });
+    expect(timeToAbort(metric({ interval: undefined, count: undefined, failureLimit: 0 }))).toMatchObject({ single: true, total: 30 + 0 + 30 });
+  });
+
+  test('a dry run is reported as such even with failureLimit -1', () => {
+    expect(timeToAbort(metric({ dryRun: true, failureLimit: -1 })).never).toBe('dry run');
+  });
+
   test('the worst metric is the slowest that can abort', () => {
     const worst = worstTimeToAbort([
       metric(),
@@ -74,6 +93,12 @@ describe('analysisRunDuration', () => {
 
   test('a single measurement takes its initial delay', () => {
     expect(analysisRunDuration([metric({ interval: undefined, count: undefined })])).toBe(30);
+    expect(analysisRunDuration([metric({ count: 1, initialDelay: Duration.seconds(45) })])).toBe(45);
+  });
+
+  test('the slowest metric decides, wherever it is listed; no metric takes no time', () => {
+    expect(analysisRunDuration([metric({ count: 6 }), metric(), metric({ count: 1, initialDelay: Duration.seconds(40) })])).toBe(30 + 5 * 30);
+    expect(analysisRunDuration([])).toBe(0);
   });
 
   test('is undefined for a metric that runs until the rollout ends', () => {

@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
-import { blueGreenPlan, canaryPlan, describeAbort, formatPlan, readySeconds } from '../../lib';
+import {
+  blueGreenPlan, budgetAnnotations, canaryPlan, DEFAULT_BUDGETS, describeAbort, formatPlan, planBudgetErrors, readySeconds, recordedBudgets,
+} from '../../lib';
 import { parseDurationSeconds } from '../../lib/rollout/internal-validation';
 import { metric } from '../support/fake-template';
 
@@ -13,6 +15,63 @@ describe('plan arithmetic', () => {
   test('readiness comes from the readiness probe and minReadySeconds', () => {
     expect(readySeconds(spec([]))).toBe(10);
     expect(readySeconds({ template: { spec: { containers: [{ readinessProbe: { initialDelaySeconds: 3 } }] } } })).toBe(13);
+    expect(readySeconds({ minReadySeconds: 7, template: { spec: { containers: [{}] } } })).toBe(7);
+    expect(readySeconds({})).toBe(0);
+  });
+
+  test('a weight that does not rise takes no readiness time; the canary starts at its first weight above 0', () => {
+    const plan = canaryPlan(spec([{ setWeight: 0 }, { pause: { duration: '10s' } }, { setWeight: 20 }, { setWeight: 20 }, { setWeight: 5 }]), lookup);
+    expect(plan.steps.map((s) => [s.description, s.weight, s.seconds, s.terms])).toEqual([
+      ['setWeight 0', 0, 0, []], ['pause 10s', 0, 10, ['pause 10s']], ['setWeight 20', 20, 10, ['pod readiness 10s']],
+      ['setWeight 20', 20, 0, []], ['setWeight 5', 5, 0, []],
+    ]);
+    expect(plan.canaryStartSeconds).toBe(20);
+    expect(plan.steps.map((s) => s.cumulativeSeconds)).toEqual([0, 10, 20, 20, 20]);
+  });
+
+  test('setCanaryScale takes pod readiness; a step the plan does not know is listed, not timed', () => {
+    const plan = canaryPlan(spec([{ setCanaryScale: { replicas: 2 } }, { setCanaryScale: { weight: 30 } }, { setCanaryScale: { matchTrafficWeight: true } },
+      { setHeaderRoute: { name: 'h' } }, {}]), lookup);
+    expect(plan.steps.map((s) => [s.description, s.seconds, s.terms])).toEqual([
+      ['setCanaryScale 2 replicas', 10, ['pod readiness 10s']], ['setCanaryScale 30%', 10, ['pod readiness 10s']],
+      ['setCanaryScale match traffic weight', 10, ['pod readiness 10s']], ['setHeaderRoute', 0, ['not timed']], ['empty step', 0, ['not timed']],
+    ]);
+    expect([plan.promotionSeconds, plan.canaryStartSeconds, plan.abort]).toEqual([30, 0, undefined]);
+  });
+
+  test('a pause without duration waits for a human; an inline analysis without count runs until the rollout ends', () => {
+    const unbounded = () => [metric('success-rate', { count: undefined })];
+    const plan = canaryPlan(spec([{ setWeight: 10 }, { pause: {} }, { analysis }]), unbounded);
+    expect(plan.steps.map((s) => [s.description, s.seconds, s.terms])).toEqual([
+      ['setWeight 10', 10, ['pod readiness 10s']], ['pause indefinite', Infinity, ['waits for a human to promote']], ['analysis slo', Infinity, ['analysis indefinite']],
+    ]);
+    expect(plan.analyses[0]).toMatchObject({ description: 'analysis at step 2 (slo)', background: false, startSeconds: Infinity, seconds: Infinity });
+  });
+
+  test('a background analysis from a step past the last starts at the end; without startingStep at the start', () => {
+    const steps = [{ setWeight: 10 }, { pause: { duration: '30s' } }];
+    expect(canaryPlan(spec(steps, { ...analysis, startingStep: 5 }), lookup).analyses[0]).toMatchObject({ startSeconds: 40, seconds: 50, background: true });
+    expect(canaryPlan(spec(steps, analysis), lookup).analyses[0]).toMatchObject({ description: 'background analysis from step 0 (slo)', startSeconds: 0 });
+  });
+
+  test('the analysis that aborts first wins; one that starts before the canary counts from the canary', () => {
+    // GIVEN a background analysis from step 0 (before the canary's readiness) and a slower inline one
+    const slow = [metric('slow', { window: Duration.minutes(5) })];
+    const plan = canaryPlan(spec([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'slow' }] } }], analysis),
+      (name) => (name === 'slo' ? slo : slow));
+    expect(plan.abort).toMatchObject({ analysis: 'background analysis from step 0 (slo)', startsAfter: 0, seconds: 90 });
+    // AND two templates of one analysis: its slowest metric decides
+    const both = canaryPlan(spec([{ setWeight: 10 }], { templates: [{ templateName: 'slo' }, { templateName: 'slow' }] }), (name) => (name === 'slo' ? slo : slow));
+    expect(both.abort).toMatchObject({ analysis: 'background analysis from step 0 (slo+slow)', seconds: 330 });
+  });
+
+  test('a template is looked up by its scope', () => {
+    const seen: Array<[string, boolean]> = [];
+    canaryPlan(spec([{ setWeight: 10 }], { templates: [{ templateName: 'slo', clusterScope: true }, { templateName: 'slo' }] }), (name, cluster) => {
+      seen.push([name, cluster]);
+      return slo;
+    });
+    expect(seen).toEqual([['slo', true], ['slo', false]]);
   });
 
   test('promotion time adds readiness, pauses and inline analyses', () => {
@@ -76,6 +135,69 @@ describe('plan arithmetic', () => {
   test('an analysis\' dryRun (an unanchored regular expression) keeps its metrics from aborting', () => {
     const plan = canaryPlan(spec([{ setWeight: 10 }, { analysis: { ...analysis, dryRun: [{ metricName: 'rate$' }] } }]), lookup);
     expect([plan.analyses[0].metrics[0].dryRun, plan.abort]).toEqual([true, undefined]);
+    const other = canaryPlan(spec([{ setWeight: 10 }, { analysis: { ...analysis, dryRun: [{ metricName: '^rate' }] } }]), lookup);
+    expect([other.analyses[0].metrics[0].dryRun, other.abort?.seconds]).toEqual([false, 90]);
+  });
+
+  test('formatPlan: one row per step, then the totals', () => {
+    const plan = canaryPlan(spec([{ setWeight: 10 }, { pause: { duration: '30s' } }, { analysis }]), lookup);
+    expect(formatPlan(plan).split('\n')).toEqual([
+      '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s',
+      '   1  pause 30s                          weight  10%  +30s       = 40s       pause 30s',
+      '   2  analysis slo                       weight  10%  +50s       = 1m30s     analysis 50s',
+      '  total to 100%: 1m30s',
+      '  worst-case time to abort: 2m by the analysis at step 2 (slo): 30s until it starts + '
+        + 'success-rate: 90s = 10s initialDelay + 60s window + 20s (failureLimit + 1) x interval',
+    ]);
+  });
+});
+
+describe('budgets', () => {
+  const plan = (steps: object[], withAnalysis = false) => canaryPlan(spec(steps, withAnalysis ? { ...analysis, startingStep: 0 } : undefined), lookup);
+
+  test('no budget set: only the 2-minute abort budget, and only once the plan has an analysis', () => {
+    expect(planBudgetErrors(plan([{ setWeight: 10 }, { pause: {} }]))).toEqual([]);
+    // the background analysis aborts in 90s: within 2m
+    expect(planBudgetErrors(plan([{ setWeight: 10 }, { pause: {} }], true))).toEqual([]);
+    const slow = canaryPlan(spec([{ setWeight: 10 }], analysis), () => [metric('slow', { window: Duration.minutes(5) })]);
+    expect(planBudgetErrors(slow)).toEqual(['maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
+      + '5m30s by the background analysis from step 0 (slo): 0s until it starts + slow: 330s = 0s initialDelay + 300s window + 30s (failureLimit + 1) x interval: '
+      + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort']);
+  });
+
+  test('a plan exactly at its budgets meets them; a second over does not', () => {
+    // 10s readiness + 50s pause = 60s to promote; the background analysis aborts in 90s
+    const p = plan([{ setWeight: 10 }, { pause: { duration: '50s' } }], true);
+    expect(planBudgetErrors(p, Duration.seconds(60), Duration.seconds(90))).toEqual([]);
+    const errors = planBudgetErrors(p, Duration.seconds(59), Duration.seconds(89));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^maxPromotionTime is 59s but the plan takes 1m to reach 100%: shorten pauses or analyses, use fewer steps, or raise maxPromotionTime. The plan:\n   0  setWeight 10/);
+    expect(errors[1]).toMatch(/^maxTimeToAbort is 1m29s but the worst-case time from a bad canary to abort is 1m30s by the background analysis/);
+  });
+
+  test('an abort budget with no analysis that can abort is missed', () => {
+    expect(planBudgetErrors(plan([{ setWeight: 10 }]), undefined, Duration.minutes(5)))
+      .toEqual(['maxTimeToAbort is 5m but the worst-case time from a bad canary to abort is never (no analysis can fail the rollout): shorten the window, '
+        + 'interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort']);
+  });
+
+  test('budgets become annotations in Go durations; none set, no annotations', () => {
+    expect(budgetAnnotations(Duration.minutes(12), Duration.seconds(90))).toEqual({ 'cdk8s-progressive/max-promotion-time': '12m', 'cdk8s-progressive/max-time-to-abort': '1m30s' });
+    expect(budgetAnnotations(Duration.minutes(12))).toEqual({ 'cdk8s-progressive/max-promotion-time': '12m' });
+    expect(budgetAnnotations(undefined, Duration.minutes(1))).toEqual({ 'cdk8s-progressive/max-time-to-abort': '1m' });
+    expect(budgetAnnotations()).toBeUndefined();
+  });
+
+  test('recorded budgets are read back, each falling back to its default', () => {
+    expect(recordedBudgets({ annotations: { 'cdk8s-progressive/max-promotion-time': '12m' } }, 'Rollout web')).toEqual({ promotionSeconds: 720, abortSeconds: 120 });
+    expect(recordedBudgets({ annotations: { 'cdk8s-progressive/max-time-to-abort': 45 } }, 'Rollout web')).toEqual({ promotionSeconds: 600, abortSeconds: 45 });
+    expect(recordedBudgets(undefined, 'Rollout web')).toEqual(DEFAULT_BUDGETS);
+    expect(recordedBudgets({}, 'Rollout web')).toEqual({ promotionSeconds: 600, abortSeconds: 120 });
+  });
+
+  test.each(['0s', '0', 'soon', ''])('a recorded budget of %j is refused', (value) => {
+    expect(() => recordedBudgets({ annotations: { 'cdk8s-progressive/max-promotion-time': value } }, 'Rollout shop/web')).toThrow(
+      `Rollout shop/web: annotation cdk8s-progressive/max-promotion-time must be a positive duration such as 12m or 1m30s, got '${value}': fix or remove it`);
   });
 });
 
@@ -128,6 +250,25 @@ describe('blue-green plan arithmetic', () => {
 
   test('no analysis: nothing aborts', () => {
     expect(blueGreenPlan(bg({}), lookup).abort).toBeUndefined();
+  });
+
+  test('autoPromotionSeconds 0 and an analysis without templates add no step; one replica by default', () => {
+    const plan = blueGreenPlan({ template, minReadySeconds: 5, strategy: { blueGreen: { autoPromotionSeconds: 0, prePromotionAnalysis: { templates: [] } } } }, lookup);
+    expect(plan.steps.map((s) => [s.description, s.weight, s.startSeconds, s.seconds, s.terms, s.cumulativeSeconds])).toEqual([
+      ['preview ready (1 of 1 replicas)', 0, 0, 10, ['pod readiness 10s'], 10],
+      ['promote: switch active Service', 100, 10, 0, ['the active Service selects the new version'], 10],
+    ]);
+    expect([plan.analyses, plan.promotionSeconds]).toEqual([[], 10]);
+    expect(blueGreenPlan({ strategy: {} }, lookup).steps.map((s) => s.description)).toEqual(['preview ready (1 of 1 replicas)', 'promote: switch active Service']);
+  });
+
+  test('the steps of a smaller preview and of a delayed promotion say what they wait for', () => {
+    const plan = blueGreenPlan(bg({ previewReplicaCount: 3, autoPromotionSeconds: 90 }), lookup);
+    expect(plan.steps.map((s) => [s.description, s.seconds, s.terms])).toEqual([
+      ['preview ready (3 of 4 replicas)', 10, ['pod readiness 10s']], ['autoPromotionSeconds 1m30s', 90, ['pause 1m30s']],
+      ['promote: scale to 4 replicas, switch active', 10, ['pod readiness 10s']],
+    ]);
+    expect(blueGreenPlan(bg({ autoPromotionEnabled: false }), lookup).steps[1].terms).toEqual(['autoPromotionEnabled false: waits for a human to promote']);
   });
 
   test('fails on a template the plan cannot find', () => {

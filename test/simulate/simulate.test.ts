@@ -1,34 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canaryKinds, percentile, RolloutSimulation, ScenarioResult, simulate, summarize } from '../../lib/simulate/simulate';
+import { RolloutSimulation, ScenarioResult, simulate } from '../../lib/simulate/simulate';
 import { formatMarkdownSummary } from '../../lib/simulate/report';
 import { renderOperatingCharacteristic } from '../../lib/simulate/svg';
 import { cleanUp, REPO_ROOT, runToEnd, stopAll } from '../support/processes';
 import { EXAMPLE_CHART } from '../rehearsal/example-chart';
-
-describe('figures of a scenario', () => {
-  test('percentiles interpolate between ranks; none without values', () => {
-    expect(percentile([40, 20, 30, 10], 0.5)).toBe(25);
-    expect(percentile([10, 20, 30, 40, 50], 0.95)).toBeCloseTo(48, 10);
-    expect(percentile([], 0.5)).toBeNull();
-  });
-
-  test('counts, abort times from the canary\'s first traffic and aborts within the budget', () => {
-    const figures = summarize([
-      { result: 'aborted', atMs: 30_000, abortAfterMs: 20_000, reason: '' },
-      { result: 'aborted', atMs: 150_000, abortAfterMs: 140_000, reason: '' },
-      { result: 'promoted', atMs: 500_000, reason: '' },
-      { result: 'paused', atMs: 110_000, reason: '' },
-    ], 120);
-    expect(figures).toEqual({ trials: 4, promoted: 1, aborted: 2, paused: 1, abortP50Seconds: 80, abortP95Seconds: 134, abortsWithinBudget: 1, abortBudgetSeconds: 120 });
-  });
-
-  test('canaries: good, four error faults, two latency faults only with a latency objective', () => {
-    expect(canaryKinds(3).map((k) => k.label)).toEqual(['good', '+2% errors', '+5% errors', '+10% errors', '+20% errors', 'p95 1.5x objective', 'p95 2x objective']);
-    expect(canaryKinds(undefined)).toHaveLength(5);
-  });
-});
 
 /** A small chart: 20% then 50% for 60s each, a background success-rate metric every 10s over 30s from 30s on, scraped every 10s. */
 const SMALL_CHART = `apiVersion: argoproj.io/v1alpha1

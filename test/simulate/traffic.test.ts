@@ -1,6 +1,6 @@
 import { LatencyModel, SeededRandom } from '../../lib/demo/traffic-model';
 import { DEMO_LATENCY_BUCKETS } from '../../lib/demo/demo-service';
-import { bucketShares, canaryShareMs, ScenarioSeries, SideCounter, TrialLayout, weightAt } from '../../lib/simulate/traffic';
+import { bucketShares, canaryShareMs, layoutEndMs, ScenarioSeries, scrapeTimes, SideCounter, TrialLayout, weightAt } from '../../lib/simulate/traffic';
 
 const LAYOUT: TrialLayout = {
   trials: 3, firstTrialMs: 300_000, periodMs: 600_000, durationMs: 200_000, scrapeIntervalMs: 15_000,
@@ -21,7 +21,71 @@ describe('weights on the plan timeline', () => {
   });
 });
 
+describe('weights at the edges of a trial', () => {
+  const fromStart: TrialLayout = { ...LAYOUT, weights: [{ atMs: 0, weight: 20 }] };
+
+  test('a weight set at the rollout\'s start holds from its first instant; nothing before it', () => {
+    expect([-1, 0, 199_999].map((ms) => weightAt(fromStart, ms))).toEqual([0, 20, 20]);
+  });
+
+  test('the share counts every trial an interval overlaps, and nothing before the first or after the last', () => {
+    // trial 0 from 300s to 500s at 20%, trial 1 from 900s
+    expect(canaryShareMs(fromStart, 0, 300_000)).toBe(0);
+    expect(canaryShareMs(fromStart, 450_000, 950_000)).toBeCloseTo(50_000 * 0.2 + 50_000 * 0.2, 6);
+    expect(canaryShareMs(fromStart, 950_000, 1_000_000)).toBeCloseTo(50_000 * 0.2, 6);
+    expect(canaryShareMs(fromStart, 1_500_000, 1_600_000)).toBeCloseTo(100_000 * 0.2, 6);
+    expect(canaryShareMs(fromStart, 2_100_000, 2_200_000)).toBe(0);
+    expect(layoutEndMs(fromStart)).toBe(2_100_000);
+  });
+});
+
+describe('scrape times', () => {
+  test('from the phase on, every interval, up to the end (excluded)', () => {
+    expect(scrapeTimes(1000, 46_000, 5000, 15_000)).toEqual([6000, 21_000, 36_000]);
+    expect(scrapeTimes(1000, 36_000, 5000, 15_000)).toEqual([6000, 21_000]);
+  });
+});
+
 describe('one side\'s counters', () => {
+  test('bucket shares: each bucket the model\'s probability between two bounds, the rest above the last', () => {
+    const m = LatencyModel.DEFAULT;
+    const shares = bucketShares(m, [0.05, 0.1]);
+    expect(shares[0]).toBeCloseTo(m.cdf(0.05), 12);
+    expect(shares[1]).toBeCloseTo(m.cdf(0.1) - m.cdf(0.05), 12);
+    expect(shares[2]).toBeCloseTo(1 - m.cdf(0.1), 12);
+    expect(bucketShares(m, [])).toEqual([1]);
+  });
+
+  test('errors at rate 0 and 1; the latency sum is the count times the model\'s mean; buckets without bounds are the requests', () => {
+    const model = new LatencyModel(0.1, 0.3);
+    const mean = Math.exp(Math.log(0.1) + model.sigma ** 2 / 2);
+    const all = new SideCounter(new SeededRandom(1), { errorRate: 1, latency: model }, []);
+    all.scrape(0, 0);
+    const a = all.scrape(15_000, 300);
+    expect(a.errors).toBe(a.requests);
+    expect(a.buckets).toEqual([a.requests]);
+    expect(a.latencySum).toBeCloseTo(a.requests * mean, 9);
+    const none = new SideCounter(new SeededRandom(1), { errorRate: 0, latency: model }, []);
+    none.scrape(0, 0);
+    expect(none.scrape(15_000, 300).errors).toBe(0);
+  });
+
+  test('an error rate above 1 fails every request', () => {
+    const counter = new SideCounter(new SeededRandom(2), { errorRate: 1.5, latency: LatencyModel.DEFAULT }, DEMO_LATENCY_BUCKETS);
+    counter.scrape(0, 0);
+    const s = counter.scrape(15_000, 100);
+    expect(s.requests).toBeGreaterThan(50);
+    expect(s.errors).toBe(s.requests);
+  });
+
+  test('buckets follow the model: nothing below a bound the model never reaches, everything below one it always does', () => {
+    const model = new LatencyModel(1, 1.2);
+    const counter = new SideCounter(new SeededRandom(4), { errorRate: 0, latency: model }, [0.001, 1000]);
+    counter.scrape(0, 0);
+    const s = counter.scrape(15_000, 500);
+    expect(s.buckets).toEqual([0, s.requests, s.requests]);
+  });
+
   test('bucket shares add up to 1, with the rest above the last bound', () => {
     const shares = bucketShares(LatencyModel.DEFAULT, DEMO_LATENCY_BUCKETS);
     expect(shares).toHaveLength(DEMO_LATENCY_BUCKETS.length + 1);
@@ -91,6 +155,62 @@ describe('the series of a scenario', () => {
     expect(trial1[0] - 1704067200).toBeGreaterThanOrEqual(900);
     expect(trial1[0] - 1704067200).toBeLessThan(915);
     expect(trial1[trial1.length - 1] - 1704067200).toBeLessThan(900 + 200 + 15);
+  });
+
+  test('writing in windows gives the lines of one write; timestamps are seconds with 3 decimals', () => {
+    const make = () => new ScenarioSeries(LAYOUT, 100, { errorRate: 0.01, latency: LatencyModel.DEFAULT }, { errorRate: 0.1, latency: LatencyModel.DEFAULT },
+      labels, { requests: 'http_requests_total', bounds: [0.1] }, new SeededRandom(9));
+    const whole: string[] = [];
+    make().write(0, 2_000_000, 5, whole);
+    const parts: string[] = [];
+    const series = make();
+    series.write(0, 700_000, 5, parts);
+    series.write(700_000, 1_300_000, 5, parts);
+    series.write(1_300_000, 2_000_000, 5, parts);
+    const sorted = (lines: string[]) => [...lines].sort();
+    expect(sorted(parts)).toEqual(sorted(whole));
+    expect(whole.every((l) => /^http_requests_total\{[^}]+\} \d+ \d+\.\d{3}$/.test(l))).toBe(true);
+    // milliseconds below 100 keep their leading zeros: shift the epoch so that the first scrape falls 7ms into a second
+    const ms = Math.round(Number(whole[0].split(' ')[2]) * 1000) - 5;
+    const shifted: string[] = [];
+    make().write(0, 2_000_000, (1007 - (ms % 1000)) % 1000, shifted);
+    expect(shifted[0]).toMatch(/ \d+\.007$/);
+  });
+
+  test('one canary series for the whole layout when the source does not tell trials apart; _count and _sum when selected', () => {
+    const series = new ScenarioSeries(LAYOUT, 100, { errorRate: 0, latency: LatencyModel.DEFAULT }, { errorRate: 0, latency: LatencyModel.DEFAULT },
+      { stable: 'canary=""', canary: () => 'canary="up"', canaryPerTrial: false },
+      { histogram: 'h', histogramCountAndSum: true, bounds: [0.1] }, new SeededRandom(3));
+    const out: string[] = [];
+    series.write(0, layoutEndMs(LAYOUT), 0, out);
+    const names = new Set(out.map((l) => l.split(' ')[0]));
+    expect([...names].sort()).toEqual(['h_bucket{canary="",le="+Inf"}', 'h_bucket{canary="",le="0.1"}', 'h_bucket{canary="up",le="+Inf"}',
+      'h_bucket{canary="up",le="0.1"}', 'h_count{canary=""}', 'h_count{canary="up"}', 'h_sum{canary=""}', 'h_sum{canary="up"}']);
+    // the canary's series spans the layout, scraped every 15s from a phase below 15s; it grows only during trials
+    const canary = out.filter((l) => l.startsWith('h_count{canary="up"}')).map((l) => l.split(' ').map(Number).slice(1));
+    expect(canary[0][1]).toBeLessThan(15);
+    expect(canary[canary.length - 1][1]).toBeGreaterThan(layoutEndMs(LAYOUT) / 1000 - 15);
+    const between = canary.filter(([, t]) => t > 500 && t < 900);
+    expect(new Set(between.map(([v]) => v)).size).toBe(1);
+    // the sum is the count times the mean, to 3 decimals
+    const [count] = canary[canary.length - 1];
+    const sum = Number(out.filter((l) => l.startsWith('h_sum{canary="up"}')).pop()!.split(' ')[1]);
+    expect(sum).toBeCloseTo(count * Math.exp(Math.log(LatencyModel.DEFAULT.medianSeconds) + LatencyModel.DEFAULT.sigma ** 2 / 2), 2);
+  });
+
+  test('stable is scraped every interval, with a new phase from the middle of each gap', () => {
+    const { out } = write(1);
+    const times = out.filter((l) => l.startsWith('http_requests_total{namespace="shop-s0",pod="web-aaa-stable",rollouts_pod_template_hash="aaa",status="200"}'))
+      .map((l) => Math.round((Number(l.split(' ')[2]) - 1704067200) * 1000));
+    const steps = times.slice(1).map((t, i) => t - times[i]);
+    // gaps of 400s: the phase changes 200s before each trial, at 100s, 700s and 1300s
+    const changes = steps.map((d, i) => [d, times[i + 1]]).filter(([d]) => d !== 15_000);
+    expect(changes.length).toBe(3);
+    for (const [d, at] of changes) {
+      expect(d).toBeGreaterThan(0);
+      expect(d).toBeLessThan(30_000);
+      expect([100_000, 700_000, 1_300_000].some((cut) => at >= cut && at < cut + 15_000)).toBe(true);
+    }
   });
 
   test('the same seed writes the same bytes; another seed different counts', () => {

@@ -86,7 +86,69 @@ describe('the walk of one rollout', () => {
   });
 });
 
+describe('the walk at its edges', () => {
+  test('a background analysis from a later step starts with that step', () => {
+    // GIVEN the background analysis from step 2 (the inline analysis, at 70s)
+    const plan: WalkPlan = { ...examplePlan(), background: { metrics: [BACKGROUND()], startingStep: 2 } };
+    const { taken } = play(plan, () => 'Successful');
+    expect(taken.filter((t) => t.startsWith('rate'))).toEqual(['rate@90', 'rate@110', 'rate@130', 'rate@150', 'rate@170', 'rate@190']);
+  });
+
+  test('a failed inline run aborts at its measurement; a background run that ends Successful lets the rollout go on', () => {
+    // GIVEN a background metric of 2 measurements and a gate that fails its second
+    const twice = metric('rate', { count: 2, interval: '20s', initialDelay: '20s' });
+    const { result, taken } = play(examplePlan([twice]), (name, at) => (name === 'gate' && at === 110 ? 'Failed' : 'Successful'));
+    expect(taken).toEqual(['rate@30', 'rate@50', 'gate@90', 'gate@110']);
+    expect(result).toEqual({ result: 'aborted', atMs: 110_000, abortAfterMs: 100_000, reason: 'analysis at step 2 Failed' });
+  });
+
+  test('an inconclusive background run pauses the rollout', () => {
+    const { result } = play(examplePlan([BACKGROUND()]), (name) => (name === 'rate' ? 'Inconclusive' : 'Successful'));
+    expect(result).toEqual({ result: 'paused', atMs: 50_000, reason: 'background analysis Inconclusive' });
+  });
+
+  test('an analysis step without metrics passes at once, even beside a background analysis that never ends', () => {
+    // GIVEN an inline analysis that measures nothing
+    const plan: WalkPlan = { steps: [{ kind: 'wait', ms: 10_000 }, { kind: 'analysis', metrics: [] }, { kind: 'wait', ms: 30_000 }],
+      background: { metrics: [BACKGROUND()], startingStep: 0 }, canaryStartMs: 10_000 };
+    const { result, taken } = play(plan, () => 'Successful');
+    expect(result).toEqual({ result: 'promoted', atMs: 40_000, reason: 'every step completed' });
+    expect(taken).toEqual(['rate@20', 'rate@40']);
+  });
+
+  test('a plan without steps is promoted at once', () => {
+    expect(play({ steps: [], canaryStartMs: 0 }, () => 'Failed').result).toEqual({ result: 'promoted', atMs: 0, reason: 'every step completed' });
+  });
+});
+
 describe('trials walked side by side', () => {
+  test('at most `concurrency` batches are measured at a time', async () => {
+    // GIVEN three background metrics due at the same instants, measured one batch at a time
+    const plan = examplePlan([BACKGROUND(), { ...BACKGROUND(), name: 'b' }, { ...BACKGROUND(), name: 'c' }]);
+    let inFlight = 0;
+    let most = 0;
+    const results = await walkTrials(plan, 2, async (batch) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return batch.trials.map(() => 'Successful');
+    }, 1);
+    expect(most).toBe(1);
+    expect(results.map((r) => r.result)).toEqual(['promoted', 'promoted']);
+  });
+
+  test('batches of different metrics or instants are measured apart; each trial gets its own answer', async () => {
+    const batches: string[] = [];
+    const results = await walkTrials(examplePlan([BACKGROUND()]), 2, async (batch) => {
+      batches.push(`${batch.metric.name}@${batch.atMs / 1000}:${batch.trials.join(',')}`);
+      return batch.trials.map((t) => (t === 0 && batch.metric.name === 'gate' ? 'Failed' : 'Successful'));
+    });
+    expect(results.map((r) => [r.result, r.reason])).toEqual([['aborted', 'analysis at step 2 Failed'], ['promoted', 'every step completed']]);
+    expect(batches.slice(0, 5)).toEqual(['rate@30:0,1', 'rate@50:0,1', 'rate@70:0,1', 'rate@90:0,1', 'gate@90:0,1']);
+    expect(batches.slice(5)).toEqual(['rate@110:1', 'gate@110:1', 'rate@130:1', 'gate@130:1', 'rate@150:1', 'rate@170:1', 'rate@190:1']);
+  });
+
   test('one measurement per (metric, instant) for every trial waiting for it; each trial gets its own answer', async () => {
     // GIVEN 3 trials where trial 1 fails its first background measurement
     const batches: string[] = [];

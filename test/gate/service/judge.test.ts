@@ -1,4 +1,5 @@
 import { judge, Measurements, ResolvedObjectives } from '../../../lib/gate/service/judge';
+import { errorRatioDifference, wilsonBounds } from '../../../lib/gate/service/statistics';
 
 const objectives: ResolvedObjectives = {
   successRate: 0.95,
@@ -253,5 +254,156 @@ describe('judge', () => {
     // THEN the success rate is 0, not negative, and the comparison is skipped
     expect(result.checks.find((c) => c.name === 'successRate')!.canary).toBe(0);
     expect(verdictOf('errorRatioVsStable', result)).toBe('skipped');
+  });
+});
+
+describe('judge at the boundaries', () => {
+  const checkOf = (name: string, result: ReturnType<typeof judge>) => result.checks.find((c) => c.name === name)!;
+
+  test('exactly minRequests canary requests are enough to judge; one fewer is not', () => {
+    const at = (requests: number) => judge({ canary: { requests, errors: 0, latency: 0.1 } }, objectives);
+    expect(at(50)).toMatchObject({ verdict: 'pass', reasons: expect.arrayContaining(['traffic: canary served 50 requests, at least minRequests 50']) });
+    expect(checkOf('traffic', at(50))).toMatchObject({ verdict: 'pass', canary: 50, stable: null, objective: 50 });
+    expect(at(49.9).verdict).toBe('inconclusive');
+  });
+
+  test('a success rate whose upper bound sits exactly on the objective passes; just above it, it fails', () => {
+    // GIVEN 3 errors in 100 requests and an objective equal to their upper Wilson bound at 99.9%
+    const bound = 1 - wilsonBounds(3, 100, 0.999).lower;
+    const at = (successRate: number) => judge({ canary: { requests: 100, errors: 3, latency: 0.1 } }, { ...objectives, errorBudget: undefined, successRate });
+    // THEN the bound is consistent with that objective, and not with one a hair higher
+    expect(checkOf('successRate', at(bound))).toMatchObject({ verdict: 'pass', canary: 0.97, objective: bound, detail: { upperBound: bound, confidence: 0.999 } });
+    expect(checkOf('successRate', at(bound + 1e-9)).verdict).toBe('fail');
+  });
+
+  test('a burn rate whose lower bound sits exactly on maxBurnRate passes; just below it, it fails', () => {
+    // GIVEN 5 errors in 100 requests against a 99% SLO, maxBurnRate set to their lower bound / the budget
+    const lower = wilsonBounds(5, 100, 0.999).lower / (1 - 0.99);
+    const at = (maxBurnRate: number) => judge({ canary: { requests: 100, errors: 5, latency: 0.1 } },
+      { ...objectives, successRate: undefined, errorBudget: { objective: 0.99, maxBurnRate } });
+    expect(checkOf('errorBudget', at(lower))).toMatchObject({
+      verdict: 'pass', canary: expect.closeTo(5, 9), objective: lower,
+      detail: { errorBudget: expect.closeTo(0.01, 12), burnRateLowerBound: lower, confidence: 0.999 },
+    });
+    expect(checkOf('errorBudget', at(lower - 1e-9)).verdict).toBe('fail');
+  });
+
+  test('z widens every bound: at 99.9% confidence 3 errors in 50 fail neither 0.98 nor a 2x burn rate, at 90% both', () => {
+    // success rate at most 0.9879 (99.9%) or 0.9706 (90%); burn rate at least 1.21x or 2.94x
+    const at = (confidence: number) => judge({ canary: { requests: 50, errors: 3, latency: 0.1 } },
+      { ...objectives, successRate: 0.98, errorBudget: { objective: 0.99, maxBurnRate: 2 }, confidence });
+    expect(at(0.999).verdict).toBe('pass');
+    expect(at(0.9).checks.map((c) => [c.name, c.verdict])).toEqual([['traffic', 'pass'], ['successRate', 'fail'], ['latency', 'pass'], ['errorBudget', 'fail']]);
+  });
+
+  test('a canary worse than stable by exactly the tolerance (at its bound) passes the comparison; by a hair more it fails', () => {
+    // GIVEN 10 errors in 200 canary requests against 10 in 10000, and the Agresti-Caffo bound of that difference
+    const { lowerBound } = errorRatioDifference(10, 200, 10, 10000, 0.999);
+    const at = (errorRatioTolerance: number) => judge({ canary: { requests: 200, errors: 10, latency: 0.2 }, stable: { requests: 10000, errors: 10, latency: 0.2 } },
+      { ...objectives, successRate: undefined, errorBudget: undefined, comparison: { ...objectives.comparison, errorRatioTolerance } });
+    expect(checkOf('errorRatioVsStable', at(lowerBound))).toMatchObject({
+      verdict: 'pass', canary: 0.05, stable: 0.001, objective: lowerBound, detail: { difference: expect.closeTo(0.049, 12), lowerBound, confidence: 0.999 },
+      reason: "errorRatioVsStable: canary error ratio 0.05 is not worse than stable's 0.001 by more than 0.004 at 99.9% confidence",
+    });
+    expect(checkOf('errorRatioVsStable', at(lowerBound - 1e-9))).toMatchObject({
+      verdict: 'fail',
+      reason: "errorRatioVsStable: canary error ratio 0.05 is worse than stable's 0.001 by at least 0.004 at 99.9% confidence, above the tolerance 0.004",
+    });
+  });
+
+  test('the comparison uses its own confidence, not the absolute checks\'', () => {
+    const measured = { canary: { requests: 200, errors: 10, latency: 0.2 }, stable: { requests: 10000, errors: 10, latency: 0.2 } };
+    const at = (confidence: number) => judge(measured, { ...objectives, successRate: undefined, errorBudget: undefined, confidence: 0.999,
+      comparison: { ...objectives.comparison, errorRatioTolerance: 0.02, confidence } });
+    expect(checkOf('errorRatioVsStable', at(0.999)).verdict).toBe('pass');
+    expect(checkOf('errorRatioVsStable', at(0.9))).toMatchObject({ verdict: 'fail', detail: { confidence: 0.9 } });
+  });
+
+  test('stable needs minRequests to be a baseline: 49 requests are skipped, 50 compared', () => {
+    const at = (requests: number) => judge({ canary: { requests: 1000, errors: 100, latency: 0.2 }, stable: { requests, errors: 0, latency: 0.2 } },
+      { ...objectives, successRate: undefined, errorBudget: undefined });
+    expect(checkOf('errorRatioVsStable', at(49))).toMatchObject({ verdict: 'skipped', canary: 0.1, stable: 0, objective: 0.01 });
+    expect(checkOf('latencyVsStable', at(49))).toMatchObject({ verdict: 'skipped',
+      reason: 'latencyVsStable: stable served 49 requests, fewer than minRequests 50: no baseline, judged on absolute objectives only' });
+    expect(checkOf('errorRatioVsStable', at(50)).verdict).toBe('fail');
+  });
+
+  test('a failed check decides over an inconclusive one, and only the failures are the reasons', () => {
+    // GIVEN a canary with enough requests, 20% errors, and no latency data
+    const result = judge({ canary: { requests: 1000, errors: 200, latency: NaN } }, { ...objectives, errorBudget: undefined });
+    // THEN latency is inconclusive but the verdict is fail, for the success rate
+    expect(result.checks.map((c) => [c.name, c.verdict])).toEqual([['traffic', 'pass'], ['successRate', 'fail'], ['latency', 'inconclusive']]);
+    expect(result.verdict).toBe('fail');
+    expect(result.reasons).toEqual(['successRate: canary success rate 0.8 is below the objective 0.95: at most 0.8362 at 99.9% confidence']);
+  });
+
+  test('an inconclusive check decides over passing ones, and only the inconclusive ones are the reasons', () => {
+    const result = judge({ canary: { requests: 1000, errors: 0, latency: NaN } }, { ...objectives, errorBudget: undefined });
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.reasons).toEqual(['latency: no latency histogram data for the canary p95']);
+  });
+
+  test('below minRequests a skipped comparison stays skipped, and a check with no data says so', () => {
+    const result = judge({ canary: { requests: 0, errors: 0, latency: NaN }, stable: { requests: 0, errors: 0, latency: NaN } }, objectives);
+    expect(result.checks.map((c) => [c.name, c.verdict])).toEqual([
+      ['traffic', 'inconclusive'], ['successRate', 'inconclusive'], ['latency', 'inconclusive'], ['errorBudget', 'inconclusive'],
+      ['errorRatioVsStable', 'skipped'], ['latencyVsStable', 'skipped'],
+    ]);
+    expect(result.reasons).toEqual([
+      'traffic: canary served 0 requests in the window, fewer than minRequests 50: cannot judge yet',
+      'successRate: no canary requests to compute a success rate (not judged: too few canary requests)',
+      'latency: no latency histogram data for the canary p95 (not judged: too few canary requests)',
+      'errorBudget: no canary requests to compute a burn rate (not judged: too few canary requests)',
+    ]);
+    expect(checkOf('errorBudget', result)).toMatchObject({ canary: null, stable: null, detail: { burnRateLowerBound: null } });
+  });
+
+  test('a latency ratio exactly at the tolerance passes; the margin decides beyond it, inclusive', () => {
+    const stable = { requests: 1000, errors: 0, latency: 0.25 };
+    const at = (latency: number, latencyRatioTolerance: number, latencyMarginSeconds: number) => checkOf('latencyVsStable', judge(
+      { canary: { requests: 1000, errors: 0, latency }, stable }, { ...objectives, comparison: { ...objectives.comparison, latencyRatioTolerance, latencyMarginSeconds } }));
+    // 0.5s against 0.25s: 2x
+    expect(at(0.5, 2, 0)).toMatchObject({ verdict: 'pass', objective: 2, detail: { ratio: 2, marginSeconds: 0 },
+      reason: "latencyVsStable: canary latency is 2x stable's, within 2x" });
+    expect(at(0.5, 1.99, 0.25)).toMatchObject({ verdict: 'pass', detail: { ratio: 2, marginSeconds: 0.25 },
+      reason: "latencyVsStable: canary latency is 2x stable's but only 0.25s slower, within the margin 0.25s" });
+    expect(at(0.5, 1.99, 0.2499)).toMatchObject({ verdict: 'fail',
+      reason: "latencyVsStable: canary latency is 2x stable's and 0.25s slower, above 1.99x and the margin 0.2499s" });
+  });
+
+  test('quantiles are compared once both sides served 20 requests beyond them: 400 for a p95, 2000 for a p99', () => {
+    const at = (canary: number, stable: number, quantile = 0.95) => checkOf('latencyVsStable', judge(
+      { canary: { requests: canary, errors: 0, latency: 2 }, stable: { requests: stable, errors: 0, latency: 0.2 } },
+      { ...objectives, latency: { quantile, thresholdSeconds: 3 } }));
+    expect(at(400, 400).verdict).toBe('fail');
+    expect(at(399, 10000)).toMatchObject({ verdict: 'skipped',
+      reason: 'latencyVsStable: canary served 399 and stable 10000 requests, fewer than the 400 a p95 needs to be compared (20 beyond it): judged on the latency objective only' });
+    expect(at(10000, 399).verdict).toBe('skipped');
+    expect(at(1999, 10000, 0.99).reason).toContain('fewer than the 2000 a p99 needs');
+    expect(at(2000, 2000, 0.99).verdict).toBe('fail');
+  });
+
+  test('no usable stable quantile (none, zero, NaN or +Inf) skips the latency comparison', () => {
+    for (const latency of [undefined, 0, NaN, Infinity]) {
+      const result = judge({ canary: { requests: 1000, errors: 0, latency: 0.2 }, stable: { requests: 1000, errors: 0, latency } }, objectives);
+      expect(checkOf('latencyVsStable', result)).toMatchObject({ verdict: 'skipped',
+        reason: 'latencyVsStable: no latency histogram data for stable: no baseline, judged on absolute objectives only' });
+      expect(result.verdict).toBe('pass');
+    }
+  });
+
+  test('a latency exactly at the threshold passes', () => {
+    const at = (latency: number) => checkOf('latency', judge({ canary: { requests: 100, errors: 0, latency } }, objectives));
+    expect(at(3)).toMatchObject({ verdict: 'pass', canary: 3, objective: 3, reason: 'latency: canary p95 3s is within 3s' });
+    expect(at(3.00001).verdict).toBe('fail');
+  });
+
+  test('figures: requests are rounded, errors clamped to requests on both sides, percentages without trailing zeros', () => {
+    const result = judge({ canary: { requests: 99.6, errors: 0 }, stable: { requests: 200.4, errors: 300 } },
+      { ...objectives, latency: undefined, confidence: 0.9995 });
+    expect(result.requests).toEqual({ canary: 100, stable: 200 });
+    expect(checkOf('successRate', result)).toMatchObject({ canary: 1, stable: 0 });
+    expect(checkOf('traffic', result).reason).toBe('traffic: canary served 99.6 requests, at least minRequests 50');
+    expect(checkOf('successRate', result).reason).toContain('at 99.95% confidence');
   });
 });

@@ -14,9 +14,7 @@
  * - the update is the Rollout applied again with the image tag of the canary's behaviour; steps,
  *   pauses, analysis runs, promotion and abort are the controller's own. The rehearsal only watches.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk } from '../cluster/kubectl';
@@ -24,8 +22,9 @@ import { DemoMode } from '../demo/demo-service';
 import { VERDICT_PATH } from '../gate/contract';
 import { recordedBudgets } from '../rollout/plan';
 import { parseDurationSeconds } from '../rollout/internal-validation';
-import { compiledModule, LocalProcess, sleep, spawnLocal, waitUntil } from './internal-processes';
+import { sleep, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
+import { LocalGate } from './gate';
 import { LocalNginx, NginxRoutes } from './nginx';
 import { PodEndpoint, PodRunner, withTag } from './pod-runner';
 import { PrometheusServer } from './prometheus';
@@ -161,7 +160,6 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   print(`rehearsal on the cluster (argo engine) of rollout ${name} from ${options.chart} in namespace ${namespace}: ${mode} canary, `
     + `time-scale ${scale.factor}, load ${loadRate} requests/s`);
 
-  const processes: LocalProcess[] = [];
   const runner = new PodRunner({ seed: options.seed ?? 1, baselineErrorRate: options.baselineErrorRate ?? 0, print: log });
   let prometheus: PrometheusServer | undefined;
   let nginx: LocalNginx | undefined;
@@ -169,21 +167,12 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   let stopRouter = false;
   let router: Promise<void> | undefined;
   let namespaceCreated = false;
-  let tokens: string | undefined;
+  let gate: LocalGate | undefined;
   try {
     prometheus = await PrometheusServer.start({ targets: [], fileTargets: true, waitForUp: 0 });
-    // The gate with a tenant token for the rehearsal's namespace, as a platform team would create it; the
-    // templates' secretKeyRef args get it from Secrets in that namespace, which the controller reads.
-    tokens = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-tokens-'));
-    const token = randomBytes(24).toString('hex');
-    fs.writeFileSync(path.join(tokens, namespace), token, { mode: 0o600 });
-    const gate = await spawnLocal({
-      name: 'slo-gate', command: process.execPath, announcesPort: true,
-      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
-        '--tenant-tokens-dir', tokens],
-    });
-    processes.push(gate);
-    const gateUrl = `http://127.0.0.1:${gate.port}`;
+    // The gate with a tenant token for the rehearsal's namespace; the Secrets its templates read get the token below.
+    gate = await LocalGate.start(prometheus.url, namespace);
+    const gateUrl = gate.url;
     nginx = await LocalNginx.start({ stablePort: 0, stablePorts: [], canaryWeight: 0 });
     print(`  nginx ${nginx.url}, prometheus ${prometheus.url}, slo-gate ${gateUrl}${VERDICT_PATH}`);
 
@@ -199,7 +188,7 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
     }));
     namespaceCreated = true;
     await waitUntil(async () => (await kubectl(kubeconfig, ['get', 'serviceaccount', 'default', '-n', namespace])).code === 0, 30_000, `ServiceAccount ${namespace}/default`, 200);
-    for (const secret of tokenSecrets(objects, namespace, token)) {
+    for (const secret of tokenSecrets(objects, namespace, gate.token)) {
       await k(['apply', '--server-side', '-f', '-'], JSON.stringify(secret));
       print(`  secret ${secret.metadata.name} (${Object.keys(secret.stringData).join(', ')}) -> the slo-gate token made for namespace ${namespace}`);
     }
@@ -362,10 +351,9 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
     await router;
     await load?.stop();
     await runner.dispose();
-    await Promise.all(processes.map((p) => p.stop(3000)));
     await nginx?.dispose();
     await prometheus?.dispose();
-    if (tokens) fs.rmSync(tokens, { recursive: true, force: true });
+    await gate?.dispose();
     if (namespaceCreated) {
       const deleted = await kubectl(kubeconfig, ['delete', 'namespace', namespace, '--wait=true', '--timeout=60s'], { timeoutMs: 70_000 });
       if (deleted.code !== 0) print(`  namespace ${namespace} not deleted (${deleted.stderr.trim()}): delete it before the next rehearsal`);

@@ -13,10 +13,8 @@
  * the hashes given to the canary and stable processes, `fieldRef` reads the Rollout
  * (`metadata.namespace` is the Rollout's namespace), template args fall back to their `value`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { VERDICT_PATH } from '../gate/contract';
 import { DEFAULT_ERROR_RATE, DemoMode } from '../demo/demo-service';
@@ -24,6 +22,7 @@ import { SeededRandom } from '../demo/traffic-model';
 import { metricLimits, RolloutEmulation, RolloutOutcome, RunMetric, ERROR_RETRY_SECONDS } from './controller';
 import { cleanUp, compiledModule, freePort, LocalProcess, spawnLocal, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
+import { LocalGate } from './gate';
 import { LocalNginx } from './nginx';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider, measure } from './providers';
@@ -243,19 +242,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const labels = (hash: string) => ({ namespace, pod: `${name}-${hash}-rehearsal`, rollouts_pod_template_hash: hash });
     const prometheus = await PrometheusServer.start({ targets: [{ port: stable.port, labels: labels(hashes.stable) }, { port: canaryPort, labels: labels(hashes.canary) }], waitForUp: 1 });
     started.push(prometheus);
-    // The gate with a tenant token for the rollout's namespace, as a platform team would create it; the
-    // template's secretKeyRef args (the gate token) resolve to it, as the controller reads the namespace's Secret.
-    const tokens = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-tokens-'));
-    started.push({ dispose: async () => fs.rmSync(tokens, { recursive: true, force: true }) });
-    const token = randomBytes(24).toString('hex');
-    fs.writeFileSync(path.join(tokens, namespace), token, { mode: 0o600 });
-    const gate = await spawnLocal({
-      name: 'slo-gate', command: process.execPath, announcesPort: true,
-      args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
-        '--tenant-tokens-dir', tokens],
-    });
-    processes.push(gate);
-    const gateUrl = `http://127.0.0.1:${gate.port}`;
+    // The gate with a tenant token for the rollout's namespace: the template's secretKeyRef args resolve to it.
+    const gate = await LocalGate.start(prometheus.url, namespace);
+    started.push(gate);
+    const gateUrl = gate.url;
     const nginx = await LocalNginx.start(stable.port);
     started.push(nginx);
     print(`  nginx ${nginx.url}, prometheus ${prometheus.url} (scrapes every 1s), slo-gate ${gateUrl}${VERDICT_PATH}`);
@@ -269,7 +259,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       ms: (value, kind, what) => scale.ms(value, kind, what),
       secret: (ref) => {
         note(`secret ${ref.name} key ${ref.key} -> the slo-gate token made for namespace ${namespace} in this rehearsal`);
-        return token;
+        return gate.token;
       },
     });
 

@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   AnalysisTemplate,
@@ -267,7 +267,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(m.options.inconclusiveLimit),
       consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(m.options.consecutiveErrorLimit),
       ...this.conditions(m),
-      provider: { prometheus: { address: this.address, query: m.query } },
+      provider: { prometheus: { address: this.address, query: m.query, timeout: PROMETHEUS_TIMEOUT.toSeconds() } },
     }));
   }
 
@@ -289,11 +289,12 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
 
   public get metrics(): AnalysisMetricTiming[] {
     const prometheus = this.built.map((m): AnalysisMetricTiming => (m.precondition
-      ? { ...timing(m.options), name: m.name, interval: undefined, count: undefined, initialDelay: undefined, failureLimit: 0, window: m.window }
-      : { ...timing(m.options), name: m.name, count: this.count(m.options), window: m.window }));
+      ? { ...timing(m.options), name: m.name, interval: undefined, count: undefined, initialDelay: undefined, failureLimit: 0, window: m.window, timeout: PROMETHEUS_TIMEOUT }
+      : { ...timing(m.options), name: m.name, count: this.count(m.options), window: m.window, timeout: PROMETHEUS_TIMEOUT }));
     if (!this.gate) return prometheus;
     const o = resolveMetricOptions({}, this.measurement);
-    return [{ ...timing(o), count: this.count(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window }, ...prometheus];
+    const gate = { ...timing(o), count: this.count(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window, timeout: webTimeout(this.gate) };
+    return [gate, ...prometheus];
   }
 
   private renderSpec(): AnalysisTemplateSpec {
@@ -340,13 +341,24 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
             headers: token ? [{ key: 'Authorization', value: `Bearer ${argRef(GATE_TOKEN_ARG)}` }] : undefined,
             jsonBody: JSON.parse(JSON.stringify(body)),
             jsonPath: '{$.verdict}',
-            timeoutSeconds: gate.verdictTimeout.toSeconds() + 3,
+            timeoutSeconds: webTimeout(gate).toSeconds(),
           },
         },
       }, ...this.prometheusMetrics()],
       dryRun: this.dryRunSpec(o.dryRun ? [GATE_METRIC_NAME] : []),
     };
   }
+}
+
+/**
+ * How long Argo waits for one Prometheus query (the provider's `timeout`; 30s when unset). A range query
+ * over the window answers in well under a second; a Prometheus that hangs costs one timeout per measurement.
+ */
+const PROMETHEUS_TIMEOUT = Duration.seconds(10);
+
+/** How long Argo waits for the gate's verdict: the gate's own deadline and 3s for the network. */
+function webTimeout(gate: ISloGate): Duration {
+  return Duration.seconds(gate.verdictTimeout.toSeconds() + 3);
 }
 
 function countSpec(count: number | undefined): AnalysisTemplateSpecMetricsCount | undefined {

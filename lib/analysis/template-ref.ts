@@ -24,6 +24,12 @@ export interface AnalysisMetricTiming {
   readonly window?: Duration;
   /** A dry-run metric never fails the run. */
   readonly dryRun: boolean;
+  /**
+   * The longest one measurement can take: the provider's timeout (Prometheus `timeout`, 30s when unset;
+   * web `timeoutSeconds`, 10s when unset). Argo schedules the next measurement from the end of the last one.
+   * @default - 0: measurements taken as instant (providers without a timeout, e.g. a Job)
+   */
+  readonly timeout?: Duration;
 }
 
 /** Where a rollout takes the value of a template arg from (the Rollout's analysis `args[].valueFrom`). */

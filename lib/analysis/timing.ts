@@ -12,7 +12,14 @@ export const ARGO_METRIC_DEFAULTS = { failureLimit: 0, inconclusiveLimit: 0, con
 /** Argo retries a measurement that errored after this delay, not after the metric's interval. */
 export const ERROR_RETRY_INTERVAL = Duration.seconds(10);
 
-/** The terms of the worst-case time from a bad canary to abort, in seconds. */
+/**
+ * The terms of the worst-case time from a bad canary to abort, in seconds. Argo schedules a metric's
+ * next measurement `interval` after the previous one finished (10s after an Error), and a measurement
+ * lasts up to the provider's timeout, so one cycle is interval + timeout. Two cases bound it: a canary
+ * bad from the start (the first measurement, at initialDelay, sees it) and a fault that starts just
+ * after a measurement began (the first measurement whose window holds only the fault starts within
+ * window + one cycle).
+ */
 export interface TimeToAbortTerms {
   /** The metric the figure belongs to. */
   readonly metric: string;
@@ -22,18 +29,23 @@ export interface TimeToAbortTerms {
   readonly window: number;
   /** The interval between measurements (0 for a single measurement). */
   readonly interval: number;
-  /** (failureLimit + 1) x interval: the measurement that first sees the fault, then the tolerated failures. */
+  /** The longest a measurement can take (the provider's timeout). */
+  readonly timeout: number;
+  /** failureLimit x (interval + timeout): the tolerated failures after the first one. */
   readonly failures: number;
-  /** (consecutiveErrorLimit + 1) x 10s: the measurements that error, retried every 10s. */
+  /** (consecutiveErrorLimit + 1) x timeout + consecutiveErrorLimit x 10s: the measurements that error, retried 10s apart. */
   readonly errors: number;
   /**
-   * The failure path: initialDelay + window + (failureLimit + 1) x interval; for a single measurement,
-   * initialDelay alone (it judges once, on what it has seen by then).
+   * The failure path: max(initialDelay, window + interval + timeout) + failureLimit x (interval + timeout)
+   * + timeout; for a single measurement, initialDelay + timeout (it judges once, on what it has seen by then).
    */
   readonly failurePath: number;
   /** True when the metric measures once (no interval, or count 1). */
   readonly single: boolean;
-  /** The error path (measurements that error instead of failing): initialDelay + interval + (consecutiveErrorLimit + 1) x 10s. */
+  /**
+   * The error path (measurements that error instead of failing): max(initialDelay, interval + timeout)
+   * + errors; for a single measurement, initialDelay + errors.
+   */
   readonly errorPath: number;
   /** The larger of the two paths; undefined when the metric can never abort (dry run, failureLimit -1). */
   readonly total?: number;
@@ -45,13 +57,15 @@ export interface TimeToAbortTerms {
 export function timeToAbort(m: AnalysisMetricTiming): TimeToAbortTerms {
   const d = seconds(m.initialDelay);
   const w = seconds(m.window);
-  const i = seconds(m.interval);
+  const t = seconds(m.timeout);
   const single = m.interval === undefined || m.count === 1;
-  const failures = (m.failureLimit + 1) * i;
-  const failurePath = single ? d : d + w + failures;
-  const errors = (m.consecutiveErrorLimit + 1) * ERROR_RETRY_INTERVAL.toSeconds();
-  const errorPath = d + i + errors;
-  const base = { metric: m.name, initialDelay: d, window: w, interval: i, failures, errors, failurePath, errorPath, single };
+  const i = single ? 0 : seconds(m.interval);
+  const cycle = i + t;
+  const failures = m.failureLimit * cycle;
+  const failurePath = single ? d + t : Math.max(d, w + cycle) + failures + t;
+  const errors = (m.consecutiveErrorLimit + 1) * t + m.consecutiveErrorLimit * ERROR_RETRY_INTERVAL.toSeconds();
+  const errorPath = (single ? d : Math.max(d, cycle)) + errors;
+  const base = { metric: m.name, initialDelay: d, window: w, interval: i, timeout: t, failures, errors, failurePath, errorPath, single };
   if (m.dryRun) return { ...base, never: 'dry run' };
   if (m.failureLimit < 0) return { ...base, never: 'failureLimit -1' };
   if (m.interval === undefined && m.failureLimit > 0) {
@@ -76,11 +90,19 @@ export function worstTimeToAbort(metrics: AnalysisMetricTiming[]): TimeToAbortTe
 /** Renders the terms of a time to abort, for an error message: `error-rate: 30s initialDelay + ...`. */
 export function describeTimeToAbort(t: TimeToAbortTerms): string {
   if (t.total === undefined) return `${t.metric}: never aborts (${t.never})`;
-  const path = t.failurePath >= t.errorPath
-    ? (t.single ? `${t.initialDelay}s initialDelay (a single measurement)`
-      : `${t.initialDelay}s initialDelay + ${t.window}s window + ${t.failures}s (failureLimit + 1) x interval`)
-    : `${t.initialDelay}s initialDelay + ${t.interval}s interval + ${t.errors}s (consecutiveErrorLimit + 1) x 10s`;
-  return `${t.metric}: ${t.total}s = ${path}`;
+  const cycle = t.timeout > 0 ? `(${t.interval}s interval + ${t.timeout}s timeout)` : `${t.interval}s interval`;
+  const parts: string[] = [];
+  if (t.failurePath >= t.errorPath) {
+    if (t.single || t.initialDelay > t.window + t.interval + t.timeout) parts.push(`${t.initialDelay}s initialDelay`);
+    else parts.push(`${t.window}s window`, cycle);
+    if (t.failures > 0) parts.push(`${t.failures}s failureLimit x ${cycle}`);
+    if (t.timeout > 0) parts.push(`${t.timeout}s timeout`);
+    if (t.single) parts.push('(a single measurement)');
+  } else {
+    parts.push(t.single || t.initialDelay > t.interval + t.timeout ? `${t.initialDelay}s initialDelay` : cycle);
+    parts.push(`${t.errors}s (consecutiveErrorLimit + 1) errors${t.timeout > 0 ? ` of up to ${t.timeout}s` : ''}, 10s apart`);
+  }
+  return `${t.metric}: ${t.total}s = ${parts.join(' + ').replace(' + (a single', ' (a single')}`;
 }
 
 /**

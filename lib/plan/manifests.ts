@@ -149,6 +149,7 @@ export function metricTimings(template: Json): AnalysisMetricTiming[] {
       consecutiveErrorLimit: integer('consecutiveErrorLimit', ARGO_METRIC_DEFAULTS.consecutiveErrorLimit),
       window: metricWindow(at, m.provider ?? {}, args),
       dryRun: dryRun.some((r: RegExp) => r.test(m.name)),
+      timeout: metricTimeout(m.provider ?? {}),
     };
   });
 }
@@ -198,6 +199,17 @@ function metricWindow(at: string, provider: Json, args: Map<string, string>): Du
     if (body?.window === undefined) return undefined;
     return durationOf(at, 'web jsonBody window', resolveArgs(at, 'web jsonBody window', body.window, args));
   }
+  return undefined;
+}
+
+/**
+ * The longest one measurement can take, as Argo v1.9.1 bounds it: the Prometheus provider's `timeout`
+ * (30s when unset), the web provider's `timeoutSeconds` (10s when unset or not positive); undefined for
+ * providers this library does not time.
+ */
+function metricTimeout(provider: Json): Duration | undefined {
+  if (provider.prometheus) return Duration.seconds(provider.prometheus.timeout ?? 30);
+  if (provider.web) return Duration.seconds(provider.web.timeoutSeconds > 0 ? provider.web.timeoutSeconds : 10);
   return undefined;
 }
 

@@ -29,7 +29,7 @@ import { LocalNginx, NginxRoutes } from './nginx';
 import { PodEndpoint, PodRunner, withTag } from './pod-runner';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider } from './providers';
-import { realRate, RehearsalOptions } from './rehearse';
+import { indefinitePauseWatchMs, readChart, realRate, RehearsalOptions } from './rehearse';
 import { TimeScale } from './time-scale';
 import { trafficByPhase, PhaseTraffic } from './timeline';
 
@@ -56,6 +56,8 @@ export interface ClusterRehearsalSummary {
   readonly hashes: { readonly stable: string; readonly canary?: string };
   readonly result: ClusterOutcome;
   readonly message: string;
+  /** The last step the rollout was seen at before it was aborted or paused (the controller resets it to 0 on abort). */
+  readonly step?: number;
   /** Real seconds from the image change applied to the Rollout fully promoted (stable = the new revision, Healthy). */
   readonly updateToPromotedSeconds?: number;
   /** Real seconds from the first canary pod's process ready to NGINX sending no request to the canary after the abort. */
@@ -144,6 +146,7 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   const name: string = rollouts[0].metadata.name;
   const namespace = options.namespace ?? rollouts[0].metadata.namespace ?? 'default';
   const canarySpec: Json = rollouts[0].spec.strategy?.canary;
+  const pauseWatchMs = indefinitePauseWatchMs(readChart(options.chart, name), scale.factor);
   const nginxRouting: Json | undefined = canarySpec?.trafficRouting?.nginx;
   if (!nginxRouting?.stableIngress) {
     throw new Error(`rollout ${name}: the argo engine routes traffic from strategy.canary.trafficRouting.nginx.stableIngress, which is not set: use --engine emulated`);
@@ -273,6 +276,8 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
     let promotedAt: number | undefined;
     let stableAgainAt: number | undefined;
     let lastStep = '';
+    let pausedAt: number | undefined;
+    let stepIndex: number | undefined;
     const deadline = updateAt + timeoutMs;
     while (Date.now() < deadline) {
       const status: Json = state.rollout?.status ?? {};
@@ -280,6 +285,7 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
       if (canaryStartAt === undefined && canaryEndpoints.length > 0) canaryStartAt = Math.min(...canaryEndpoints.map((e) => e.readyAt));
       const step = `step ${status.currentStepIndex ?? '-'}/${canarySpec.steps?.length ?? 0}, phase ${status.phase}${status.message ? ` (${status.message})` : ''}`;
       if (step !== lastStep) { log(step); lastStep = step; }
+      if (status.abort !== true && status.currentStepIndex !== undefined) stepIndex = status.currentStepIndex;
       if (status.abort === true) {
         outcome = 'aborted';
         message = status.message ?? 'aborted';
@@ -296,10 +302,17 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
       }
       if (status.phase === 'Paused' && (status.pauseConditions ?? []).length > 0) {
         const current = canarySpec.steps?.[status.currentStepIndex];
+        // The background analysis keeps running through the pause and can still abort: watched as the emulation does.
         if (current?.pause && current.pause.duration === undefined) {
-          outcome = 'paused';
-          message = status.message ?? 'paused indefinitely';
-          break;
+          if (pausedAt === undefined) {
+            pausedAt = Date.now();
+            if (pauseWatchMs > 0) log(`paused until a human promotes; the background analysis keeps running, watched for ${pauseWatchMs / 1000}s`);
+          }
+          if (Date.now() - pausedAt >= pauseWatchMs) {
+            outcome = 'paused';
+            message = status.message ?? 'paused indefinitely';
+            break;
+          }
         }
       }
       await sleep(250);
@@ -327,6 +340,7 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
       hashes: { stable: stableHash, ...(state.rollout?.status?.currentPodHash !== stableHash ? { canary: state.rollout?.status?.currentPodHash } : {}) },
       result: outcome,
       message,
+      ...(stepIndex !== undefined && (outcome === 'aborted' || outcome === 'paused') ? { step: stepIndex } : {}),
       analysisRuns,
       ...(promotedAt !== undefined ? { updateToPromotedSeconds: (promotedAt - updateAt) / 1000 } : {}),
       ...(stableAgainAt !== undefined && canaryStartAt !== undefined ? { canaryStartToStableSeconds: (stableAgainAt - canaryStartAt) / 1000 } : {}),
@@ -367,6 +381,7 @@ export function formatClusterSummary(s: ClusterRehearsalSummary): string {
   return [
     `result: ${s.result}${s.message ? ` (${s.message})` : ''}`,
     `  rollout ${s.rollout}, ${s.canary} canary, argo engine, time-scale ${s.timeScale}; hashes stable ${s.hashes.stable}${s.hashes.canary ? `, canary ${s.hashes.canary}` : ''}`,
+    ...(s.step !== undefined ? [`  ${s.result} at step ${s.step}`] : []),
     ...(s.updateToPromotedSeconds !== undefined ? [`  update to promoted: ${seconds(s.updateToPromotedSeconds)} real (${seconds(s.updateToPromotedSeconds * s.timeScale)} plan)`] : []),
     ...(s.canaryStartToStableSeconds !== undefined
       ? [`  canary start to traffic back on stable: ${seconds(s.canaryStartToStableSeconds)} real (${seconds(s.canaryStartToStableSeconds * s.timeScale)} plan)`] : []),

@@ -360,6 +360,8 @@ export interface RolloutOutcome {
   readonly canaryStartMs?: number;
   readonly abortMs?: number;
   readonly promotedMs?: number;
+  /** The step the rollout was at when it was aborted or paused. */
+  readonly step?: number;
 }
 
 export interface RolloutEmulationProps {
@@ -371,6 +373,12 @@ export interface RolloutEmulationProps {
   /** Records the events; the emulation waits and measures on its clock. */
   readonly timeline: Timeline;
   readonly scale: TimeScale;
+  /**
+   * Real ms a pause without duration is watched before the rollout is called paused: Argo's background
+   * analysis keeps running through the pause and can still abort. 0 ends the rehearsal at the pause.
+   * @default 0
+   */
+  readonly indefinitePauseWatchMs?: number;
 }
 
 /** Walks the canary steps of a Rollout the way Argo's rollout controller does. */
@@ -419,8 +427,17 @@ export class RolloutEmulation {
         timeline.record({ kind: 'weight', step: index, weight: this.weight, message: `canary weight ${this.weight}%` });
       } else if (step.pause !== undefined) {
         if (step.pause.duration === undefined) {
-          // Argo: a pause without duration waits for `kubectl argo rollouts promote`.
-          return this.end({ result: 'paused', message: `paused at step ${index} until a human promotes (pause without duration)` });
+          // Argo: a pause without duration waits for `kubectl argo rollouts promote`; the background analysis
+          // keeps measuring meanwhile, and its failure aborts the paused rollout.
+          const watchMs = this.background && !this.backgroundOutcome ? this.props.indefinitePauseWatchMs ?? 0 : 0;
+          if (watchMs > 0) {
+            timeline.record({ kind: 'note', step: index, weight: this.weight, message: `paused until a human promotes; the background analysis keeps running, watched for ${formatSeconds(watchMs / 1000)} real` });
+            const watch = new AbortController();
+            outcome = await Promise.race([timeline.clock.sleep(watchMs, watch.signal).then(() => undefined), this.backgroundEnded]);
+            watch.abort();
+            if (outcome && outcome.phase !== 'Successful') return this.react(outcome, index);
+          }
+          return this.end({ result: 'paused', message: `paused at step ${index} until a human promotes (pause without duration)`, step: index });
         }
         const ms = scale.ms(step.pause.duration, 'pause', `pause at step ${index}`);
         const pause = new AbortController();
@@ -493,7 +510,7 @@ export class RolloutEmulation {
     const { driver, timeline, scale, spec } = this.props;
     if (outcome.phase === 'Inconclusive') {
       this.background?.terminate();
-      return this.end({ result: 'paused', message: `paused at step ${index}: inconclusive analysis waits for a human (${outcome.message})`, canaryStartMs: this.canaryStartMs });
+      return this.end({ result: 'paused', message: `paused at step ${index}: inconclusive analysis waits for a human (${outcome.message})`, canaryStartMs: this.canaryStartMs, step: index });
     }
     // Argo abort: traffic back to stable at once; then the canary ReplicaSet as abortScaleDown says.
     this.background?.terminate();
@@ -512,7 +529,7 @@ export class RolloutEmulation {
       await driver.stopCanary();
       timeline.record({ kind: 'canary', weight: 0, message: `canary scaled down after ${(delay / 1000).toFixed(1)}s real (${after.reason})` });
     }
-    return this.end({ result: 'aborted', message: outcome.message, canaryStartMs: this.canaryStartMs, abortMs });
+    return this.end({ result: 'aborted', message: outcome.message, canaryStartMs: this.canaryStartMs, abortMs, step: index });
   }
 
   private end(outcome: RolloutOutcome): RolloutOutcome {

@@ -26,7 +26,9 @@ import { LocalGate } from './gate';
 import { LocalNginx } from './nginx';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider, measure } from './providers';
-import { recordedBudgets } from '../rollout/plan';
+import { worstTimeToAbort } from '../analysis/timing';
+import { metricTimings } from '../plan/manifests';
+import { canaryPlan, recordedBudgets } from '../rollout/plan';
 import { TimeScale } from './time-scale';
 import { durationOf, formatSummary, RehearsalSummary, Timeline, TimelineEvent, trafficByPhase, writeReports } from './timeline';
 
@@ -105,6 +107,23 @@ export function readChart(file: string, rolloutName?: string): ChartObjects {
   }
   const byName = (kind: string) => new Map(docs.filter((d) => d.kind === kind).map((d) => [d.metadata.name as string, d]));
   return { rollout: rollouts[0], templates: byName('AnalysisTemplate'), clusterTemplates: byName('ClusterAnalysisTemplate') };
+}
+
+/**
+ * How long a rehearsal keeps watching a rollout that waits at a pause without duration, in real ms. Argo
+ * keeps the background analysis running through such a pause, and a failing one still aborts the rollout;
+ * the rehearsal watches for the background analysis' worst-case time to abort (the plan arithmetic,
+ * divided by the time-scale) and 5s more for the scaled floors and the controller's reconciles, then
+ * calls the rollout paused. 0 when no background analysis can abort.
+ */
+export function indefinitePauseWatchMs(chart: ChartObjects, timeScale: number): number {
+  const lookup = (name: string, clusterScope: boolean) => {
+    const template = (clusterScope ? chart.clusterTemplates : chart.templates).get(name);
+    return template ? metricTimings(template) : undefined;
+  };
+  const background = canaryPlan(chart.rollout.spec, lookup).analyses.find((a) => a.background);
+  const seconds = background ? worstTimeToAbort(background.metrics)?.total : undefined;
+  return seconds === undefined ? 0 : Math.ceil((seconds / timeScale) * 1000) + 5000;
 }
 
 const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -269,6 +288,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       spec: rollout.spec,
       timeline,
       scale,
+      indefinitePauseWatchMs: indefinitePauseWatchMs({ rollout, templates, clusterTemplates }, scale.factor),
       analyses,
       measure,
       driver: {
@@ -303,6 +323,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       hashes,
       result: outcome.result,
       message: outcome.message,
+      ...(outcome.step !== undefined ? { step: outcome.step } : {}),
       budgets: recordedBudgets(rollout.metadata, `rollout ${namespace}/${name}`),
       ...(outcome.promotedMs !== undefined ? { timeToPromote: durationOf(outcome.promotedMs, scale.factor) } : {}),
       ...(outcome.abortMs !== undefined && outcome.canaryStartMs !== undefined

@@ -92,6 +92,8 @@ export interface RehearsalSummary {
   readonly hashes: { readonly stable: string; readonly canary: string };
   readonly result: RolloutOutcome['result'];
   readonly message: string;
+  /** The step the rollout was aborted or paused at. */
+  readonly step?: number;
   /** The budgets the Rollout records (maxPromotionTime, maxTimeToAbort), else the defaults (10m, 2m). */
   readonly budgets: PlanBudgets;
   /** Rollout start to full promotion. */
@@ -141,6 +143,7 @@ export function formatSummary(s: RehearsalSummary): string {
     + `   (canary ${p.canaryRequests}, canary non-2xx ${p.canaryNon2xx})`);
   return [
     `summary: ${s.result.toUpperCase()} - ${s.message}`,
+    ...(s.step !== undefined ? [`  ${s.result} at step ${s.step}`] : []),
     ...(s.timeToPromote ? [`  time to promote: ${d(s.timeToPromote, s.budgets.promotionSeconds)}`] : []),
     ...(s.canaryStartToAbort ? [`  canary start to abort: ${d(s.canaryStartToAbort, s.budgets.abortSeconds)}`] : []),
     `  load: ${s.load.requests} requests through nginx at ${s.load.rate}/s of plan time = ${s.load.realRate}/s real (${s.load.achievedRealRate}/s sent), `

@@ -16,8 +16,9 @@ export interface RolloutCommonProps extends WorkloadProps {
   readonly maxPromotionTime?: Duration;
   /**
    * Synth fails when the analyses cannot abort a bad new version within this time of it taking traffic (a canary) or becoming ready (a preview)
-   * (worst case: the analysis' start, its initialDelay, query window, failureLimit + 1 intervals, or
-   * its errors retried every 10s). Applies once the rollout has an analysis. Recorded on the Rollout
+   * (worst case: the analysis' start, then its initialDelay or its query window and one cycle, failureLimit
+   * more cycles of interval + provider timeout; or its errors, each up to the timeout, retried 10s apart).
+   * Applies once the rollout has an analysis. Recorded on the Rollout
    * (annotation `cdk8s-progressive/max-time-to-abort`), where `plan` and `rehearse` read it.
    * @default 2m
    */

@@ -37,6 +37,11 @@ export interface AbortEstimate {
   readonly startsAfter: number;
   /** The terms of its slowest metric's time to abort. */
   readonly terms: TimeToAbortTerms;
+  /**
+   * Seconds after the abort until traffic is back on stable: with dynamicStableScale, the readiness
+   * of the stable pods the controller scaled down; 0 otherwise (the weight returns to 0 at once).
+   */
+  readonly stableRestoreSeconds: number;
 }
 
 /** The timing of a rollout plan. */
@@ -120,16 +125,45 @@ export function readySeconds(spec: Json): number {
   return probeSeconds + (spec.minReadySeconds ?? 0);
 }
 
-/** The timing of a canary Rollout's plan, from its synthesized spec. */
+/**
+ * Canary pods the controller runs at a weight, with traffic routing (Argo v1.9.1
+ * CalculateReplicaCountsForTrafficRoutedCanary): ceil(weight x replicas / maxTrafficWeight), at least
+ * minPodsPerReplicaSet once above zero, or what the last setCanaryScale says.
+ */
+function canaryPods(canary: Json, replicas: number, weight: number, scale: Json | undefined): number {
+  const maxWeight: number = canary.trafficRouting?.maxTrafficWeight ?? 100;
+  if (scale?.replicas !== undefined) return scale.replicas;
+  const pods = Math.ceil(((scale?.weight ?? weight) * replicas) / maxWeight);
+  return pods === 0 ? 0 : Math.max(pods, canary.minPodsPerReplicaSet ?? 0);
+}
+
+/**
+ * The timing of a canary Rollout's plan, from its synthesized spec. With traffic routing a step waits
+ * for pod readiness only when it needs more canary pods than run already, and the rollout needs all
+ * `replicas` canary pods ready before it is promoted; without traffic routing every weight increase
+ * waits for readiness.
+ */
 export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPlan {
   const canary: Json = spec.strategy?.canary ?? {};
   const steps: Json[] = canary.steps ?? [];
   const ready = readySeconds(spec);
+  const replicas: number = spec.replicas ?? 1;
+  const routed = canary.trafficRouting !== undefined;
   const metricsOf = (analysis: Json) => analysisMetrics(analysis, lookup);
   let weight = 0;
+  let pods = 0;
+  let scale: Json | undefined;
   let cumulative = 0;
   let canaryStart: number | undefined;
   const analyses: PlanAnalysis[] = [];
+  /** Readiness of the pods a step adds (Argo scales the canary down as readily): seconds, and the term that explains them. */
+  const scaleTo = (wanted: number, terms: string[]): number => {
+    const more = wanted > pods;
+    pods = wanted;
+    const count = `${pods} canary pod${pods === 1 ? '' : 's'}`;
+    terms.push(more ? `pod readiness ${formatSeconds(ready)} (${count})` : `no new pod (${count})`);
+    return more ? ready : 0;
+  };
   const out: PlanStep[] = steps.map((step, index) => {
     const start = cumulative;
     let seconds = 0;
@@ -137,7 +171,9 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
     const terms: string[] = [];
     if (step.setWeight !== undefined) {
       description = `setWeight ${step.setWeight}`;
-      if (step.setWeight > weight) { seconds = ready; terms.push(`pod readiness ${formatSeconds(ready)}`); }
+      if (!routed) {
+        if (step.setWeight > weight) { seconds = ready; terms.push(`pod readiness ${formatSeconds(ready)}`); }
+      } else seconds = scaleTo(canaryPods(canary, replicas, step.setWeight, scale), terms);
       weight = step.setWeight;
       if (weight > 0 && canaryStart === undefined) canaryStart = start + seconds;
     } else if (step.pause !== undefined) {
@@ -148,8 +184,10 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
     } else if (step.setCanaryScale !== undefined) {
       const s = step.setCanaryScale;
       description = `setCanaryScale ${s.replicas !== undefined ? `${s.replicas} replicas` : s.weight !== undefined ? `${s.weight}%` : 'match traffic weight'}`;
-      seconds = ready;
-      terms.push(`pod readiness ${formatSeconds(ready)}`);
+      if (!routed) { seconds = ready; terms.push(`pod readiness ${formatSeconds(ready)}`); } else {
+        scale = s.matchTrafficWeight ? undefined : s;
+        seconds = scaleTo(canaryPods(canary, replicas, weight, scale), terms);
+      }
     } else if (step.analysis !== undefined) {
       const names = templateNames(step.analysis);
       description = `analysis ${names}`;
@@ -164,6 +202,13 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
     cumulative += seconds;
     return { index, description, weight, startSeconds: start, seconds, terms, cumulativeSeconds: cumulative };
   });
+  if (routed && pods < replicas) {
+    // Argo: after the last step the canary is scaled to every replica, and promoted once they are available.
+    const terms: string[] = [];
+    const seconds = scaleTo(replicas, terms);
+    out.push({ index: steps.length, description: `promote: canary scaled to ${replicas} pods`, weight: 100, startSeconds: cumulative, seconds, terms, cumulativeSeconds: cumulative + seconds });
+    cumulative += seconds;
+  }
   if (canary.analysis) {
     const startingStep = canary.analysis.startingStep ?? 0;
     const metrics = metricsOf(canary.analysis);
@@ -174,7 +219,9 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
     });
   }
   const canaryStartSeconds = canaryStart ?? 0;
-  return { steps: out, promotionSeconds: cumulative, canaryStartSeconds, analyses, abort: fastestAbort(analyses, canaryStartSeconds) };
+  // Argo with dynamicStableScale: on abort the weight steps back as the stable pods it scaled down become available again.
+  const restore = canary.dynamicStableScale ? ready : 0;
+  return { steps: out, promotionSeconds: cumulative, canaryStartSeconds, analyses, abort: fastestAbort(analyses, canaryStartSeconds, restore) };
 }
 
 /**
@@ -241,14 +288,14 @@ function templateNames(analysis: Json): string {
   return (analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
 }
 
-function fastestAbort(analyses: PlanAnalysis[], canaryStart: number): AbortEstimate | undefined {
+function fastestAbort(analyses: PlanAnalysis[], canaryStart: number, stableRestoreSeconds = 0): AbortEstimate | undefined {
   let best: AbortEstimate | undefined;
   for (const a of analyses) {
     const terms = worstTimeToAbort(a.metrics);
     if (!terms) continue;
     const startsAfter = Math.max(0, a.startSeconds - canaryStart);
-    const seconds = startsAfter + terms.total!;
-    if (!best || seconds < best.seconds) best = { seconds, analysis: a.description, startsAfter, terms };
+    const seconds = startsAfter + terms.total! + stableRestoreSeconds;
+    if (!best || seconds < best.seconds) best = { seconds, analysis: a.description, startsAfter, terms, stableRestoreSeconds };
   }
   return best;
 }
@@ -286,5 +333,6 @@ export function planBudgetErrors(plan: RolloutPlan, maxPromotion?: Duration, max
 /** One line: how a bad canary is aborted and how long it takes at worst. */
 export function describeAbort(abort: AbortEstimate | undefined): string {
   if (!abort) return 'never (no analysis can fail the rollout)';
-  return `${formatSeconds(abort.seconds)} by the ${abort.analysis}: ${formatSeconds(abort.startsAfter)} until it starts + ${describeTimeToAbort(abort.terms)}`;
+  const restore = abort.stableRestoreSeconds > 0 ? ` + ${formatSeconds(abort.stableRestoreSeconds)} stable pod readiness (dynamicStableScale)` : '';
+  return `${formatSeconds(abort.seconds)} by the ${abort.analysis}: ${formatSeconds(abort.startsAfter)} until it starts + ${describeTimeToAbort(abort.terms)}${restore}`;
 }

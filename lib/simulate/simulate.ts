@@ -166,7 +166,7 @@ export function trialLayout(plan: RolloutPlan, rawSteps: readonly Json[], metric
   const durationSeconds = firstInfinite ? firstInfinite.startSeconds : plan.promotionSeconds;
   const gapSeconds = Math.max(60, 2 * Math.min(window, GAP_WINDOW_CAP_SECONDS)) + (hasInstantSelector(metrics) ? 300 : 0);
   const periodSeconds = Math.ceil(durationSeconds + gapSeconds);
-  const weights = plan.steps.filter((s) => rawSteps[s.index].setWeight !== undefined).map((s) => ({ atMs: s.cumulativeSeconds * 1000, weight: s.weight }));
+  const weights = plan.steps.filter((s) => rawSteps[s.index]?.setWeight !== undefined).map((s) => ({ atMs: s.cumulativeSeconds * 1000, weight: s.weight }));
   return {
     layout: {
       trials,
@@ -258,8 +258,9 @@ async function simulateRollout(planned: ManifestRolloutPlan, objects: ManifestOb
       return metrics;
     };
     const steps: WalkStep[] = planned.plan.steps.map((s, i): WalkStep => {
-      const raw = rawSteps[i];
-      if (raw.analysis !== undefined) return { kind: 'analysis', metrics: metricsOf(raw.analysis, `step ${i} analysis`) };
+      const raw: Json | undefined = rawSteps[i];
+      // The plan's last row may be the promotion (the canary scaled to every replica): a wait like a pause.
+      if (raw?.analysis !== undefined) return { kind: 'analysis', metrics: metricsOf(raw.analysis, `step ${i} analysis`) };
       if (!Number.isFinite(s.seconds)) return { kind: 'indefinite' };
       return { kind: 'wait', ms: s.seconds * 1000 };
     });

@@ -84,11 +84,15 @@ describe('SloAnalysis defaults', () => {
 
   test('exposes the timing of each metric, with its window', () => {
     expect(analysis.clusterScope).toBe(false);
-    expect(analysis.metrics.map(m => ({ ...m, interval: m.interval?.toSeconds(), initialDelay: m.initialDelay?.toSeconds(), window: m.window?.toSeconds() }))).toEqual([
-      { name: 'success-rate', interval: 30, count: 4, initialDelay: 30, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 120, dryRun: false },
-      { name: 'latency-p95', interval: 30, count: 4, initialDelay: 30, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 120, dryRun: false },
+    const seconds = (d?: Duration) => d?.toSeconds();
+    expect(analysis.metrics.map(m => ({ ...m, interval: seconds(m.interval), initialDelay: seconds(m.initialDelay), window: seconds(m.window), timeout: seconds(m.timeout) }))).toEqual([
+      { name: 'success-rate', interval: 30, count: 4, initialDelay: 30, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 120, dryRun: false, timeout: 10 },
+      { name: 'latency-p95', interval: 30, count: 4, initialDelay: 30, failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2, window: 120, dryRun: false, timeout: 10 },
     ]);
-    expect(worstTimeToAbort(analysis.metrics)?.total).toBe(180);
+    // 120s window + (30s interval + 10s query timeout), then the failing measurement's own 10s
+    expect(worstTimeToAbort(analysis.metrics)?.total).toBe(170);
+    // AND each query is bounded by the emitted 10s timeout, not Argo's 30s default
+    expect(t.spec.metrics.map((m: any) => m.provider.prometheus.timeout)).toEqual([10, 10]);
   });
 
   test('emits the PodMonitor of the app source', () => {

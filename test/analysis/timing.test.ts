@@ -16,34 +16,70 @@ const metric = (over: Partial<AnalysisMetricTiming> = {}): AnalysisMetricTiming 
 });
 
 describe('timeToAbort', () => {
-  test('failure path: initialDelay + window + (failureLimit + 1) x interval', () => {
-    // GIVEN the defaults: 30s delay, 2m window, interval 30s, failureLimit 0
+  test('failure path: the first measurement after window + one cycle sees the fault, then failureLimit more cycles', () => {
+    // GIVEN the defaults: 30s delay, 2m window, interval 30s, failureLimit 0, measurements taken as instant
     const t = timeToAbort(metric());
-    // THEN 30 + 120 + 30 = 180s, above the error path 30 + 30 + 3 x 10 = 90s
-    expect(t).toMatchObject({ initialDelay: 30, window: 120, interval: 30, failures: 30, errors: 30, failurePath: 180, errorPath: 90, total: 180 });
-    expect(describeTimeToAbort(t)).toBe('success-rate: 180s = 30s initialDelay + 120s window + 30s (failureLimit + 1) x interval');
+    // THEN a fault starting just after a measurement shows in full in the first one at or after 120 + 30s;
+    // the error path is 30s delay (as long as one cycle) + 2 retries 10s apart
+    expect(t).toMatchObject({ initialDelay: 30, window: 120, interval: 30, timeout: 0, failures: 0, errors: 20, failurePath: 150, errorPath: 50, total: 150 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 150s = 120s window + 30s interval');
+  });
+
+  test('a canary bad from the start fails at initialDelay when that comes later than window + one cycle', () => {
+    // GIVEN a 5m delay, a 1m window, interval 30s, failureLimit 1
+    const t = timeToAbort(metric({ initialDelay: Duration.minutes(5), window: Duration.minutes(1), failureLimit: 1, count: 10 }));
+    // THEN 300 + 1 x 30s, not 300 + 60 + 2 x 30 as a sum of every term would say
+    expect(t).toMatchObject({ failures: 30, failurePath: 330, total: 330 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 330s = 300s initialDelay + 30s failureLimit x 30s interval');
+  });
+
+  test('a measurement lasts up to the provider timeout: every cycle is interval + timeout (Argo schedules from the end of the last one)', () => {
+    // GIVEN Prometheus' 30s default timeout, interval 30s, failureLimit 1, a 1m window, 30s delay
+    const t = timeToAbort(metric({ timeout: Duration.seconds(30), failureLimit: 1, window: Duration.minutes(1) }));
+    // THEN failures: 60 window + 60 cycle + 1 x 60 + 30 for the last measurement = 210s;
+    // errors (a Prometheus that hangs): max(30 delay, 60 cycle) + 3 x 30s timeouts + 2 x 10s retries = 170s
+    expect(t).toMatchObject({ timeout: 30, failures: 60, failurePath: 210, errors: 110, errorPath: 170, total: 210 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 210s = 60s window + (30s interval + 30s timeout) + 60s failureLimit x (30s interval + 30s timeout) + 30s timeout');
+  });
+
+  test('a hanging provider with many tolerated errors: the error path wins, each error taking the whole timeout', () => {
+    // GIVEN a 2m delay, timeout 10s, consecutiveErrorLimit 4 (Argo's default), no window
+    const t = timeToAbort(metric({ initialDelay: Duration.minutes(2), timeout: Duration.seconds(10), consecutiveErrorLimit: 4, window: undefined }));
+    // THEN from the start: 120 + 5 x 10s timeouts + 4 x 10s retries = 210s
+    expect(t).toMatchObject({ errors: 90, errorPath: 210, failurePath: 130, total: 210 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 210s = 120s initialDelay + 90s (consecutiveErrorLimit + 1) errors of up to 10s, 10s apart');
+    // AND with a short delay the errors start one cycle after the last good measurement
+    const mid = timeToAbort(metric({ initialDelay: undefined, timeout: Duration.seconds(10), consecutiveErrorLimit: 20, window: undefined }));
+    expect(mid).toMatchObject({ errors: 21 * 10 + 20 * 10, errorPath: 40 + 410, total: 450 });
+    expect(describeTimeToAbort(mid)).toBe('success-rate: 450s = (30s interval + 10s timeout) + 410s (consecutiveErrorLimit + 1) errors of up to 10s, 10s apart');
+  });
+
+  test('instant errors retried every 10s', () => {
+    const t = timeToAbort(metric({ consecutiveErrorLimit: 20, window: undefined }));
+    expect(t).toMatchObject({ errors: 200, errorPath: 230, total: 230 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 230s = 30s interval + 200s (consecutiveErrorLimit + 1) errors, 10s apart');
   });
 
   test('a single measurement judges once, at its initial delay: its window does not add up (e.g. a 30-day budget policy)', () => {
     // GIVEN one measurement over 30 days, 90s after the analysis starts, with a consecutiveErrorLimit of 0
     const t = timeToAbort(metric({ interval: undefined, count: undefined, initialDelay: Duration.seconds(90), window: Duration.days(30), consecutiveErrorLimit: 0 }));
-    // THEN the failure path is the delay alone, above the error path 90 + 0 + 10
-    expect(t).toMatchObject({ single: true, failurePath: 90, errorPath: 100, total: 100 });
-    expect(timeToAbort(metric({ count: 1, initialDelay: Duration.seconds(200), window: Duration.days(30) }))).toMatchObject({ failurePath: 200, total: 260 });
-    expect(describeTimeToAbort(timeToAbort(metric({ interval: undefined, initialDelay: Duration.seconds(90), consecutiveErrorLimit: 0 }))))
-      .toBe('success-rate: 100s = 90s initialDelay + 0s interval + 10s (consecutiveErrorLimit + 1) x 10s');
-    expect(describeTimeToAbort(timeToAbort(metric({ interval: undefined, initialDelay: Duration.seconds(90), consecutiveErrorLimit: -1 }))))
-      .toBe('success-rate: 90s = 90s initialDelay (a single measurement)');
+    // THEN both paths are the delay: the failure judged at once, the error not retried
+    expect(t).toMatchObject({ single: true, interval: 0, failurePath: 90, errorPath: 90, total: 90 });
+    expect(describeTimeToAbort(t)).toBe('success-rate: 90s = 90s initialDelay (a single measurement)');
+    // AND count 1 with an interval is a single measurement too; its errors are retried 10s apart
+    expect(timeToAbort(metric({ count: 1, initialDelay: Duration.seconds(200), window: Duration.days(30) }))).toMatchObject({ failurePath: 200, errorPath: 220, total: 220 });
+    // AND a timeout adds to the single measurement and to each error
+    const slow = timeToAbort(metric({ interval: undefined, initialDelay: Duration.seconds(90), timeout: Duration.seconds(13), consecutiveErrorLimit: 1 }));
+    expect(slow).toMatchObject({ failurePath: 103, errorPath: 90 + 26 + 10, total: 126 });
+    expect(describeTimeToAbort(slow)).toBe('success-rate: 126s = 90s initialDelay + 36s (consecutiveErrorLimit + 1) errors of up to 13s, 10s apart');
+    expect(describeTimeToAbort(timeToAbort(metric({ interval: undefined, initialDelay: Duration.seconds(90), timeout: Duration.seconds(13), consecutiveErrorLimit: 0 }))))
+      .toBe('success-rate: 103s = 90s initialDelay + 13s timeout (a single measurement)');
   });
 
-  test('failureLimit adds intervals', () => {
-    expect(timeToAbort(metric({ failureLimit: 2, initialDelay: undefined, window: Duration.minutes(1) })).total).toBe(60 + 3 * 30);
-  });
-
-  test('error path wins with many tolerated errors', () => {
-    const t = timeToAbort(metric({ consecutiveErrorLimit: 20, window: undefined }));
-    expect(t.total).toBe(30 + 30 + 21 * 10);
-    expect(describeTimeToAbort(t)).toBe('success-rate: 270s = 30s initialDelay + 30s interval + 210s (consecutiveErrorLimit + 1) x 10s');
+  test('failureLimit adds cycles', () => {
+    expect(timeToAbort(metric({ failureLimit: 2, initialDelay: undefined, window: Duration.minutes(1) })).total).toBe(60 + 30 + 2 * 30);
+    expect(timeToAbort(metric({ failureLimit: 2, initialDelay: undefined, window: Duration.minutes(1), timeout: Duration.seconds(5) })).total)
+      .toBe(60 + 35 + 2 * 35 + 5);
   });
 
   test('a dry run or a disabled failureLimit never aborts', () => {
@@ -56,18 +92,18 @@ describe('timeToAbort', () => {
   });
 
   test('when both paths take as long, the failure path is the one described', () => {
-    // GIVEN no delay, a 10s window and interval 30s: failures 0 + 10 + 30 = 40s, errors 0 + 30 + (0 + 1) x 10 = 40s
-    const t = timeToAbort(metric({ initialDelay: undefined, window: Duration.seconds(10), consecutiveErrorLimit: 0 }));
-    expect([t.failurePath, t.errorPath, t.total]).toEqual([40, 40, 40]);
-    expect(describeTimeToAbort(t)).toBe('success-rate: 40s = 0s initialDelay + 10s window + 30s (failureLimit + 1) x interval');
+    // GIVEN no delay, no window, interval 30s, consecutiveErrorLimit 0: failures 0 + 30 = 30s, errors 30 + 0 = 30s
+    const t = timeToAbort(metric({ initialDelay: undefined, window: undefined, consecutiveErrorLimit: 0 }));
+    expect([t.failurePath, t.errorPath, t.total]).toEqual([30, 30, 30]);
+    expect(describeTimeToAbort(t)).toBe('success-rate: 30s = 0s window + 30s interval');
   });
 
   test('a failureLimit below count can abort; one at count cannot; a single measurement with failureLimit 0 can', () => {
-    expect(timeToAbort(metric({ count: 3, failureLimit: 2 }))).toMatchObject({ total: 30 + 120 + 90, failures: 90 });
+    expect(timeToAbort(metric({ count: 3, failureLimit: 2 }))).toMatchObject({ total: 120 + 30 + 60, failures: 60 });
     expect(timeToAbort(metric({ count: 1, failureLimit: 1 })).never).toBe('failureLimit 1 is not below count 1');
-    expect(timeToAbort(metric({ count: 1, failureLimit: 0 }))).toMatchObject({ single: true, failurePath: 30, errorPath: 30 + 30 + 30, total: 90 });
-    expect(timeToAbort(metric({ count: undefined, failureLimit: 3 }))).toMatchObject({ single: false, total: 30 + 120 + 4 * 30 });
-    expect(timeToAbort(metric({ interval: undefined, count: undefined, failureLimit: 0 }))).toMatchObject({ single: true, total: 30 + 0 + 30 });
+    expect(timeToAbort(metric({ count: 1, failureLimit: 0 }))).toMatchObject({ single: true, failurePath: 30, errorPath: 30 + 20, total: 50 });
+    expect(timeToAbort(metric({ count: undefined, failureLimit: 3 }))).toMatchObject({ single: false, total: 120 + 30 + 3 * 30 });
+    expect(timeToAbort(metric({ interval: undefined, count: undefined, failureLimit: 0 }))).toMatchObject({ single: true, total: 30 + 20 });
   });
 
   test('a dry run is reported as such even with failureLimit -1', () => {
@@ -81,7 +117,7 @@ describe('timeToAbort', () => {
       metric({ name: 'dry', dryRun: true, window: Duration.hours(6) }),
     ]);
     expect(worst?.metric).toBe('burn-rate-1h-5m');
-    expect(worst?.total).toBe(30 + 3600 + 30);
+    expect(worst?.total).toBe(3600 + 30);
     expect(worstTimeToAbort([metric({ dryRun: true })])).toBeUndefined();
   });
 });

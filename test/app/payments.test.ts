@@ -31,7 +31,7 @@ describe('a payments chart written against the public API', () => {
       { cwd: dir, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
     // THEN the canary is judged against 12m and 3m, the blue-green against 5m and the 2m default
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(r.stdout).toContain('  budgets: promotion 11m30s within 12m, abort 3m within 3m\n');
+    expect(r.stdout).toContain('  budgets: promotion 11m30s within 12m, abort 2m50s within 3m\n');
     expect(r.stdout).toContain('  budgets: promotion 2m10s within 5m, abort 1m40s within 2m\n');
     expect(r.stdout).toMatch(/\n {2}background analysis from step 1 \(payments-payments-api-edge-slo-\w+\): starts at 10s, runs until the rollout ends\n/);
   });

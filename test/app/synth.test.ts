@@ -25,7 +25,7 @@ describe('npm run synth', () => {
     ['a maxPromotionTime below the plan', '{ maxPromotionTime: Duration.minutes(2) }', 'maxPromotionTime is 2m but the plan takes 7m40s to reach 100%'],
     ['a maxTimeToAbort below what the analysis can do', '{ maxTimeToAbort: Duration.seconds(30) }',
       'maxTimeToAbort is 30s but the worst-case time from a bad canary to abort is 1m40s by the background analysis from step 1 '
-      + '(amas-orchestrator-slo-background): 0s until it starts + success-rate: 100s = 20s initialDelay + 60s window + 20s (failureLimit + 1) x interval'],
+      + '(amas-orchestrator-slo-background): 0s until it starts + success-rate: 100s = 60s window + (20s interval + 10s timeout) + 10s timeout'],
   ])('fails with a clear message and writes nothing, given %s', async (_what, props, message) => {
     // GIVEN main.ts with a bad setting
     const app = path.join(dir, `bad-${Math.random().toString(36).slice(2)}.ts`);

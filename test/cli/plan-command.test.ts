@@ -34,15 +34,16 @@ describe('cdk8s-progressive plan', () => {
     expect(lines.slice(0, 4)).toEqual([
       'Rollout amas-prod/amas-orchestrator (canary, dist/amas-prod.k8s.yaml)',
       '   #  step                               weight       +time      = ends at   made of',
-      '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s',
+      '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s (1 canary pod)',
       '   1  pause 1m                           weight  10%  +1m        = 1m10s     pause 1m',
     ]);
     expect(lines).toEqual(expect.arrayContaining([
-      '   9  analysis amas-orchestrator-slo     weight  75%  +1m        = 6m40s     analysis 1m',
+      '   9  analysis amas-orchestrator-slo     weight  75%  +1m        = 6m30s     analysis 1m',
+      '  11  promote: canary scaled to 4 pods   weight 100%  +10s       = 7m40s     pod readiness 10s (4 canary pods)',
       '  background analysis from step 1 (amas-orchestrator-slo-background): starts at 10s, runs until the rollout ends',
       '  total to 100%: 7m40s',
       '  worst-case time to abort: 1m40s by the background analysis from step 1 (amas-orchestrator-slo-background): 0s until it starts '
-        + '+ success-rate: 100s = 20s initialDelay + 60s window + 20s (failureLimit + 1) x interval',
+        + '+ success-rate: 100s = 60s window + (20s interval + 10s timeout) + 10s timeout',
       '  budgets: promotion 7m40s within 10m, abort 1m40s within 2m',
       `  timeline: ${path.join(svgDir, 'amas-prod-amas-orchestrator.svg')}`,
     ]));
@@ -103,7 +104,7 @@ describe('cdk8s-progressive plan', () => {
     expect(r.code).toBe(0);
     const [p] = JSON.parse(r.stdout);
     expect([p.namespace, p.name, p.strategy, p.promotionSeconds, p.abort.seconds, p.steps.length, p.svg, p.budgets])
-      .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 11, path.join(tmp, 'amas-prod-amas-orchestrator.svg'),
+      .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 12, path.join(tmp, 'amas-prod-amas-orchestrator.svg'),
         { promotionSeconds: 600, abortSeconds: 120 }]);
     expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
     expect(p.analyses[0].metrics[0]).toEqual({

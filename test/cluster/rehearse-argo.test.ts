@@ -1,34 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnLocal } from '../../lib/rehearsal/internal-processes';
-import { REPO_ROOT } from '../support/processes';
-import { k, kubeconfig } from './support';
+import { readChart } from '../../lib/rehearsal/rehearse';
+import { exampleWith } from '../rehearsal/example-chart';
+import { EXAMPLE_CHART, Json, k, rehearse, rehearseArgo } from './support';
 
 /**
  * `cdk8s-progressive rehearse --engine argo`: the example chart at time-scale 10 (pauses, intervals,
  * initialDelay and query windows of 6s or less) run by the real Argo Rollouts controller, real time.
  * Each run gets its own namespace, deleted by the command when it ends.
  */
-
-const CHART = path.join(REPO_ROOT, 'dist', 'amas-prod.k8s.yaml');
-
-/** Runs the command to its end (at most `timeoutMs`); resolves with its exit code and output. */
-async function rehearseArgo(namespace: string, args: readonly string[], timeoutMs = 150_000): Promise<{ code: number | string; output: string }> {
-  const p = await spawnLocal({
-    name: 'cdk8s-progressive rehearse', command: process.execPath, cwd: REPO_ROOT,
-    args: [path.join(REPO_ROOT, 'bin', 'cdk8s-progressive'), 'rehearse', '--engine', 'argo', '--kubeconfig', kubeconfig(),
-      '--chart', CHART, '--namespace', namespace, ...args],
-  });
-  const timer = setTimeout(() => void p.stop(10_000), timeoutMs);
-  try {
-    const code = await p.exited;
-    return { code, output: p.output() };
-  } finally {
-    clearTimeout(timer);
-    await p.stop(10_000);
-  }
-}
 
 /** The pods that got a process, and those whose process was stopped. */
 function processesOf(output: string): { started: string[]; stopped: string[] } {
@@ -40,10 +21,27 @@ function processesOf(output: string): { started: string[]; stopped: string[] } {
 
 const namespaceGone = async (namespace: string) => (await k(['get', 'namespace', namespace])).code !== 0;
 
+/** The summaries of the controller's runs, by canary, for the fidelity tests below. */
+const argoRuns = new Map<string, Json>();
+
+/** A fresh folder for a run's summary. */
+const outDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-'));
+
+/** Reads and removes the summary a run wrote to `out`. */
+function summaryOf(out: string, file: string): Json {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(out, file), 'utf8'));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
 describe('rehearse --engine argo on the local control plane', () => {
   test('a failing canary is aborted by the controller\'s background analysis and traffic goes back to stable', async () => {
     // WHEN the failing image is rolled out, expecting an abort
-    const { code, output } = await rehearseArgo('rehearse-failing', ['--canary', 'failing', '--expect', 'aborted']);
+    const out = outDir();
+    const { code, output } = await rehearseArgo('rehearse-failing', ['--canary', 'failing', '--expect', 'aborted', '--out', out]);
+    argoRuns.set('failing', summaryOf(out, 'rehearsal-argo.json'));
     // THEN the command succeeds: the controller aborted the update
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('result: aborted (RolloutAborted: Rollout aborted update to revision 2') });
     // AND a canary pod served requests, its analysis run failed and NGINX sends nothing to the canary any more
@@ -58,7 +56,9 @@ describe('rehearse --engine argo on the local control plane', () => {
   }, 180_000);
 
   test('a slow canary is aborted by the controller', async () => {
-    const { code, output } = await rehearseArgo('rehearse-slow', ['--canary', 'slow', '--expect', 'aborted']);
+    const out = outDir();
+    const { code, output } = await rehearseArgo('rehearse-slow', ['--canary', 'slow', '--expect', 'aborted', '--out', out]);
+    argoRuns.set('slow', summaryOf(out, 'rehearsal-argo.json'));
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('result: aborted (RolloutAborted') });
     expect(output).toMatch(/Ready: slow process/);
     // (the background analysis' latency-p95 or the step's slo-gate, whichever measures first)
@@ -76,8 +76,10 @@ describe('rehearse --engine argo on the local control plane', () => {
 
   test('a good canary is promoted by the controller through every step, with no non-2xx through NGINX', async () => {
     // WHEN the good image is rolled out, expecting a promotion
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-argo-'));
+    const out = outDir();
     const { code, output } = await rehearseArgo('rehearse-good', ['--canary', 'good', '--expect', 'promoted', '--out', out]);
+    const summary = summaryOf(out, 'rehearsal-argo.json');
+    argoRuns.set('good', summary);
     // THEN the controller promoted it after its steps (11) and its step analyses, all Successful
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('result: promoted') });
     expect(output).toMatch(/step 11\/11, phase Healthy/);
@@ -96,10 +98,75 @@ describe('rehearse --engine argo on the local control plane', () => {
     expect(stopped).toEqual(started);
     expect(await namespaceGone('rehearse-good')).toBe(true);
     // AND the summary file says the same
-    const summary = JSON.parse(fs.readFileSync(path.join(out, 'rehearsal-argo.json'), 'utf8'));
-    fs.rmSync(out, { recursive: true, force: true });
     expect(summary).toMatchObject({ engine: 'argo', result: 'promoted', canary: 'good', load: { non2xx: 0 } });
     expect(summary.updateToPromotedSeconds).toBeGreaterThan(0);
     expect(summary.hashes.canary).not.toBe(summary.hashes.stable);
+  }, 180_000);
+});
+
+/**
+ * Fidelity of the emulation (`--engine emulated`, the default) against the controller, on the same chart
+ * and canary at time-scale 10: the same outcome; an abort at the same weight or at the next one (the
+ * controller's background and step analyses race through its reconciles and 1s scrapes); times within
+ * FIDELITY_TOLERANCE_SECONDS real of each other (100s of plan time, the example's worst-case time to abort;
+ * the controller adds pod scheduling and readiness, its reconcile loop and the command's 250 ms polling).
+ */
+const FIDELITY_TOLERANCE_SECONDS = 10;
+
+/** The canary weight at a step: that of the last setWeight at or before it. */
+function weightAt(steps: Json[], step: number): number {
+  let weight = 0;
+  for (const s of steps.slice(0, step + 1)) if (s.setWeight !== undefined) weight = s.setWeight;
+  return weight;
+}
+
+/** The weights the chart's steps set, in order. */
+const setWeights = (steps: Json[]) => steps.filter((s) => s.setWeight !== undefined).map((s) => s.setWeight as number);
+
+async function rehearseEmulated(canary: string, chart?: string): Promise<Json> {
+  const out = outDir();
+  const { code, output } = await rehearse(['--canary', canary, '--out', out, ...(chart ? ['--chart', chart] : [])], 150_000);
+  expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('summary:') });
+  return summaryOf(out, 'rehearsal.json');
+}
+
+describe('fidelity: the emulation against the controller', () => {
+  const chartSteps: Json[] = readChart(EXAMPLE_CHART).rollout.spec.strategy.canary.steps;
+
+  test.each(['failing', 'slow'])('a %s canary: both aborted, at the same weight or the next, times within the tolerance', async (canary) => {
+    const argo = argoRuns.get(canary);
+    if (!argo) throw new Error(`the controller's ${canary} run above did not complete`);
+    const emulated = await rehearseEmulated(canary);
+    expect([emulated.result, argo.result]).toEqual(['aborted', 'aborted']);
+    const weights = setWeights(chartSteps);
+    const emulatedWeight = weightAt(chartSteps, emulated.step);
+    const argoWeight = weightAt(chartSteps, argo.step);
+    expect([emulatedWeight, weights[weights.indexOf(emulatedWeight) + 1]]).toContain(argoWeight);
+    expect(Math.abs(argo.canaryStartToStableSeconds - emulated.canaryStartToAbort.realSeconds)).toBeLessThanOrEqual(FIDELITY_TOLERANCE_SECONDS);
+  }, 180_000);
+
+  test('a good canary: both promoted through every weight, times to promote within the tolerance', async () => {
+    const argo = argoRuns.get('good');
+    if (!argo) throw new Error('the controller\'s good run above did not complete');
+    const emulated = await rehearseEmulated('good');
+    expect([emulated.result, argo.result]).toEqual(['promoted', 'promoted']);
+    expect(Math.abs(argo.updateToPromotedSeconds - emulated.timeToPromote.realSeconds)).toBeLessThanOrEqual(FIDELITY_TOLERANCE_SECONDS);
+  }, 180_000);
+
+  test('a pause without duration: the background analysis still aborts a failing canary, on both engines', async () => {
+    // GIVEN the example reduced to 10% and a pause for a human, the background analysis from that pause on
+    const chart = exampleWith((rollout) => {
+      rollout.spec.strategy.canary.steps = [{ setWeight: 10 }, { pause: {} }];
+      rollout.spec.strategy.canary.analysis.startingStep = 1;
+    }, 'paused.k8s.yaml');
+    // WHEN a failing canary is rolled out on each engine
+    const out = outDir();
+    const { code, output } = await rehearseArgo('rehearse-paused', ['--canary', 'failing', '--expect', 'aborted', '--out', out], 150_000, chart);
+    const argo = summaryOf(out, 'rehearsal-argo.json');
+    const emulated = await rehearseEmulated('failing', chart);
+    // THEN both abort it at the pause (step 1), rather than calling the rollout paused
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('result: aborted') });
+    expect([argo.result, argo.step, emulated.result, emulated.step]).toEqual(['aborted', 1, 'aborted', 1]);
+    expect(await namespaceGone('rehearse-paused')).toBe(true);
   }, 180_000);
 });

@@ -3,9 +3,11 @@
  * namespaces under the Pod Security Standard "restricted", and bounded waits.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, KubectlOptions, KubectlResult, kubectlOk } from '../../lib/cluster/kubectl';
-import { waitUntil } from '../../lib/rehearsal/internal-processes';
+import { spawnLocal, waitUntil } from '../../lib/rehearsal/internal-processes';
+import { REPO_ROOT } from '../support/processes';
 
 export type Json = { [key: string]: any };
 
@@ -61,3 +63,27 @@ export async function eventsIn(namespace: string): Promise<Json[]> {
 
 /** A condition of an object's status by type, or undefined. */
 export const condition = (o: Json, type: string): Json | undefined => (o.status?.conditions ?? []).find((c: Json) => c.type === type);
+
+/** The example chart of dist/. */
+export const EXAMPLE_CHART = path.join(REPO_ROOT, 'dist', 'amas-prod.k8s.yaml');
+
+/** Runs `cdk8s-progressive rehearse` with `args` to its end (stopped at `timeoutMs`); resolves with its exit code and output. */
+export async function rehearse(args: readonly string[], timeoutMs: number): Promise<{ code: number | string; output: string }> {
+  const p = await spawnLocal({
+    name: 'cdk8s-progressive rehearse', command: process.execPath, cwd: REPO_ROOT,
+    args: [path.join(REPO_ROOT, 'bin', 'cdk8s-progressive'), 'rehearse', ...args],
+  });
+  const timer = setTimeout(() => void p.stop(10_000), timeoutMs);
+  try {
+    const code = await p.exited;
+    return { code, output: p.output() };
+  } finally {
+    clearTimeout(timer);
+    await p.stop(10_000);
+  }
+}
+
+/** `rehearse --engine argo` of `chart` on the suite's control plane, in its own namespace (deleted by the command). */
+export function rehearseArgo(namespace: string, args: readonly string[], timeoutMs = 150_000, chart = EXAMPLE_CHART): Promise<{ code: number | string; output: string }> {
+  return rehearse(['--engine', 'argo', '--kubeconfig', kubeconfig(), '--chart', chart, '--namespace', namespace, ...args], timeoutMs);
+}

@@ -92,11 +92,21 @@ describe('plans read from a synthesized BlueGreenRollout', () => {
 });
 
 describe('metric timings', () => {
-  test('Argo defaults: failureLimit 0, inconclusiveLimit 0, consecutiveErrorLimit 4, one measurement', () => {
-    expect(timingsOf({ provider: prom('up') })).toEqual([{
+  test('Argo defaults: failureLimit 0, inconclusiveLimit 0, consecutiveErrorLimit 4, one measurement, a 30s Prometheus timeout', () => {
+    const [m] = timingsOf({ provider: prom('up') });
+    expect({ ...m, timeout: m.timeout?.toSeconds() }).toEqual({
       name: 'm', interval: undefined, count: undefined, initialDelay: undefined, failureLimit: 0, inconclusiveLimit: 0,
-      consecutiveErrorLimit: 4, window: undefined, dryRun: false,
-    }]);
+      consecutiveErrorLimit: 4, window: undefined, dryRun: false, timeout: 30,
+    });
+  });
+
+  test('a measurement lasts up to its provider\'s timeout: Prometheus timeout (30s unset), web timeoutSeconds (10s unset or not positive)', () => {
+    const timeout = (provider: object) => timingsOf({ provider })[0].timeout?.toSeconds();
+    expect(timeout({ prometheus: { address: 'http://p:9090', query: 'up', timeout: 12 } })).toBe(12);
+    expect(timeout({ web: { url: 'http://gate/verdict' } })).toBe(10);
+    expect(timeout({ web: { url: 'http://gate/verdict', timeoutSeconds: 0 } })).toBe(10);
+    expect(timeout({ web: { url: 'http://gate/verdict', timeoutSeconds: 7 } })).toBe(7);
+    expect(timeout({ job: { spec: {} } })).toBeUndefined();
   });
 
   test('integers as strings, durations in seconds, count 0 with an interval is unbounded', () => {
@@ -210,8 +220,9 @@ describe('plans of rollouts', () => {
   test('a ClusterAnalysisTemplate is found by name, whatever the namespace', () => {
     const cluster = template('slo', (slo as any).spec, 'ClusterAnalysisTemplate');
     const [p] = planRollouts(objects(canaryWith('slo', { clusterScope: true }), cluster));
-    // THEN abort: 60s window + (0 + 1) x 10s interval, from the canary's first traffic
-    expect([p.plan.promotionSeconds, p.plan.abort?.seconds]).toEqual([30, 70]);
+    // THEN abort, from the canary's first traffic: a Prometheus that hangs errs 5 times (consecutiveErrorLimit 4), each after
+    // its 30s default timeout, 10s apart, from one cycle (10s interval + 30s) after the last good measurement: 40 + 150 + 40s
+    expect([p.plan.promotionSeconds, p.plan.abort?.seconds]).toEqual([30, 230]);
   });
 
   test('the rollout\'s own dryRun makes a metric unable to abort', () => {

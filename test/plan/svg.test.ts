@@ -42,7 +42,7 @@ describe('SVG timeline', () => {
     const points = /<polyline points="([^"]+)" fill="none" stroke="([^"]+)"/.exec(svg)!;
     const x = (t: number) => Math.round((80 + (t / 648) * 1080) * 100) / 100;
     const y = (w: number) => Math.round((470 - w * 3.4) * 100) / 100;
-    const expected = [[0, 0], [10, 0], [10, 10], [80, 10], [80, 25], [210, 25], [210, 50], [340, 50], [340, 75], [460, 75], [460, 100], [648, 100]];
+    const expected = [[0, 0], [10, 0], [10, 10], [70, 10], [70, 25], [200, 25], [200, 50], [330, 50], [330, 75], [460, 75], [460, 100], [648, 100]];
     // THEN
     expect(points[2]).toBe(TIMELINE_COLOURS.weight);
     expect(points[1]).toBe(expected.map(([t, w]) => `${x(t)},${y(w)}`).join(' '));

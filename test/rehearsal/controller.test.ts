@@ -6,7 +6,8 @@ import { MeasurementPhase } from '../../lib/analysis/expr-eval';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
 import { Timeline } from '../../lib/rehearsal/timeline';
 import { VirtualClock } from '../support/virtual-clock';
-import { emulate, EXAMPLE_CHART } from './example-chart';
+import { emulate, EXAMPLE_CHART, exampleWith, exampleWithoutBackground } from './example-chart';
+import { indefinitePauseWatchMs, readChart } from '../../lib/rehearsal/rehearse';
 
 /** Plays a scripted sequence through the counters and returns the metric's phase after each measurement. */
 function play(limits: MetricLimits, phases: MeasurementPhase[]): string[] {
@@ -212,13 +213,42 @@ describe('the example plan on the emulation\'s clock (time-scale 10, plan time)'
   });
 
   test('a canary seen failing only as late as the plan\'s worst case allows is aborted at that bound, 1m40s, within the 2m budget', async () => {
-    // GIVEN a success rate that passes until the plan's worst-case time to abort (20s initialDelay + 60s window + 20s interval)
+    // GIVEN a success rate that passes until the plan's worst-case time to abort (60s window + 20s interval + 10s query timeout,
+    // and the failing query's own 10s timeout; the emulated queries answer at once, the walk reaches 100s by its measurements)
     const r = await emulate(EXAMPLE_CHART, (m, planSeconds) => (m.name === 'success-rate' && planSeconds >= 100 ? 'Failed' : 'Successful'));
     // WHEN walked THEN the abort comes at 1m40s plan time, within the abort budget the Rollout records
     expect(r.outcome.result).toBe('aborted');
     expect(r.canaryStartToAbort).toEqual({ realSeconds: 10, planSeconds: 100 });
     expect(r.canaryStartToAbort!.planSeconds).toBeLessThanOrEqual(r.budgets.abortSeconds);
     expect(r.budgets.abortSeconds).toBe(120);
+  });
+});
+
+describe('a pause without duration (Argo keeps the background analysis running through it)', () => {
+  // GIVEN the example with its 1m pause at 25% made indefinite: the rollout waits there for a human
+  const paused = exampleWith((rollout) => { rollout.spec.strategy.canary.steps[4] = { pause: {} }; }, 'indefinite-pause.k8s.yaml');
+
+  test('the watch lasts the background analysis\' worst-case time to abort, scaled, and 5s more', () => {
+    // 100s plan time / 10 + 5s; no background analysis, no watch
+    expect(indefinitePauseWatchMs(readChart(paused), 10)).toBe(15_000);
+    expect(indefinitePauseWatchMs(readChart(exampleWithoutBackground()), 10)).toBe(0);
+  });
+
+  test('a canary the background analysis fails during the pause is aborted there, not left paused', async () => {
+    // GIVEN a success rate that fails from 3m plan time, when the rollout already waits at step 4
+    const r = await emulate(paused, (m, planSeconds) => (m.name === 'success-rate' && planSeconds >= 180 ? 'Failed' : 'Successful'));
+    // THEN the rollout is aborted at step 4, at the background analysis' first measurement from 3m on
+    expect([r.outcome.result, r.outcome.message]).toEqual(['aborted', 'metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)']);
+    expect(r.events.find((e) => e.kind === 'abort')).toMatchObject({ step: 4, planSeconds: 180 });
+    expect(r.outcome.step).toBe(4);
+  });
+
+  test('a good canary is called paused once the watch is over', async () => {
+    const r = await emulate(paused, () => 'Successful');
+    expect([r.outcome.result, r.outcome.step, r.outcome.message]).toEqual(['paused', 4, 'paused at step 4 until a human promotes (pause without duration)']);
+    // AND it was watched for the full 15s real (150s plan time) after reaching the pause at 2m plan time
+    const end = r.events[r.events.length - 1];
+    expect(end.planSeconds).toBe(120 + 150);
   });
 });
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { MeasurementPhase } from '../../lib/analysis/expr-eval';
 import { RolloutEmulation, RolloutOutcome, RunMetric } from '../../lib/rehearsal/controller';
-import { readChart, runMetricsOf } from '../../lib/rehearsal/rehearse';
+import { indefinitePauseWatchMs, readChart, runMetricsOf } from '../../lib/rehearsal/rehearse';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
 import { Duration2, durationOf, Timeline, TimelineEvent } from '../../lib/rehearsal/timeline';
 import { PlanBudgets, recordedBudgets } from '../../lib/rollout/plan';
@@ -27,15 +27,20 @@ export function stepWebMetric(): Json {
   return template.spec.metrics[0];
 }
 
-/** Writes the example chart without its background analysis to a temporary file and returns its path. */
-export function exampleWithoutBackground(): string {
+/** Writes the example chart, its Rollout changed by `change`, to a temporary file and returns its path. */
+export function exampleWith(change: (rollout: Json) => void, file = 'changed.k8s.yaml'): string {
   const docs = exampleObjects();
   for (const d of docs) {
-    if (d.kind === 'Rollout') delete d.spec.strategy.canary.analysis;
+    if (d.kind === 'Rollout') change(d);
   }
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-chart-')), 'gate-only.k8s.yaml');
-  fs.writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
-  return file;
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-chart-')), file);
+  fs.writeFileSync(out, docs.map((d) => stringify(d)).join('---\n'));
+  return out;
+}
+
+/** Writes the example chart without its background analysis to a temporary file and returns its path. */
+export function exampleWithoutBackground(): string {
+  return exampleWith((rollout) => delete rollout.spec.strategy.canary.analysis, 'gate-only.k8s.yaml');
 }
 
 /** A chart walked by the controller emulation alone, on a virtual clock. */
@@ -66,6 +71,7 @@ export async function emulate(chart: string, phaseOf: (metric: RunMetric, planSe
     spec: rollout.spec,
     timeline,
     scale,
+    indefinitePauseWatchMs: indefinitePauseWatchMs(objects, timeScale),
     analyses: (analysis, where) => runMetricsOf(analysis, objects, hashes, where, {
       prepare: (m) => m, ms: (value, kind, what) => scale.ms(value, kind, what),
       // No measurement reaches the gate here (`measure` answers for it), so its token is any value.

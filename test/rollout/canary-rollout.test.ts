@@ -220,10 +220,11 @@ describe('CanaryRollout props', () => {
   test('plan: pauses, pod readiness and inline analyses add up', () => {
     const { chart, rollout } = make({ steps: CanaryStep.weightsWithPauses([10, 50], Duration.minutes(1)) });
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50] });
-    // readiness = 5s period + 5s minReady = 10s per weight increase; analysis = 3 x 30s
+    // readiness = 5s period + 5s minReady = 10s each time the 3 replicas need more canary pods (1 at 10%, 2 at 50%,
+    // 3 before promotion); analysis = 3 x 30s
     expect(rollout.plan.steps.map((s) => [s.description, s.weight, s.seconds, s.cumulativeSeconds])).toEqual([
       ['setWeight 10', 10, 10, 10], ['pause 1m', 10, 60, 70], ['setWeight 50', 50, 10, 80],
-      ['analysis slo', 50, 90, 170], ['pause 1m', 50, 60, 230],
+      ['analysis slo', 50, 90, 170], ['pause 1m', 50, 60, 230], ['promote: canary scaled to 3 pods', 100, 10, 240],
     ]);
   });
 });
@@ -245,7 +246,7 @@ describe('CanaryRollout validation', () => {
     // WHEN synthesized THEN the pause is rendered as 0s and the plan counts it as no time
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps[1]).toEqual({ pause: { duration: '0s' } });
     expect(rollout.steps[1].description).toBe('pause 0s');
-    expect(rollout.plan.steps.map((s) => [s.description, s.seconds])).toEqual([['setWeight 10', 10], ['pause 0s', 0], ['setWeight 50', 10]]);
+    expect(rollout.plan.steps.map((s) => [s.description, s.seconds])).toEqual([['setWeight 10', 10], ['pause 0s', 0], ['setWeight 50', 10], ['promote: canary scaled to 3 pods', 10]]);
   });
   test('fails on a fractional pause', () => {
     // GIVEN a pause of 1.5s WHEN the step is made THEN it fails, as this library's rule
@@ -318,14 +319,16 @@ describe('CanaryRollout validation', () => {
     const { chart, rollout } = make({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.setWeight(25)] });
     // WHEN synthesized THEN both steps are emitted, and the second takes no pod readiness time in the plan
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: { duration: '10s' } }, { setWeight: 25 }]);
-    expect(rollout.plan.steps.map((s) => [s.description, s.weight, s.seconds])).toEqual([['setWeight 25', 25, 10], ['pause 10s', 25, 10], ['setWeight 25', 25, 0]]);
+    expect(rollout.plan.steps.map((s) => [s.description, s.weight, s.seconds])).toEqual([
+      ['setWeight 25', 25, 10], ['pause 10s', 25, 10], ['setWeight 25', 25, 0], ['promote: canary scaled to 3 pods', 100, 10],
+    ]);
   });
   test('accepts two pauses in a row, as the controller does', () => {
     // GIVEN a pause for a human followed by a timed pause
     const { chart, rollout } = make({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(), CanaryStep.pause(Duration.seconds(30))] });
     // WHEN synthesized THEN both pauses are emitted and the plan waits for the human
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: {} }, { pause: { duration: '30s' } }]);
-    expect(rollout.plan.steps.map((s) => s.description)).toEqual(['setWeight 25', 'pause indefinite', 'pause 30s']);
+    expect(rollout.plan.steps.map((s) => s.description)).toEqual(['setWeight 25', 'pause indefinite', 'pause 30s', 'promote: canary scaled to 3 pods']);
     expect(rollout.plan.promotionSeconds).toBe(Infinity);
   });
   test('fails on no steps', () => {
@@ -443,8 +446,8 @@ describe('CanaryRollout validation', () => {
   });
   test('fails when the plan exceeds maxPromotionTime, showing the plan', () => {
     const { chart } = make({ maxPromotionTime: Duration.minutes(1) });
-    failsAtSynth(chart, 'maxPromotionTime is 1m but the plan takes 2m20s to reach 100%: shorten pauses or analyses, use fewer steps, or raise maxPromotionTime. The plan:\n'
-      + '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s\n');
+    failsAtSynth(chart, 'maxPromotionTime is 1m but the plan takes 2m30s to reach 100%: shorten pauses or analyses, use fewer steps, or raise maxPromotionTime. The plan:\n'
+      + '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s (1 canary pod)\n');
   });
   test('fails when the plan has an indefinite pause and a maxPromotionTime', () => {
     const { chart } = make({ maxPromotionTime: Duration.minutes(10), steps: [CanaryStep.setWeight(10), CanaryStep.pause()] });
@@ -459,7 +462,7 @@ describe('CanaryRollout time to abort', () => {
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50] });
     // WHEN synthesized / THEN the figure and its terms are shown
     expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
-      + '2m40s by the analysis at step 3 (slo): 1m10s until it starts + success-rate: 90s = 0s initialDelay + 60s window + 30s (failureLimit + 1) x interval: '
+      + '2m40s by the analysis at step 3 (slo): 1m10s until it starts + success-rate: 90s = 60s window + 30s interval: '
       + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort');
   });
 

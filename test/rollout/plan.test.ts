@@ -59,7 +59,7 @@ describe('plan arithmetic', () => {
     const slow = [metric('slow', { window: Duration.minutes(5) })];
     const plan = canaryPlan(spec([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'slow' }] } }], analysis),
       (name) => (name === 'slo' ? slo : slow));
-    expect(plan.abort).toMatchObject({ analysis: 'background analysis from step 0 (slo)', startsAfter: 0, seconds: 90 });
+    expect(plan.abort).toMatchObject({ analysis: 'background analysis from step 0 (slo)', startsAfter: 0, seconds: 80 });
     // AND two templates of one analysis: its slowest metric decides
     const both = canaryPlan(spec([{ setWeight: 10 }], { templates: [{ templateName: 'slo' }, { templateName: 'slow' }] }), (name) => (name === 'slo' ? slo : slow));
     expect(both.abort).toMatchObject({ analysis: 'background analysis from step 0 (slo+slow)', seconds: 330 });
@@ -89,12 +89,12 @@ describe('plan arithmetic', () => {
     // GIVEN an inline analysis at 50% and a background analysis from step 1
     const inline = canaryPlan(spec([{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { analysis }]), lookup);
     const background = canaryPlan(spec([{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { analysis }], { ...analysis, startingStep: 1 }), lookup);
-    // THEN inline: starts 40s after the canary (30s pause + 10s readiness), then 10s + 60s + 20s
-    expect(inline.abort?.seconds).toBe(40 + 90);
+    // THEN inline: starts 40s after the canary (30s pause + 10s readiness), then the 60s window + one 20s interval
+    expect(inline.abort?.seconds).toBe(40 + 80);
     expect(describeAbort(inline.abort)).toBe(
-      '2m10s by the analysis at step 3 (slo): 40s until it starts + success-rate: 90s = 10s initialDelay + 60s window + 20s (failureLimit + 1) x interval');
+      '2m by the analysis at step 3 (slo): 40s until it starts + success-rate: 80s = 60s window + 20s interval');
     // AND background: starts with the canary
-    expect(background.abort?.seconds).toBe(90);
+    expect(background.abort?.seconds).toBe(80);
     expect(background.abort?.analysis).toBe('background analysis from step 1 (slo)');
   });
 
@@ -128,7 +128,7 @@ describe('plan arithmetic', () => {
       '  background analysis from step 1 (slo): starts at 10s, runs until the rollout ends',
       '  total to 100%: 40s',
       '  worst-case time to abort: 1m30s by the background analysis from step 1 (slo): 0s until it starts + '
-        + 'success-rate: 90s = 0s initialDelay + 60s window + 30s (failureLimit + 1) x interval',
+        + 'success-rate: 90s = 60s window + 30s interval',
     ]);
   });
 
@@ -136,7 +136,7 @@ describe('plan arithmetic', () => {
     const plan = canaryPlan(spec([{ setWeight: 10 }, { analysis: { ...analysis, dryRun: [{ metricName: 'rate$' }] } }]), lookup);
     expect([plan.analyses[0].metrics[0].dryRun, plan.abort]).toEqual([true, undefined]);
     const other = canaryPlan(spec([{ setWeight: 10 }, { analysis: { ...analysis, dryRun: [{ metricName: '^rate' }] } }]), lookup);
-    expect([other.analyses[0].metrics[0].dryRun, other.abort?.seconds]).toEqual([false, 90]);
+    expect([other.analyses[0].metrics[0].dryRun, other.abort?.seconds]).toEqual([false, 80]);
   });
 
   test('formatPlan: one row per step, then the totals', () => {
@@ -146,9 +146,65 @@ describe('plan arithmetic', () => {
       '   1  pause 30s                          weight  10%  +30s       = 40s       pause 30s',
       '   2  analysis slo                       weight  10%  +50s       = 1m30s     analysis 50s',
       '  total to 100%: 1m30s',
-      '  worst-case time to abort: 2m by the analysis at step 2 (slo): 30s until it starts + '
-        + 'success-rate: 90s = 10s initialDelay + 60s window + 20s (failureLimit + 1) x interval',
+      '  worst-case time to abort: 1m50s by the analysis at step 2 (slo): 30s until it starts + '
+        + 'success-rate: 80s = 60s window + 20s interval',
     ]);
+  });
+});
+
+describe('plan arithmetic with traffic routing (pods per weight, as Argo sizes the canary)', () => {
+  const routed = (steps: object[], canary: object = {}, replicas = 4) => ({
+    replicas, minReadySeconds: 5, template, strategy: { canary: { steps, trafficRouting: { nginx: {} }, ...canary } },
+  });
+  const rows = (plan: ReturnType<typeof canaryPlan>) => plan.steps.map((s) => [s.description, s.weight, s.seconds, s.terms]);
+
+  test('a step waits for readiness only when it needs more canary pods: ceil(weight x replicas / 100); all replicas before promotion', () => {
+    // GIVEN 4 replicas and weights 10, 25, 50, 75: 1, 1, 2 and 3 canary pods
+    const plan = canaryPlan(routed([{ setWeight: 10 }, { setWeight: 25 }, { setWeight: 50 }, { setWeight: 75 }]), lookup);
+    // THEN 25% adds no pod; promotion scales the canary to 4 pods and waits for them
+    expect(rows(plan)).toEqual([
+      ['setWeight 10', 10, 10, ['pod readiness 10s (1 canary pod)']],
+      ['setWeight 25', 25, 0, ['no new pod (1 canary pod)']],
+      ['setWeight 50', 50, 10, ['pod readiness 10s (2 canary pods)']],
+      ['setWeight 75', 75, 10, ['pod readiness 10s (3 canary pods)']],
+      ['promote: canary scaled to 4 pods', 100, 10, ['pod readiness 10s (4 canary pods)']],
+    ]);
+    expect(plan.steps[4]).toMatchObject({ index: 4, startSeconds: 30, cumulativeSeconds: 40 });
+    expect([plan.promotionSeconds, plan.canaryStartSeconds]).toEqual([40, 10]);
+  });
+
+  test('a last weight of 100 already runs every replica: no promotion row', () => {
+    const plan = canaryPlan(routed([{ setWeight: 50 }, { setWeight: 100 }], {}, 3), lookup);
+    expect(rows(plan)).toEqual([
+      ['setWeight 50', 50, 10, ['pod readiness 10s (2 canary pods)']], ['setWeight 100', 100, 10, ['pod readiness 10s (3 canary pods)']],
+    ]);
+    expect(plan.promotionSeconds).toBe(20);
+  });
+
+  test('minPodsPerReplicaSet, maxTrafficWeight and setCanaryScale size the canary as Argo does', () => {
+    // GIVEN 10 replicas, minPodsPerReplicaSet 2, weights out of 1000
+    const plan = canaryPlan(routed([{ setWeight: 5 }, { setWeight: 250 }, { setCanaryScale: { replicas: 8 } }, { setWeight: 500 },
+      { setCanaryScale: { weight: 90 } }, { setCanaryScale: { matchTrafficWeight: true } }, { setWeight: 1000 }],
+    { minPodsPerReplicaSet: 2, trafficRouting: { nginx: {}, maxTrafficWeight: 1000 } }, 10), lookup);
+    expect(plan.steps.map((s) => s.terms[0])).toEqual([
+      'pod readiness 10s (2 canary pods)', // ceil(5 x 10 / 1000) = 1, raised to 2
+      'pod readiness 10s (3 canary pods)', // ceil(250 x 10 / 1000) = 3
+      'pod readiness 10s (8 canary pods)', // setCanaryScale replicas
+      'no new pod (8 canary pods)', // the weight no longer sizes the canary
+      'no new pod (2 canary pods)', // a setCanaryScale weight counts against maxTrafficWeight too: ceil(90 x 10 / 1000) = 1, raised to 2
+      'pod readiness 10s (5 canary pods)', // back to the weight: 500 of 1000
+      'pod readiness 10s (10 canary pods)',
+    ]);
+    expect(plan.steps).toHaveLength(7);
+  });
+
+  test('with dynamicStableScale the time to abort adds the readiness of the stable pods that come back', () => {
+    const steps = [{ setWeight: 10 }, { pause: { duration: '30s' } }];
+    const plain = canaryPlan(routed(steps, { analysis }), lookup);
+    const dynamic = canaryPlan(routed(steps, { analysis, dynamicStableScale: true }), lookup);
+    expect([plain.abort?.seconds, plain.abort?.stableRestoreSeconds, dynamic.abort?.seconds, dynamic.abort?.stableRestoreSeconds]).toEqual([80, 0, 90, 10]);
+    expect(describeAbort(dynamic.abort)).toBe('1m30s by the background analysis from step 0 (slo): 0s until it starts + '
+      + 'success-rate: 80s = 60s window + 20s interval + 10s stable pod readiness (dynamicStableScale)');
   });
 });
 
@@ -157,22 +213,22 @@ describe('budgets', () => {
 
   test('no budget set: only the 2-minute abort budget, and only once the plan has an analysis', () => {
     expect(planBudgetErrors(plan([{ setWeight: 10 }, { pause: {} }]))).toEqual([]);
-    // the background analysis aborts in 90s: within 2m
+    // the background analysis aborts in 80s: within 2m
     expect(planBudgetErrors(plan([{ setWeight: 10 }, { pause: {} }], true))).toEqual([]);
     const slow = canaryPlan(spec([{ setWeight: 10 }], analysis), () => [metric('slow', { window: Duration.minutes(5) })]);
     expect(planBudgetErrors(slow)).toEqual(['maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
-      + '5m30s by the background analysis from step 0 (slo): 0s until it starts + slow: 330s = 0s initialDelay + 300s window + 30s (failureLimit + 1) x interval: '
+      + '5m30s by the background analysis from step 0 (slo): 0s until it starts + slow: 330s = 300s window + 30s interval: '
       + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort']);
   });
 
   test('a plan exactly at its budgets meets them; a second over does not', () => {
-    // 10s readiness + 50s pause = 60s to promote; the background analysis aborts in 90s
+    // 10s readiness + 50s pause = 60s to promote; the background analysis aborts in 80s
     const p = plan([{ setWeight: 10 }, { pause: { duration: '50s' } }], true);
-    expect(planBudgetErrors(p, Duration.seconds(60), Duration.seconds(90))).toEqual([]);
-    const errors = planBudgetErrors(p, Duration.seconds(59), Duration.seconds(89));
+    expect(planBudgetErrors(p, Duration.seconds(60), Duration.seconds(80))).toEqual([]);
+    const errors = planBudgetErrors(p, Duration.seconds(59), Duration.seconds(79));
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/^maxPromotionTime is 59s but the plan takes 1m to reach 100%: shorten pauses or analyses, use fewer steps, or raise maxPromotionTime. The plan:\n   0  setWeight 10/);
-    expect(errors[1]).toMatch(/^maxTimeToAbort is 1m29s but the worst-case time from a bad canary to abort is 1m30s by the background analysis/);
+    expect(errors[1]).toMatch(/^maxTimeToAbort is 1m19s but the worst-case time from a bad canary to abort is 1m20s by the background analysis/);
   });
 
   test('an abort budget with no analysis that can abort is missed', () => {
@@ -239,13 +295,13 @@ describe('blue-green plan arithmetic', () => {
   test('time to abort: the pre-promotion analysis, from the preview being ready', () => {
     const plan = blueGreenPlan(bg({ ...pre, ...post }), lookup);
     // THEN 10s initialDelay + 60s window + 20s interval, starting as soon as the preview is ready
-    expect(describeAbort(plan.abort)).toBe('1m30s by the prePromotionAnalysis (slo): 0s until it starts + '
-      + 'success-rate: 90s = 10s initialDelay + 60s window + 20s (failureLimit + 1) x interval');
+    expect(describeAbort(plan.abort)).toBe('1m20s by the prePromotionAnalysis (slo): 0s until it starts + '
+      + 'success-rate: 80s = 60s window + 20s interval');
   });
 
   test('time to abort: the post-promotion analysis counts the pre-promotion wait', () => {
     const plan = blueGreenPlan(bg({ ...post, autoPromotionSeconds: 60 }), lookup);
-    expect([plan.abort?.startsAfter, plan.abort?.seconds, plan.abort?.analysis]).toEqual([60, 150, 'postPromotionAnalysis (slo)']);
+    expect([plan.abort?.startsAfter, plan.abort?.seconds, plan.abort?.analysis]).toEqual([60, 140, 'postPromotionAnalysis (slo)']);
   });
 
   test('no analysis: nothing aborts', () => {

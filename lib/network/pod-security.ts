@@ -36,6 +36,7 @@ export const PodSecurityRule = {
   RESOURCES: 'Resource requests and limits',
   IMAGE_TAG: 'Image tag',
   SERVICE_ACCOUNT_TOKEN: 'Service account token',
+  READ_ONLY_ROOT_FILESYSTEM: 'Read-only root filesystem',
 } as const;
 
 export interface PodSecurityViolation {
@@ -60,7 +61,7 @@ export interface PodSecurityCheckOptions {
    */
   readonly serviceAccountTokenNeeded?: string[];
   /**
-   * Run our own checks (resources, image tag, service account token) as well as the standard's.
+   * Run our own checks (resources, image tag, service account token, read-only root filesystem) as well as the standard's.
    * @default true
    */
   readonly beyondStandard?: boolean;
@@ -277,6 +278,12 @@ function checkBeyondStandard(template: any, tokenNeeded: boolean, report: Report
       if (container.resources?.[group]?.[resource] === undefined) {
         report(`${path}.resources.${field}`, PodSecurityRule.RESOURCES, X, `container ${container.name}: resources.${field} must be set`);
       }
+    }
+    const readOnly = container.securityContext?.readOnlyRootFilesystem;
+    if (readOnly !== true) {
+      report(`${path}.securityContext.readOnlyRootFilesystem`, PodSecurityRule.READ_ONLY_ROOT_FILESYSTEM, X,
+        `container ${container.name}: readOnlyRootFilesystem must be true, got ${readOnly ?? 'unset'}: the restricted standard allows a writable `
+        + 'root filesystem, but a compromised process can then change the files of the image; mount an emptyDir where the image writes');
     }
     const image: string | undefined = container.image;
     const problem = imageProblem(image);

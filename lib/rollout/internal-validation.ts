@@ -10,6 +10,16 @@ export function validateDnsLabel(prop: string, value: string): void {
   }
 }
 
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Throws unless `value` is an RFC 1123 subdomain (names of Secrets, ConfigMaps, PersistentVolumeClaims). */
+export function validateDnsSubdomain(prop: string, value: string): void {
+  if (value.length > 253 || !DNS_1123_SUBDOMAIN.test(value)) {
+    throw new Error(`${prop} must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending `
+      + `with a letter or digit, at most 253 characters), got '${value}'`);
+  }
+}
+
 const IMAGE_WHY = 'a moving tag changes what runs without a new revision, so no canary step or analysis sees the change';
 
 /** Throws unless `image` is pinned by a tag other than `latest` or by a digest. */

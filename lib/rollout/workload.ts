@@ -1,5 +1,9 @@
 import { Duration, Size } from 'cdk8s';
-import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import {
+  ContainerProps, ContainerResources, ContainerSecurityContextProps, Cpu, EnvFrom, EnvValue, ImagePullPolicy, ISecret, k8s, NodeTaintQuery,
+  VolumeMount,
+} from 'cdk8s-plus-27';
+import { hardenedSecurityContext, renderExtraContainers, renderPodPlumbing, validatePod } from './internal-pod';
 import { formatSeconds, ownRule, validateDnsLabel, validateImage, validateInteger } from './internal-validation';
 
 /** Options shared by every probe factory. */
@@ -38,9 +42,24 @@ export class Probe {
     return new Probe(options, () => ({ exec: { command } }));
   }
 
+  /**
+   * No probe at all, on purpose, for an image that serves no health endpoint.
+   *
+   * What leaving one out costs:
+   * - readiness: a pod counts as ready as soon as its container has started. In a canary, traffic and
+   *   the analysis reach the new pods before they can serve: the first requests fail, and a canary
+   *   step's weight is reached with pods that only look ready. Prefer `Probe.tcpSocket()` when the
+   *   image opens its port only once it serves.
+   * - liveness: a hung container is never restarted.
+   * - startup: liveness checks start at once (give liveness an initialDelay for a slow start).
+   */
+  public static none(): Probe {
+    return new Probe({}, undefined);
+  }
+
   private constructor(
     private readonly options: ProbeOptions,
-    private readonly action: (port: number) => k8s.Probe,
+    private readonly action: ((port: number) => k8s.Probe) | undefined,
   ) {
     if (options.failureThreshold !== undefined) validateInteger('probe failureThreshold', options.failureThreshold, 1);
     if (options.period !== undefined && options.period.toSeconds() < 1) {
@@ -49,7 +68,8 @@ export class Probe {
   }
 
   /** @internal */
-  public _render(defaultPort: number): k8s.Probe {
+  public _render(defaultPort: number): k8s.Probe | undefined {
+    if (!this.action) return undefined;
     const o = this.options;
     return {
       ...this.action(o.port ?? defaultPort),
@@ -61,7 +81,20 @@ export class Probe {
   }
 }
 
-/** What every workload construct of this library runs: one hardened application container. */
+/** The Pod Security Standard the namespace enforces (pod-security.kubernetes.io/enforce). */
+export enum PodSecurityStandard {
+  /** The hardened profile: what the pods of this library meet unless a relaxation breaks it. */
+  RESTRICTED = 'restricted',
+  /** Known privilege escalations prevented; restricted's other controls not required. */
+  BASELINE = 'baseline',
+  /** No restriction. */
+  PRIVILEGED = 'privileged',
+}
+
+/**
+ * What every workload construct of this library runs: a hardened application container, with the
+ * containers, env, volumes and scheduling of cdk8s-plus' own model (EnvValue, Env, Volume, ContainerProps).
+ */
 export interface WorkloadProps {
   /**
    * metadata.name of the workload; Services and other objects derive their names from it.
@@ -90,8 +123,75 @@ export interface WorkloadProps {
    * @default 80
    */
   readonly servicePort?: number;
-  /** @default - none */
+  /** Literal environment variables of the application container. @default - none */
   readonly env?: { [name: string]: string };
+  /**
+   * Environment variables from Secrets, ConfigMaps, pod fields or literals, e.g.
+   * `{ DB_PASSWORD: EnvValue.fromSecretValue({ secret: Secret.fromSecretName(this, 'Db', 'db'), key: 'password' }) }`.
+   * A name may not also appear in `env`.
+   * @default - none
+   */
+  readonly envVariables?: { [name: string]: EnvValue };
+  /**
+   * Every key of a Secret or ConfigMap as environment variables: `Env.fromSecret(secret)`, `Env.fromConfigMap(configMap, 'PREFIX_')`.
+   * @default - none
+   */
+  readonly envFrom?: EnvFrom[];
+  /**
+   * Volumes mounted into the application container, e.g.
+   * `{ path: '/etc/app', volume: Volume.fromConfigMap(this, 'Config', configMap), readOnly: true }`.
+   * The pod gets every volume its containers mount; /tmp is always a writable emptyDir named `tmp`.
+   * @default - /tmp only
+   */
+  readonly volumeMounts?: VolumeMount[];
+  /**
+   * Containers that run to completion, in order, before the application starts (migrations, config
+   * rendering). Hardened like the application container; resources default as for it. Each needs a `name`.
+   * @default - none
+   */
+  readonly initContainers?: ContainerProps[];
+  /**
+   * Containers that run next to the application (a proxy, a log shipper). Hardened like the application
+   * container; resources default as for it; no probe unless given. Each needs a `name`.
+   * @default - none
+   */
+  readonly sidecars?: ContainerProps[];
+  /**
+   * Pull policy of the application container (and of init containers and sidecars that set none).
+   * @default - Kubernetes' default: IfNotPresent for a tagged or digest image
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /** Secrets of type kubernetes.io/dockerconfigjson for a private registry. @default - none */
+  readonly imagePullSecrets?: ISecret[];
+  /** Annotations on every pod, e.g. a mesh's `linkerd.io/inject: enabled`. @default - none */
+  readonly podAnnotations?: { [key: string]: string };
+  /** Nodes the pods may run on, by label. @default - any node */
+  readonly nodeSelector?: { [key: string]: string };
+  /** Taints the pods tolerate, e.g. `NodeTaintQuery.is('dedicated', 'payments')`. @default - none */
+  readonly tolerations?: NodeTaintQuery[];
+  /** Node and pod affinity and anti-affinity. @default - none */
+  readonly affinity?: k8s.Affinity;
+  /**
+   * How the pods spread across topology domains; replaces the default.
+   * @default - one constraint: spread across nodes (kubernetes.io/hostname), maxSkew 1, ScheduleAnyway, per pod-template hash
+   */
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  /** @default - the cluster's default priority */
+  readonly priorityClassName?: string;
+  /**
+   * Relaxations of the application container's hardening, one field at a time, e.g.
+   * `{ readOnlyRootFilesystem: false }` for an image that writes outside /tmp. Unset fields keep the
+   * hardened value: non-root, read-only root filesystem, no privilege escalation, not privileged,
+   * capabilities drop ALL. Synth fails when a relaxation breaks `podSecurityStandard`;
+   * `checkPodSecurity` reports what it costs.
+   * @default - fully hardened
+   */
+  readonly securityContext?: ContainerSecurityContextProps;
+  /**
+   * The Pod Security Standard the namespace enforces: synth fails when the pod breaks it, naming the field.
+   * @default PodSecurityStandard.RESTRICTED
+   */
+  readonly podSecurityStandard?: PodSecurityStandard;
   /** @default - the image's entrypoint */
   readonly command?: string[];
   /** @default - the image's cmd */
@@ -138,6 +238,16 @@ export interface WorkloadProps {
    */
   readonly runAsUser?: number;
   /**
+   * Numeric group the containers run as.
+   * @default - runAsUser
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Group that owns the pod's volumes (and may write to them).
+   * @default - runAsUser
+   */
+  readonly fsGroup?: number;
+  /**
    * Pods that voluntary disruptions (node drains) may take down at once, in the PodDisruptionBudget.
    * @default 1
    */
@@ -166,6 +276,15 @@ const DEFAULT_RESOURCES: ContainerResources = {
 /** Checks the props every workload shares and resolves their defaults. */
 export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkload {
   const name = props.name ?? id;
+  if (props.name === undefined) {
+    try {
+      validateDnsLabel('name', name);
+    } catch (e) {
+      const suggestion = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'app';
+      throw new Error(`${(e as Error).message}, taken from the construct id because name is not set: `
+        + `set name in the props, e.g. name: '${suggestion}' (the construct id can stay as it is)`);
+    }
+  }
   validateDnsLabel('name', name);
   if (props.namespace !== undefined) validateDnsLabel('namespace', props.namespace);
   validateImage('image', props.image);
@@ -179,6 +298,8 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
   validateInteger('replicas', replicas, 0);
   validateInteger('maxUnavailable', props.maxUnavailable ?? 1, 1, undefined, 'a PodDisruptionBudget with maxUnavailable 0 blocks every node drain');
   validateInteger('runAsUser', props.runAsUser ?? 10001, 1);
+  if (props.runAsGroup !== undefined) validateInteger('runAsGroup', props.runAsGroup, 0);
+  if (props.fsGroup !== undefined) validateInteger('fsGroup', props.fsGroup, 0);
   const preStop = props.preStopDelay?.toSeconds() ?? 10;
   const grace = props.terminationGracePeriod?.toSeconds() ?? 30;
   if (preStop < 1) {
@@ -213,58 +334,64 @@ export function podTemplateJson(props: WorkloadProps, w: ResolvedWorkload): { [k
   // The preStop sleep action (Kubernetes 1.29+) needs no shell in the image; the generated
   // Kubernetes 1.27 types do not know it, so it is set on the JSON.
   json.spec.containers[0].lifecycle = { preStop: { sleep: { seconds: props.preStopDelay?.toSeconds() ?? 10 } } };
+  validatePod(json, props.podSecurityStandard ?? PodSecurityStandard.RESTRICTED);
   return json;
 }
 
 function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplateSpec {
   const resources = props.resources ?? DEFAULT_RESOURCES;
   const runAsUser = props.runAsUser ?? 10001;
+  const extra = renderExtraContainers(props, DEFAULT_RESOURCES);
+  const plumbing = renderPodPlumbing(props);
   const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: w.port, protocol: 'TCP' }];
   if (w.metricsPort !== w.port) ports.push({ name: 'metrics', containerPort: w.metricsPort, protocol: 'TCP' });
   return {
-    metadata: { labels: { ...props.podLabels, ...w.selectorLabels } },
+    metadata: { labels: { ...props.podLabels, ...w.selectorLabels }, annotations: props.podAnnotations },
     spec: {
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       serviceAccountName: props.serviceAccountName,
       terminationGracePeriodSeconds: props.terminationGracePeriod?.toSeconds() ?? 30,
+      priorityClassName: props.priorityClassName,
+      imagePullSecrets: props.imagePullSecrets?.map((secret) => ({ name: secret.name })),
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations?.map((t) => t._toKube()),
+      affinity: props.affinity,
       securityContext: {
         runAsNonRoot: true,
         runAsUser,
-        runAsGroup: runAsUser,
-        fsGroup: runAsUser,
+        runAsGroup: props.runAsGroup ?? runAsUser,
+        fsGroup: props.fsGroup ?? runAsUser,
         seccompProfile: { type: 'RuntimeDefault' },
       },
-      topologySpreadConstraints: [{
+      topologySpreadConstraints: props.topologySpreadConstraints ?? [{
         maxSkew: 1,
         topologyKey: 'kubernetes.io/hostname',
         whenUnsatisfiable: 'ScheduleAnyway',
         labelSelector: { matchLabels: w.selectorLabels },
         matchLabelKeys: ['rollouts-pod-template-hash'],
       }],
+      initContainers: extra.initContainers,
       containers: [{
         name: w.name,
         image: props.image,
+        imagePullPolicy: props.imagePullPolicy,
         command: props.command,
         args: props.args,
         ports,
-        env: props.env && Object.entries(props.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
+        env: plumbing.env,
+        envFrom: plumbing.envFrom,
         resources: {
           requests: quantities(resources.cpu?.request?.amount, resources.memory?.request),
           limits: quantities(resources.cpu?.limit?.amount, resources.memory?.limit),
         },
+        // Probe.none() renders no probe.
         livenessProbe: (props.liveness ?? Probe.httpGet('/health/live'))._render(w.port),
         readinessProbe: (props.readiness ?? Probe.httpGet('/health/ready', { period: Duration.seconds(5) }))._render(w.port),
         startupProbe: (props.startup ?? Probe.httpGet('/health/live', { period: Duration.seconds(2), failureThreshold: 30 }))._render(w.port),
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          privileged: false,
-          capabilities: { drop: ['ALL'] },
-        },
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-      }],
-      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+        securityContext: hardenedSecurityContext(props.securityContext),
+        volumeMounts: plumbing.volumeMounts,
+      }, ...extra.sidecars],
+      volumes: plumbing.volumes,
     },
   };
 }

@@ -201,11 +201,15 @@ export interface WorkloadProps {
    * @default - requests cpu 100m, memory 128Mi; limits cpu 1, memory 256Mi
    */
   readonly resources?: ContainerResources;
-  /** @default - HTTP GET /health/live every 10s, 3 failures */
+  /** `Probe.none()` for no liveness probe. @default - HTTP GET /health/live every 10s, 3 failures */
   readonly liveness?: Probe;
-  /** @default - HTTP GET /health/ready every 5s, 3 failures: traffic only reaches ready pods */
+  /**
+   * `Probe.none()` for no readiness probe: then a pod counts as ready as soon as it has started, and a
+   * canary's traffic and analysis reach pods that may not serve yet (see `Probe.none()`).
+   * @default - HTTP GET /health/ready every 5s, 3 failures: traffic only reaches ready pods
+   */
   readonly readiness?: Probe;
-  /** @default - HTTP GET /health/live every 2s, up to 30 failures (60s to start) */
+  /** `Probe.none()` for no startup probe. @default - HTTP GET /health/live every 2s, up to 30 failures (60s to start) */
   readonly startup?: Probe;
   /** @default 3 */
   readonly replicas?: number;

@@ -163,6 +163,23 @@ describe('checkPodSecurity', () => {
     expect(checkPodSecurity([deployment(spec)], { beyondStandard: false })).toEqual([]);
   });
 
+  it('notes a writable root filesystem as beyond the standard, set to false or left unset', () => {
+    // GIVEN a pod whose container may write to its root filesystem, and one that leaves it unset
+    const writable = hardenedPodSpec();
+    sc(writable).readOnlyRootFilesystem = false;
+    const unset = hardenedPodSpec();
+    delete sc(unset).readOnlyRootFilesystem;
+    // WHEN checked THEN only our own check reports it, with the field and the fix; the standard's checks do not
+    for (const [spec, got] of [[writable, 'false'], [unset, 'unset']] as const) {
+      expect(checkPodSecurity([deployment(spec)]).map(v => [v.level, v.rule, v.path, v.message])).toEqual([[
+        PodSecurityLevel.BEYOND_STANDARD, 'Read-only root filesystem', 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+        `container app: readOnlyRootFilesystem must be true, got ${got}: the restricted standard allows a writable root filesystem, `
+        + 'but a compromised process can then change the files of the image; mount an emptyDir where the image writes',
+      ]]);
+      expect(checkPodSecurity([deployment(spec)], { beyondStandard: false })).toEqual([]);
+    }
+  });
+
   it('accepts an image pinned by digest', () => {
     const spec = hardenedPodSpec();
     spec.containers[0].image = 'ghcr.io/example/shop@sha256:' + 'a'.repeat(64);

@@ -226,6 +226,12 @@ export class SloGate extends Construct implements ISloGate, INetworkWorkload {
 
     const template = podTemplateJson(workloadProps, w);
     const mount = (name: string, secret: Record<string, unknown>, mountPath: string) => {
+      const taken = template.spec.volumes.some((v: any) => v.name === name)
+        || template.spec.containers[0].volumeMounts.some((m: any) => m.mountPath === mountPath);
+      if (taken) {
+        throw new Error(`the gate mounts its Secret as volume '${name}' at ${mountPath}, which volumeMounts already use: `
+          + 'give your volume another name and mount it elsewhere');
+      }
       template.spec.volumes.push({ name, secret: { ...secret, defaultMode: 0o440 } });
       template.spec.containers[0].volumeMounts.push({ name, mountPath, readOnly: true });
     };

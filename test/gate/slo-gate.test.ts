@@ -1,4 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
+import { Volume } from 'cdk8s-plus-27';
 import { canConnect, checkPodSecurity, GateAuth, SloGate, SloGateProps } from '../../lib';
 import { synthValid } from '../support/schema';
 
@@ -134,6 +135,21 @@ describe('SloGate', () => {
     expect(() => make({ verdictTimeout: Duration.seconds(10) })).toThrow(
       "verdictTimeout must be between 3s (the gate's query timeout) and 9s (Argo's web provider waits 10s by default), got 10s");
   });
+  test('fails on a volume that takes the name or the path of the gate\'s own Secret mount', () => {
+    // GIVEN volumes of the user's named or mounted like the gate's tenant-token mount
+    const chart = Testing.chart();
+    const byName = Volume.fromEmptyDir(chart, 'A', 'tenant-tokens');
+    const byPath = Volume.fromEmptyDir(chart, 'B', 'tokens');
+    const message = 'the gate mounts its Secret as volume \'tenant-tokens\' at /var/run/slo-gate/tenant-tokens, which volumeMounts already use: '
+      + 'give your volume another name and mount it elsewhere';
+    // WHEN the gate is built THEN it fails, naming the volume, the path and the fix
+    expect(() => make({ volumeMounts: [{ path: '/var/tokens', volume: byName }] })).toThrow(message);
+    expect(() => make({ volumeMounts: [{ path: '/var/run/slo-gate/tenant-tokens', volume: byPath }] })).toThrow(message);
+    // AND a volume of its own name and path is mounted next to the gate's
+    const pod = podOf(synthValid(make({ volumeMounts: [{ path: '/var/tokens', volume: byPath }] }).chart));
+    expect(pod.volumes.map((v: any) => v.name)).toEqual(['tmp', 'tokens', 'tenant-tokens']);
+  });
+
   test('fails on a latest image, like every workload', () => {
     expect(() => make({ image: 'slo-gate:latest' })).toThrow("image must not use the 'latest' tag");
   });

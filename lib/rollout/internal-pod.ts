@@ -122,8 +122,13 @@ const KEY_NAME = /^[-._a-zA-Z0-9]+$/;
  */
 export function validatePod(template: { [key: string]: any }, standard: string): void {
   const spec = template.spec;
-  (spec.volumes ?? []).forEach((v: any, i: number) => {
-    validateDnsLabel(`volume name (volumes[${i}])`, v.name);
+  (spec.volumes ?? []).forEach((v: any) => {
+    try {
+      validateDnsLabel('volume name', v.name);
+    } catch (e) {
+      // cdk8s-plus names a Secret or ConfigMap volume after the object ('secret-db.creds'), which may not be a label
+      throw new Error(`${(e as Error).message}: name the volume in its options, e.g. Volume.fromSecret(scope, id, secret, { name: 'creds' })`);
+    }
     if (v.secret) validateDnsSubdomain(`volume ${v.name}: secret name`, v.secret.secretName);
     if (v.configMap) validateDnsSubdomain(`volume ${v.name}: configMap name`, v.configMap.name);
     if (v.persistentVolumeClaim) validateDnsSubdomain(`volume ${v.name}: persistentVolumeClaim claimName`, v.persistentVolumeClaim.claimName);

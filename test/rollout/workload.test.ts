@@ -168,6 +168,11 @@ describe('relaxing the hardening', () => {
       + 'say so with podSecurityStandard: PodSecurityStandard.BASELINE');
   });
 
+  test('fails naming every field when several relaxations break the standard', () => {
+    expect(() => canary({ securityContext: { allowPrivilegeEscalation: true, ensureNonRoot: false } })).toThrow(
+      /^the pod breaks the Pod Security Standard 'restricted' at spec\.containers\[0\]\.securityContext\.allowPrivilegeEscalation .* \(and 1 more: spec\.containers\[0\]\.securityContext\.runAsNonRoot\)$/);
+  });
+
   test('fails when a sidecar adds a capability beyond baseline, even for a baseline namespace', () => {
     const sidecars = [{ name: 'net', image: 'registry.example.com/net:1.0.0', securityContext: { capabilities: { add: [Capability.NET_ADMIN] } } }];
     expect(() => canary({ sidecars, podSecurityStandard: PodSecurityStandard.BASELINE })).toThrow(
@@ -272,6 +277,14 @@ describe('validation at synth', () => {
     expect(() => canary({ volumeMounts: [{ path: '/work', volume: Volume.fromEmptyDir(chart, 'T', 'tmp') }] }, chart)).toThrow(
       'the application container.volumeMounts[0] mounts a volume named \'tmp\', a name already taken by the writable /tmp of every pod: '
       + 'volume names are unique in a pod; give one of the volumes another name');
+  });
+
+  test('fails on a volume name that is not a DNS label, saying how to name the volume', () => {
+    const chart = Testing.chart();
+    const volume = Volume.fromSecret(chart, 'V', Secret.fromSecretName(chart, 'S', 'db.creds'));
+    expect(() => canary({ volumeMounts: [{ path: '/creds', volume }] }, chart)).toThrow(
+      'volume name must be a DNS-1123 label (lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters), '
+      + 'got \'secret-db.creds\': name the volume in its options, e.g. Volume.fromSecret(scope, id, secret, { name: \'creds\' })');
   });
 
   test('one volume mounted by two containers is declared once', () => {

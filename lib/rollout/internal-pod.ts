@@ -3,7 +3,7 @@
  * sidecars from cdk8s-plus' ContainerProps, env, volumes and mounts, and the checks of the whole pod.
  */
 import { Container, ContainerProps, ContainerResources, ContainerSecurityContextProps, k8s, Volume, VolumeMount } from 'cdk8s-plus-27';
-import { validateDnsLabel, validateDnsSubdomain, validateImage } from './internal-validation';
+import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage } from './internal-validation';
 import type { WorkloadProps } from './workload';
 import { checkPodSecurity, PodSecurityLevel } from '../network/pod-security';
 
@@ -155,7 +155,8 @@ export function validatePod(template: { [key: string]: any }, standard: string):
       }
       for (const e of c.env ?? []) {
         if (!ENV_NAME.test(e.name)) {
-          throw new Error(`${where}: env name must be letters, digits, '_', '-' or '.', not starting with a digit, got '${e.name}': rename the variable`);
+          throw new Error(`${where}: env name must be letters, digits, '_', '-' or '.', not starting with a digit, got '${e.name}': rename the variable `
+            + ownRule('Kubernetes before 1.32 rejects other names, so a chart that keeps to these applies on every cluster'));
         }
         const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
         if (ref) {
@@ -182,6 +183,7 @@ export function validatePod(template: { [key: string]: any }, standard: string):
       : 'podSecurityStandard: PodSecurityStandard.PRIVILEGED';
     throw new Error(`the pod breaks the Pod Security Standard '${standard}' at ${v.path} (${v.rule}): ${v.message}: `
       + `undo the relaxation, or, if the namespace enforces a laxer standard, say so with ${lower}`
-      + (breaking.length > 1 ? ` (and ${breaking.length - 1} more: ${breaking.slice(1).map((b) => b.path).join(', ')})` : ''));
+      + (breaking.length > 1 ? ` (and ${breaking.length - 1} more: ${breaking.slice(1).map((b) => b.path).join(', ')})` : '')
+      + ` ${ownRule('a namespace that enforces the standard rejects the pods only when the ReplicaSet creates them, after the apply has succeeded')}`);
   }
 }

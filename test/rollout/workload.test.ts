@@ -165,12 +165,12 @@ describe('relaxing the hardening', () => {
     expect(() => canary({ securityContext: { allowPrivilegeEscalation: true } })).toThrow(
       'the pod breaks the Pod Security Standard \'restricted\' at spec.containers[0].securityContext.allowPrivilegeEscalation (Privilege Escalation): '
       + 'container web: allowPrivilegeEscalation must be false, got true: undo the relaxation, or, if the namespace enforces a laxer standard, '
-      + 'say so with podSecurityStandard: PodSecurityStandard.BASELINE');
+      + 'say so with podSecurityStandard: PodSecurityStandard.BASELINE (a rule of cdk8s-progressive, not of Argo Rollouts: a namespace that enforces the standard rejects the pods only when the ReplicaSet creates them, after the apply has succeeded)');
   });
 
   test('fails naming every field when several relaxations break the standard', () => {
     expect(() => canary({ securityContext: { allowPrivilegeEscalation: true, ensureNonRoot: false } })).toThrow(
-      /^the pod breaks the Pod Security Standard 'restricted' at spec\.containers\[0\]\.securityContext\.allowPrivilegeEscalation .* \(and 1 more: spec\.containers\[0\]\.securityContext\.runAsNonRoot\)$/);
+      /^the pod breaks the Pod Security Standard 'restricted' at spec\.containers\[0\]\.securityContext\.allowPrivilegeEscalation .* \(and 1 more: spec\.containers\[0\]\.securityContext\.runAsNonRoot\) \(a rule of cdk8s-progressive/);
   });
 
   test('fails when a sidecar adds a capability beyond baseline, even for a baseline namespace', () => {
@@ -178,7 +178,7 @@ describe('relaxing the hardening', () => {
     expect(() => canary({ sidecars, podSecurityStandard: PodSecurityStandard.BASELINE })).toThrow(
       'the pod breaks the Pod Security Standard \'baseline\' at spec.containers[1].securityContext.capabilities.add[0] (Capabilities): '
       + 'container net: capability NET_ADMIN must not be added; restricted allows only NET_BIND_SERVICE: undo the relaxation, or, '
-      + 'if the namespace enforces a laxer standard, say so with podSecurityStandard: PodSecurityStandard.PRIVILEGED');
+      + 'if the namespace enforces a laxer standard, say so with podSecurityStandard: PodSecurityStandard.PRIVILEGED (a rule of cdk8s-progressive, not of Argo Rollouts: a namespace that enforces the standard rejects the pods only when the ReplicaSet creates them, after the apply has succeeded)');
     // WHEN the namespace is privileged THEN it synthesizes, and checkPodSecurity reports the cost
     const objs = synthValid(canary({ sidecars, podSecurityStandard: PodSecurityStandard.PRIVILEGED }));
     expect(podOf(objs).spec.containers[1].securityContext.capabilities).toEqual({ add: ['NET_ADMIN'], drop: ['ALL'] });
@@ -304,7 +304,8 @@ describe('validation at synth', () => {
     const chart = Testing.chart();
     const secret = Secret.fromSecretName(chart, 'S', 'db');
     expect(() => canary({ env: { '1ST': 'x' } }, chart)).toThrow(
-      'the application container: env name must be letters, digits, \'_\', \'-\' or \'.\', not starting with a digit, got \'1ST\': rename the variable');
+      'the application container: env name must be letters, digits, \'_\', \'-\' or \'.\', not starting with a digit, got \'1ST\': rename the variable '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: Kubernetes before 1.32 rejects other names, so a chart that keeps to these applies on every cluster)');
     expect(() => canary({ env: { A: 'x' }, envVariables: { A: EnvValue.fromValue('y') } }, chart)).toThrow(
       'envVariables.A is also set in env: a variable has one value; keep it in one of env and envVariables');
     expect(() => canary({ envVariables: { A: EnvValue.fromSecretValue({ secret, key: 'pass word' }) } }, chart)).toThrow(

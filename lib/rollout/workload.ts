@@ -152,7 +152,10 @@ export interface WorkloadProps {
   readonly initContainers?: ContainerProps[];
   /**
    * Containers that run next to the application (a proxy, a log shipper). Hardened like the application
-   * container; resources default as for it; no probe unless given. Each needs a `name`.
+   * container; resources default as for it; no probe unless given. Each needs a `name`. Where this
+   * library's defaults differ from cdk8s-plus' documented ones, ours apply: resources (above), pull
+   * policy (`imagePullPolicy` below, not Always), user and group (the pod's, not 25000/26000), and a
+   * startup probe only when given.
    * @default - none
    */
   readonly sidecars?: ContainerProps[];
@@ -182,8 +185,9 @@ export interface WorkloadProps {
    * Relaxations of the application container's hardening, one field at a time, e.g.
    * `{ readOnlyRootFilesystem: false }` for an image that writes outside /tmp. Unset fields keep the
    * hardened value: non-root, read-only root filesystem, no privilege escalation, not privileged,
-   * capabilities drop ALL. Synth fails when a relaxation breaks `podSecurityStandard`;
-   * `checkPodSecurity` reports what it costs.
+   * capabilities drop ALL; `user` and `group` unset run as the pod's runAsUser and runAsGroup.
+   * Capabilities are written without cdk8s-plus' CAP_ prefix, as the Pod Security admission expects.
+   * Synth fails when a relaxation breaks `podSecurityStandard`; `checkPodSecurity` reports what it costs.
    * @default - fully hardened
    */
   readonly securityContext?: ContainerSecurityContextProps;

@@ -85,17 +85,18 @@ export function renderPodPlumbing(props: WorkloadProps): PodPlumbing {
   const envFrom = props.envFrom?.map((e) => e._toKube());
 
   const volumes = new Map<string, { volume?: Volume; where: string }>([[TMP, { where: 'the writable /tmp of every pod' }]]);
-  const collect = (mounts: VolumeMount[] | undefined, where: string) => (mounts ?? []).forEach((m, i) => {
+  // `prefix`: where the mounts are in the props ('' for the application container's volumeMounts)
+  const collect = (mounts: VolumeMount[] | undefined, prefix: string) => (mounts ?? []).forEach((m, i) => {
     const seen = volumes.get(m.volume.name);
     if (seen && seen.volume !== m.volume) {
-      throw new Error(`${where}.volumeMounts[${i}] mounts a volume named '${m.volume.name}', a name already taken by ${seen.where}: `
+      throw new Error(`${prefix}volumeMounts[${i}] mounts a volume named '${m.volume.name}', a name already taken by ${seen.where}: `
         + 'volume names are unique in a pod; give one of the volumes another name');
     }
-    if (!seen) volumes.set(m.volume.name, { volume: m.volume, where: `the volume mounted by ${where}.volumeMounts[${i}]` });
+    if (!seen) volumes.set(m.volume.name, { volume: m.volume, where: `the volume of ${prefix}volumeMounts[${i}]` });
   });
-  collect(props.volumeMounts, 'the application container');
-  (props.initContainers ?? []).forEach((c, i) => collect(c.volumeMounts, `initContainers[${i}]`));
-  (props.sidecars ?? []).forEach((c, i) => collect(c.volumeMounts, `sidecars[${i}]`));
+  collect(props.volumeMounts, '');
+  (props.initContainers ?? []).forEach((c, i) => collect(c.volumeMounts, `initContainers[${i}].`));
+  (props.sidecars ?? []).forEach((c, i) => collect(c.volumeMounts, `sidecars[${i}].`));
 
   return {
     env: env.length ? env : undefined,
@@ -117,8 +118,9 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const KEY_NAME = /^[-._a-zA-Z0-9]+$/;
 
 /**
- * Checks the rendered pod (spec as JSON): unique container names, mounts at distinct paths, env names, names of Secrets, ConfigMaps and claims; then the Pod
- * Security Standard the namespace enforces ('restricted', 'baseline' or 'privileged').
+ * Checks the rendered pod (spec as JSON): volume and container names, mounts at distinct paths, env
+ * names, names of Secrets, ConfigMaps and claims; then the Pod Security Standard the namespace
+ * enforces ('restricted', 'baseline' or 'privileged').
  */
 export function validatePod(template: { [key: string]: any }, standard: string): void {
   const spec = template.spec;

@@ -272,10 +272,10 @@ describe('validation at synth', () => {
     const a = Volume.fromEmptyDir(chart, 'A', 'scratch');
     const b = Volume.fromEmptyDir(chart, 'B', 'scratch');
     expect(() => canary({ volumeMounts: [{ path: '/a', volume: a }], sidecars: [sidecar({ volumeMounts: [{ path: '/b', volume: b }] })] }, chart)).toThrow(
-      'sidecars[0].volumeMounts[0] mounts a volume named \'scratch\', a name already taken by the volume mounted by the application container.volumeMounts[0]: '
+      'sidecars[0].volumeMounts[0] mounts a volume named \'scratch\', a name already taken by the volume of volumeMounts[0]: '
       + 'volume names are unique in a pod; give one of the volumes another name');
     expect(() => canary({ volumeMounts: [{ path: '/work', volume: Volume.fromEmptyDir(chart, 'T', 'tmp') }] }, chart)).toThrow(
-      'the application container.volumeMounts[0] mounts a volume named \'tmp\', a name already taken by the writable /tmp of every pod: '
+      'volumeMounts[0] mounts a volume named \'tmp\', a name already taken by the writable /tmp of every pod: '
       + 'volume names are unique in a pod; give one of the volumes another name');
   });
 

@@ -3,7 +3,7 @@ import {
   Capability, ConfigMap, ContainerProps, Cpu, Env, EnvValue, ImagePullPolicy, NodeTaintQuery, PersistentVolumeClaim, Secret, TaintEffect, Volume,
 } from 'cdk8s-plus-27';
 import {
-  BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, checkPodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, SloGate,
+  BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, checkPodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, readySeconds, SloGate,
   TrafficRouting,
 } from '../../lib';
 import { synthValid } from '../support/schema';
@@ -204,6 +204,12 @@ describe('probes', () => {
     const pod = podOf(synthValid(canary({ readiness: Probe.none(), liveness: Probe.none(), startup: Probe.none() }))).spec;
     const main = pod.containers[0];
     expect([main.readinessProbe, main.livenessProbe, main.startupProbe]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('without readiness, the plan counts a new pod as ready once minReady has passed, with no probe period', () => {
+    const rolloutOf = (objs: any[]) => objs.find((o) => o.kind === 'Rollout')!;
+    expect(readySeconds(rolloutOf(synthValid(canary())).spec)).toBe(5 + 5);
+    expect(readySeconds(rolloutOf(synthValid(canary({ readiness: Probe.none() }))).spec)).toBe(5);
   });
 
   test('removing one keeps the others', () => {

@@ -81,6 +81,32 @@ export class Probe {
   }
 }
 
+/** The seccomp profile of the pod: which system calls its containers may make. */
+export class SeccompProfile {
+  /** The container runtime's default profile: the hardened default, allowed by "restricted". */
+  public static runtimeDefault(): SeccompProfile {
+    return new SeccompProfile({ type: 'RuntimeDefault' });
+  }
+
+  /** A profile installed on the node, under the kubelet's seccomp folder; allowed by "restricted". */
+  public static localhost(localhostProfile: string): SeccompProfile {
+    if (localhostProfile === '' || localhostProfile.startsWith('/')) {
+      throw new Error(`seccomp localhostProfile must be a path relative to the kubelet's seccomp folder, got '${localhostProfile}': e.g. 'profiles/web.json'`);
+    }
+    return new SeccompProfile({ type: 'Localhost', localhostProfile });
+  }
+
+  /** No seccomp filter at all: breaks "baseline"; only for a namespace that enforces "privileged". */
+  public static unconfined(): SeccompProfile {
+    return new SeccompProfile({ type: 'Unconfined' });
+  }
+
+  private constructor(
+    /** @internal */
+    public readonly _profile: k8s.SeccompProfile,
+  ) {}
+}
+
 /** The Pod Security Standard the namespace enforces (pod-security.kubernetes.io/enforce). */
 export enum PodSecurityStandard {
   /** The hardened profile: what the pods of this library meet unless a relaxation breaks it. */
@@ -256,6 +282,11 @@ export interface WorkloadProps {
    */
   readonly fsGroup?: number;
   /**
+   * The pod's seccomp profile.
+   * @default SeccompProfile.runtimeDefault()
+   */
+  readonly seccompProfile?: SeccompProfile;
+  /**
    * Pods that voluntary disruptions (node drains) may take down at once, in the PodDisruptionBudget.
    * @default 1
    */
@@ -369,7 +400,7 @@ function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplate
         runAsUser,
         runAsGroup: props.runAsGroup ?? runAsUser,
         fsGroup: props.fsGroup ?? runAsUser,
-        seccompProfile: { type: 'RuntimeDefault' },
+        seccompProfile: (props.seccompProfile ?? SeccompProfile.runtimeDefault())._profile,
       },
       topologySpreadConstraints: props.topologySpreadConstraints ?? [{
         maxSkew: 1,

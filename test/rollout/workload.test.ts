@@ -3,7 +3,7 @@ import {
   Capability, ConfigMap, ContainerProps, Cpu, Env, EnvValue, ImagePullPolicy, NodeTaintQuery, PersistentVolumeClaim, Secret, TaintEffect, Volume,
 } from 'cdk8s-plus-27';
 import {
-  BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, checkPodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, readySeconds, SloGate,
+  BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, checkPodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, readySeconds, SeccompProfile, SloGate,
   TrafficRouting,
 } from '../../lib';
 import { synthValid } from '../support/schema';
@@ -166,6 +166,17 @@ describe('relaxing the hardening', () => {
       'the pod breaks the Pod Security Standard \'restricted\' at spec.containers[0].securityContext.allowPrivilegeEscalation (Privilege Escalation): '
       + 'container web: allowPrivilegeEscalation must be false, got true: undo the relaxation, or, if the namespace enforces a laxer standard, '
       + 'say so with podSecurityStandard: PodSecurityStandard.BASELINE (a rule of cdk8s-progressive, not of Argo Rollouts: a namespace that enforces the standard rejects the pods only when the ReplicaSet creates them, after the apply has succeeded)');
+  });
+
+  test('a seccomp profile of the node keeps "restricted"; none at all breaks baseline', () => {
+    const pod = podOf(synthValid(canary({ seccompProfile: SeccompProfile.localhost('profiles/web.json') }))).spec;
+    expect(pod.securityContext.seccompProfile).toEqual({ type: 'Localhost', localhostProfile: 'profiles/web.json' });
+    expect(() => canary({ seccompProfile: SeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.BASELINE })).toThrow(
+      /^the pod breaks the Pod Security Standard 'baseline' at spec\.securityContext\.seccompProfile\.type \(Seccomp\): seccompProfile\.type must not be Unconfined: /);
+    const objs = synthValid(canary({ seccompProfile: SeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.PRIVILEGED }));
+    expect(checkPodSecurity(objs).map((v) => `${v.level} ${v.path}`)).toEqual(['baseline spec.template.spec.securityContext.seccompProfile.type']);
+    expect(() => SeccompProfile.localhost('/var/lib/kubelet/seccomp/web.json')).toThrow(
+      'seccomp localhostProfile must be a path relative to the kubelet\'s seccomp folder, got \'/var/lib/kubelet/seccomp/web.json\': e.g. \'profiles/web.json\'');
   });
 
   test('fails naming every field when several relaxations break the standard', () => {

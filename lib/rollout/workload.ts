@@ -172,13 +172,15 @@ export interface WorkloadProps {
   readonly volumeMounts?: VolumeMount[];
   /**
    * Containers that run to completion, in order, before the application starts (migrations, config
-   * rendering). Hardened like the application container; resources default as for it. Each needs a `name`.
+   * rendering). Hardened like the application container (read-only root filesystem: mount an emptyDir
+   * where it writes); resources default to the application container's defaults. Each needs a `name`.
    * @default - none
    */
   readonly initContainers?: ContainerProps[];
   /**
    * Containers that run next to the application (a proxy, a log shipper). Hardened like the application
-   * container; resources default as for it; no probe unless given. Each needs a `name`. Where this
+   * container (read-only root filesystem: mount an emptyDir where it writes); resources default to the
+   * application container's defaults; no probe unless given. Each needs a `name`. Where this
    * library's defaults differ from cdk8s-plus' documented ones, ours apply: resources (above), pull
    * policy (`imagePullPolicy` below, not Always), user and group (the pod's, not 25000/26000), and a
    * startup probe only when given.

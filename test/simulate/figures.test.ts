@@ -12,6 +12,8 @@ describe('figures of a scenario', () => {
     expect(percentile([40, 20, 30, 10], 0.5)).toBe(25);
     expect(percentile([10, 20, 30, 40, 50], 0.95)).toBeCloseTo(48, 10);
     expect(percentile([], 0.5)).toBeNull();
+    // numbers in numeric order, not as text: 9 < 10 < 100
+    expect(percentile([9, 100, 10], 0.5)).toBe(10);
   });
 
   test('counts, abort times from the canary\'s first traffic and aborts within the budget', () => {
@@ -20,8 +22,10 @@ describe('figures of a scenario', () => {
       { result: 'aborted', atMs: 150_000, abortAfterMs: 140_000, reason: '' },
       { result: 'promoted', atMs: 500_000, reason: '' },
       { result: 'paused', atMs: 110_000, reason: '' },
+      { result: 'aborted', atMs: 130_000, abortAfterMs: 120_000, reason: '' },
     ], 120);
-    expect(figures).toEqual({ trials: 4, promoted: 1, aborted: 2, paused: 1, abortP50Seconds: 80, abortP95Seconds: 134, abortsWithinBudget: 1, abortBudgetSeconds: 120 });
+    // an abort exactly at the budget is within it
+    expect(figures).toEqual({ trials: 5, promoted: 1, aborted: 3, paused: 1, abortP50Seconds: 120, abortP95Seconds: 138, abortsWithinBudget: 2, abortBudgetSeconds: 120 });
   });
 
   test('canaries: good, four error faults, two latency faults only with a latency objective', () => {

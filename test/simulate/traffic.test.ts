@@ -213,6 +213,65 @@ describe('the series of a scenario', () => {
     }
   });
 
+  test('traffic volume: requests at rps x time, split by the canary\'s share; errors at each side\'s rate; 200s are requests less errors', () => {
+    // GIVEN 100 requests/s, 1% errors on stable and 10% on the canary, three trials of 59s of canary traffic each
+    const { out } = write(1);
+    const last = (series: string) => Number(out.filter((l) => l.startsWith(`${series} `)).pop()!.split(' ')[1]);
+    const requests = (labelText: string) => ({
+      ok: last(`http_requests_total{${labelText},status="200"}`), errors: last(`http_requests_total{${labelText},status="500"}`),
+    });
+    // THEN each trial's canary served about 100 x 59s (Poisson: sd 77), its last +Inf bucket is its request count
+    for (const t of [0, 1, 2]) {
+      const c = requests(labels.canary(t));
+      const total = c.ok + c.errors;
+      expect(total).toBeGreaterThan(5900 * 0.95);
+      expect(total).toBeLessThan(5900 * 1.05);
+      expect(c.errors / total).toBeGreaterThan(0.08);
+      expect(c.errors / total).toBeLessThan(0.12);
+      expect(last(`http_request_duration_seconds_bucket{${labels.canary(t)},le="+Inf"}`)).toBe(total);
+    }
+    // AND stable served the rest of 100/s over the layout (2100s less 3 x 59s), up to its last scrape
+    const st = requests(labels.stable);
+    const stableTotal = st.ok + st.errors;
+    expect(stableTotal).toBeGreaterThan(100 * (2100 - 177 - 15) * 0.99);
+    expect(stableTotal).toBeLessThan(100 * (2100 - 177) * 1.01);
+    expect(st.errors / stableTotal).toBeGreaterThan(0.008);
+    expect(st.errors / stableTotal).toBeLessThan(0.012);
+  });
+
+  test('one canary series per trial: scraped from a random phase after its trial starts, until a scrape after its last traffic', () => {
+    const { out } = write(1);
+    const times = (t: number) => out.filter((l) => l.startsWith(`http_requests_total{${labels.canary(t)},status="200"}`))
+      .map((l) => Math.round((Number(l.split(' ')[2]) - 1704067200) * 1000));
+    const offsets = [0, 1, 2].map((t) => times(t)[0] - (300_000 + t * 600_000));
+    for (const o of offsets) {
+      expect(o).toBeGreaterThanOrEqual(0);
+      expect(o).toBeLessThan(15_000);
+    }
+    expect(new Set(offsets).size).toBeGreaterThan(1);
+    // the last scrape comes after the trial's end (200s), so that it counts all of the canary's requests
+    for (const t of [0, 1, 2]) expect(times(t)[times(t).length - 1]).toBeGreaterThanOrEqual(300_000 + t * 600_000 + 200_000);
+  });
+
+  test('a write holds the scrapes in [fromMs, toMs) only, even as the first write', () => {
+    const make = () => new ScenarioSeries(LAYOUT, 100, { errorRate: 0.01, latency: LatencyModel.DEFAULT }, { errorRate: 0.1, latency: LatencyModel.DEFAULT },
+      labels, { requests: 'http_requests_total', bounds: [0.1] }, new SeededRandom(9));
+    const at = (lines: string[]) => lines.map((l) => Math.round(Number(l.split(' ')[2]) * 1000));
+    const whole: string[] = [];
+    make().write(0, 2_000_000, 0, whole);
+    // GIVEN two scrape instants of the whole write
+    const instants = [...new Set(at(whole))].sort((a, b) => a - b);
+    const [from, to] = [instants[40], instants[90]];
+    // WHEN a fresh series writes [from, to) first
+    const part: string[] = [];
+    make().write(from, to, 0, part);
+    // THEN it holds the scrape at `from` and none at or after `to`, nor before `from`
+    const got = at(part);
+    expect(Math.min(...got)).toBe(from);
+    expect(Math.max(...got)).toBeLessThan(to);
+    expect(got.filter((t) => t < from)).toEqual([]);
+  });
+
   test('the same seed writes the same bytes; another seed different counts', () => {
     expect(write(5).out).toEqual(write(5).out);
     expect(write(5).out).not.toEqual(write(6).out);

@@ -70,11 +70,19 @@ function finite(value: number | undefined): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-/** Formats a number for a reason: up to 4 decimals, no trailing zeros. */
+/** Formats a number for a reason: up to 4 decimals, no trailing zeros; +Inf for a quantile in the +Inf bucket. */
 function fmt(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) return 'no data';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  if (value === Infinity) return '+Inf';
+  if (value === undefined || !Number.isFinite(value)) return 'no data';
   return String(Math.round(value * 10_000) / 10_000);
+}
+
+/**
+ * A quantile with no value: no data, or -Inf (histogram_quantile's answer to a quantile below 0, never a
+ * latency). +Inf is a value: the quantile lies in the +Inf bucket.
+ */
+function noQuantile(q: number | undefined): boolean {
+  return q === undefined || Number.isNaN(q) || q === -Infinity;
 }
 
 /** Formats seconds: `0.25s`, or `+Inf` for a quantile in the +Inf bucket. */
@@ -136,7 +144,7 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
     const { quantile, thresholdSeconds } = objectives.latency;
     const q = measured.canary.latency;
     const p = `p${fmt(quantile * 100)}`;
-    checks.push(gated(q === undefined || Number.isNaN(q)
+    checks.push(gated(noQuantile(q)
       ? check('latency', 'inconclusive', q, measured.stable?.latency, thresholdSeconds, `no latency histogram data for the canary ${p}`)
       : q <= thresholdSeconds
         ? check('latency', 'pass', q, measured.stable?.latency, thresholdSeconds, `canary ${p} ${secs(q)} is within ${secs(thresholdSeconds)}`)
@@ -188,7 +196,7 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
         checks.push(check('latencyVsStable', 'skipped', qc, qs, latencyRatioTolerance,
           `canary served ${fmt(canaryRequests)} and stable ${fmt(stableRequests)} requests, fewer than the ${tailRequests} a `
           + `p${fmt(objectives.latency.quantile * 100)} needs to be compared (${MIN_TAIL_REQUESTS} beyond it): judged on the latency objective only`));
-      } else if (qc === undefined || Number.isNaN(qc)) {
+      } else if (noQuantile(qc)) {
         checks.push(gated(check('latencyVsStable', 'inconclusive', qc, qs, latencyRatioTolerance, 'no latency histogram data for the canary')));
       } else {
         const ratio = qc / qs;

@@ -407,3 +407,59 @@ describe('judge at the boundaries', () => {
     expect(checkOf('successRate', result).reason).toContain('at 99.95% confidence');
   });
 });
+
+describe('judge: what each check reports besides its verdict', () => {
+  test('negative counts from Prometheus count as 0: a canary cannot do better than no errors', () => {
+    const result = judge({ canary: { requests: 1000, errors: -3, latency: 0.2 }, stable: { requests: -5, errors: -1, latency: 0.2 } }, objectives);
+    const success = result.checks.find((c) => c.name === 'successRate')!;
+    expect(success.canary).toBe(1);
+    expect(result.requests).toEqual({ canary: 1000, stable: 0 });
+  });
+
+  test('the error budget check reports stable\'s burn rate beside the canary\'s, whatever the verdict', () => {
+    const stable = { requests: 9000, errors: 18, latency: 0.2 }; // 0.2% errors: 0.2x the 1% budget
+    const burnOf = (canary: Measurements['canary']) => judge({ canary, stable }, objectives).checks.find((c) => c.name === 'errorBudget')!;
+    for (const [canary, verdict] of [
+      [{ requests: 1000, errors: 1, latency: 0.2 }, 'pass'],
+      [{ requests: 1000, errors: 200, latency: 0.2 }, 'fail'],
+      [{ requests: 0, errors: 0, latency: 0.2 }, 'inconclusive'],
+    ] as const) {
+      const check = burnOf(canary);
+      expect([check.verdict, check.stable]).toEqual([verdict, expect.any(Number)]);
+      expect(check.stable).toBeCloseTo(0.2, 10);
+    }
+  });
+
+  test('below minRequests a skipped comparison stays skipped; only judged checks turn inconclusive', () => {
+    // GIVEN too few canary requests and a stable below minRequests too (no baseline)
+    const result = judge({ canary: { requests: 10, errors: 0, latency: 0.2 }, stable: { requests: 20, errors: 0, latency: 0.2 } }, objectives);
+    expect(result.checks.map((c) => [c.name, c.verdict])).toEqual([
+      ['traffic', 'inconclusive'], ['successRate', 'inconclusive'], ['latency', 'inconclusive'], ['errorBudget', 'inconclusive'],
+      ['errorRatioVsStable', 'skipped'], ['latencyVsStable', 'skipped'],
+    ]);
+    expect(result.checks.find((c) => c.name === 'errorRatioVsStable')!.reason).not.toMatch(/not judged/);
+  });
+
+  test('a pass gives the reasons of the checks that passed, not of those skipped', () => {
+    // GIVEN a good canary beside a stable with too little traffic to compare with
+    const result = judge({ canary: { requests: 1000, errors: 1, latency: 0.2 }, stable: { requests: 20, errors: 0, latency: 0.2 } }, objectives);
+    expect(result.verdict).toBe('pass');
+    expect(result.reasons.map((r) => r.split(':')[0])).toEqual(['traffic', 'successRate', 'latency', 'errorBudget']);
+  });
+
+  test('figures the judge cannot compute read "no data"; a quantile in the +Inf bucket reads +Inf; -Inf is no latency', () => {
+    // GIVEN no canary request beside a stable baseline: the canary's error ratio has no value
+    const none = judge({ canary: { requests: 0, errors: 0, latency: NaN }, stable: healthyStable }, objectives);
+    expect(none.checks.find((c) => c.name === 'errorRatioVsStable')!.reason).toMatch(/^errorRatioVsStable: canary error ratio no data is not worse/);
+    // AND quantiles in the +Inf bucket, or below every bound of a malformed histogram
+    const high = judge({ canary: { requests: 1000, errors: 0, latency: Infinity } }, objectives);
+    expect(high.checks.find((c) => c.name === 'latency')!.reason).toBe('latency: canary p95 +Inf exceeds 3s');
+    // AND -Inf (histogram_quantile's answer below quantile 0) is no evidence of a fast canary: inconclusive, never a pass
+    const low = judge({ canary: { requests: 1000, errors: 0, latency: -Infinity }, stable: healthyStable }, objectives);
+    expect(low.verdict).toBe('inconclusive');
+    expect(low.checks.filter((c) => c.name.startsWith('latency')).map((c) => [c.verdict, c.reason])).toEqual([
+      ['inconclusive', 'latency: no latency histogram data for the canary p95'],
+      ['inconclusive', 'latencyVsStable: no latency histogram data for the canary'],
+    ]);
+  });
+});

@@ -77,7 +77,7 @@ describe('the expression subset, exactly', () => {
     ['1 < 2', true], ['2 < 2', false], ['2 <= 2', true], ['3 <= 2', false], ['2 > 2', false], ['3 > 2', true], ['2 >= 2', true], ['1 >= 2', false],
     ['1 == 1', true], ['1 != 1', false], ['1 != 2', true], ['"a" == "a"', true], ['"a" == 1', false], ['"1" != 1', true],
     ['true && false', false], ['false || true', true], ['!false', true], ['!!true', true], ['-1 < 0', true], ['--1 == 1', true],
-    ['1e3 == 1000', true], ['1.5E-2 == 0.015', true], ['2.5 > 2', true], ['"a\\"b" == "a\\"b"', true], ['  1 < 2  ', true],
+    ['1e3 == 1000', true], ['1e10 == 10000000000', true], ['1.5E-2 == 0.015', true], ['2.5 > 2', true], ['"a\\"b" == "a\\"b"', true], ['  1 < 2  ', true],
     ['1 < 2 == true', true], ['true || false && false', true], ['(true || false) && false', false],
   ])('%s is %s', (expression, expected) => {
     expect(evalCondition(expression, [])).toBe(expected);

@@ -75,15 +75,19 @@ describe('formatSeconds', () => {
   });
 });
 
+test('a rule of this library says so, with its reason', () => {
+  expect(ownRule('a reason')).toBe('(a rule of cdk8s-progressive, not of Argo Rollouts: a reason)');
+});
+
 describe('parseDurationSeconds', () => {
   test.each([
-    ['30s', 30], ['1m30s', 90], ['1h', 3600], ['1h30m', 5400], ['1.5m', 90], ['500ms', 0.5], ['250us', 0.00025], ['250µs', 0.00025], ['5ns', 5e-9],
+    ['30s', 30], ['1m30s', 90], ['1h', 3600], ['1h30m', 5400], ['1.5m', 90], ['1.25s', 1.25], ['500ms', 0.5], ['250us', 0.00025], ['250µs', 0.00025], ['5ns', 5e-9],
     [45, 45], ['45', 45],
   ])('reads %s as %d seconds', (value, seconds) => {
     expect(parseDurationSeconds(value)).toBeCloseTo(seconds, 12);
   });
 
-  test.each(['', '1 minute', '1m foo', 'x1m', '-1s', '1d', 'm'])('refuses %j', (value) => {
+  test.each(['', '1 minute', '1m foo', 'x1m', '-1s', '1d', 'm', 'x30', '1h30'])('refuses %j', (value) => {
     expect(() => parseDurationSeconds(value)).toThrow(new Error(`'${value}' is not a duration: use a number of seconds or a Go duration such as 30s, 1m or 1h30m`));
   });
 });

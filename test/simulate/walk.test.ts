@@ -163,3 +163,18 @@ describe('trials walked side by side', () => {
     expect(batches[1]).toBe('rate@50:0,2');
   });
 });
+
+describe('metrics of one run on their own schedules', () => {
+  test('a reconcile measures only the metrics due then', () => {
+    // GIVEN a 60s wait with a background run of two metrics, every 20s and every 30s, from the start
+    const plan: WalkPlan = {
+      steps: [{ kind: 'wait', ms: 60_000 }],
+      background: { metrics: [metric('a', { interval: '20s' }), metric('b', { interval: '30s' })], startingStep: 0 },
+      canaryStartMs: 0,
+    };
+    // WHEN walked with every measurement passing THEN each is measured on its own interval, never early
+    const { result, taken } = play(plan, () => 'Successful');
+    expect(result.result).toBe('promoted');
+    expect(taken).toEqual(['a@0', 'b@0', 'a@20', 'b@30', 'a@40', 'a@60', 'b@60']);
+  });
+});

@@ -78,11 +78,11 @@ function fmt(value: number | undefined): string {
 }
 
 /**
- * A quantile with no value: no data, or -Inf (histogram_quantile's answer to a quantile below 0, never a
- * latency). +Inf is a value: the quantile lies in the +Inf bucket.
+ * A measured quantile, or undefined for none: no data, or -Inf (histogram_quantile's answer to a quantile
+ * below 0, never a latency). +Inf is a value: the quantile lies in the +Inf bucket.
  */
-function noQuantile(q: number | undefined): boolean {
-  return q === undefined || Number.isNaN(q) || q === -Infinity;
+function measuredQuantile(q: number | undefined): number | undefined {
+  return q === undefined || Number.isNaN(q) || q === -Infinity ? undefined : q;
 }
 
 /** Formats seconds: `0.25s`, or `+Inf` for a quantile in the +Inf bucket. */
@@ -142,9 +142,9 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
 
   if (objectives.latency) {
     const { quantile, thresholdSeconds } = objectives.latency;
-    const q = measured.canary.latency;
+    const q = measuredQuantile(measured.canary.latency);
     const p = `p${fmt(quantile * 100)}`;
-    checks.push(gated(noQuantile(q)
+    checks.push(gated(q === undefined
       ? check('latency', 'inconclusive', q, measured.stable?.latency, thresholdSeconds, `no latency histogram data for the canary ${p}`)
       : q <= thresholdSeconds
         ? check('latency', 'pass', q, measured.stable?.latency, thresholdSeconds, `canary ${p} ${secs(q)} is within ${secs(thresholdSeconds)}`)
@@ -185,7 +185,7 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
     }
 
     if (objectives.latency) {
-      const qc = measured.canary.latency;
+      const qc = measuredQuantile(measured.canary.latency);
       const qs = measured.stable.latency;
       // A quantile estimated from fewer than MIN_TAIL_REQUESTS requests beyond it is noise: p95 needs 400 requests.
       const tailRequests = Math.ceil(MIN_TAIL_REQUESTS / (1 - objectives.latency.quantile));
@@ -196,7 +196,7 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
         checks.push(check('latencyVsStable', 'skipped', qc, qs, latencyRatioTolerance,
           `canary served ${fmt(canaryRequests)} and stable ${fmt(stableRequests)} requests, fewer than the ${tailRequests} a `
           + `p${fmt(objectives.latency.quantile * 100)} needs to be compared (${MIN_TAIL_REQUESTS} beyond it): judged on the latency objective only`));
-      } else if (noQuantile(qc)) {
+      } else if (qc === undefined) {
         checks.push(gated(check('latencyVsStable', 'inconclusive', qc, qs, latencyRatioTolerance, 'no latency histogram data for the canary')));
       } else {
         const ratio = qc / qs;

@@ -44,7 +44,7 @@ export interface CanaryRolloutProps extends RolloutCommonProps {
   readonly scaleDownDelay?: Duration;
   /**
    * Scale the stable pods down as the canary takes traffic (saves capacity, slows an abort).
-   * Needs traffic routing; excludes scaleDownDelay.
+   * Needs traffic routing other than NGINX; excludes scaleDownDelay.
    * @default false
    */
   readonly dynamicStableScale?: boolean;
@@ -85,8 +85,10 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** Container port that serves metrics. */
   public readonly metricsPort: number;
   public readonly servicePort: number;
-  /** Name of the stable Ingress when routing through NGINX. */
+  /** Name of the (first) stable Ingress when routing through NGINX. */
   public readonly stableIngressName?: string;
+  /** Names of all stable Ingresses when routing through NGINX; empty otherwise. */
+  public readonly stableIngressNames: string[];
   /** The Rollout object. */
   public readonly resource: ApiObject;
   private readonly renderSpec: () => { [key: string]: any };
@@ -121,7 +123,9 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
       rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, servicePort: w.servicePort,
       labels: objectLabels(w),
     });
-    this.stableIngressName = routing?.spec.nginx?.stableIngress;
+    const nginx = routing?.spec.nginx;
+    this.stableIngressNames = nginx ? nginx.stableIngresses ?? [nginx.stableIngress!] : [];
+    this.stableIngressName = this.stableIngressNames[0];
 
     addPdb(this, w, props);
     if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);
@@ -207,6 +211,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   }
 }
 
+const NGINX_DYNAMIC_STABLE_SCALE_WHY = 'it scales the stable pods to 0 at weight 100, and ingress-nginx then answers 503 although the canary has endpoints (argo-rollouts issue #1820)';
+
 function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
   if (props.scaleDownDelay !== undefined && !routed) {
     throw new Error('scaleDownDelay needs trafficRouting: without a traffic router the controller scales pods by weight; '
@@ -218,6 +224,10 @@ function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
   if (props.dynamicStableScale && props.scaleDownDelay !== undefined) {
     throw new Error(`scaleDownDelay (${formatSeconds(props.scaleDownDelay.toSeconds())}) cannot be used with dynamicStableScale: `
       + 'the stable pods are already scaled down as the canary grows; remove one of them');
+  }
+  if (props.dynamicStableScale && props.trafficRouting?._router === 'nginx') {
+    throw new Error('dynamicStableScale cannot be used with TrafficRouting.nginx, got dynamicStableScale: true: remove dynamicStableScale '
+      + `(or route with another traffic router) ${ownRule(NGINX_DYNAMIC_STABLE_SCALE_WHY)}`);
   }
   if (props.abortScaleDownDelay !== undefined && !routed) {
     throw new Error(`abortScaleDownDelay (${formatSeconds(props.abortScaleDownDelay.toSeconds())}) needs trafficRouting: remove it or set trafficRouting `

@@ -20,17 +20,24 @@ export interface TrafficRoutingConfig {
 
 /** How the controller splits traffic between stable and canary. More routers can be added as factories. */
 export abstract class TrafficRouting {
-  /** ingress-nginx: the controller clones the stable Ingress into a canary Ingress and sets its weight. */
+  /**
+   * ingress-nginx: for each stable Ingress the controller creates a canary Ingress
+   * (`<rollout>-<stableIngress>-canary`) with the stable one's rules, backend switched to the canary
+   * Service, and sets its weight.
+   */
   public static nginx(props: NginxTrafficRoutingProps): TrafficRouting {
     return new NginxTrafficRouting(props);
   }
+
+  /** @internal The router's name in Argo's trafficRouting (`nginx`), for the rules that depend on it. */
+  public abstract readonly _router: string;
 
   /** @internal */
   public abstract _bind(scope: Construct, options: TrafficRoutingBindOptions): TrafficRoutingConfig;
 }
 
-/** Settings of NGINX traffic routing and of the stable Ingress it needs. */
-export interface NginxTrafficRoutingProps {
+/** One Ingress through ingress-nginx: the host and path it serves, its class, TLS and annotations. */
+export interface NginxIngressOptions {
   /** Host the Ingress serves, e.g. `orchestrator.example.com`. */
   readonly host: string;
   /** @default '/' */
@@ -43,10 +50,23 @@ export interface NginxTrafficRoutingProps {
    */
   readonly tlsSecretName?: string;
   /**
-   * Annotations of the stable Ingress (the controller copies them to the canary Ingress).
+   * Annotations of the stable Ingress. They stay on the stable Ingress only: of its annotations the controller
+   * copies only `kubernetes.io/ingress.class` to the canary Ingress (with the rules, TLS and `ingressClassName`),
+   * and ingress-nginx takes the rest of a canary's configuration from the stable Ingress of the same host and
+   * path. Use `additionalIngressAnnotations` for what the canary Ingress itself must carry.
    * @default - none
    */
   readonly annotations?: { [key: string]: string };
+}
+
+/** Another stable Ingress of the same rollout (Argo's `trafficRouting.nginx.stableIngresses`). */
+export interface NginxAdditionalIngress extends NginxIngressOptions {
+  /** metadata.name of the Ingress, e.g. `web-internal`. */
+  readonly name: string;
+}
+
+/** Settings of NGINX traffic routing and of the stable Ingress(es) it needs. */
+export interface NginxTrafficRoutingProps extends NginxIngressOptions {
   /**
    * Extra `nginx.ingress.kubernetes.io/` annotations the controller puts on the canary Ingress, keys with or
    * without the prefix, e.g. `{ 'canary-by-header': 'X-Canary' }` to reach the canary on demand. Besides the
@@ -55,6 +75,14 @@ export interface NginxTrafficRoutingProps {
    * @default - none
    */
   readonly additionalIngressAnnotations?: { [key: string]: string };
+  /**
+   * More stable Ingresses routed to the same rollout, e.g. an internal host on another ingress class. With any,
+   * the Rollout names all of them, the first (named like the rollout) included, in `stableIngresses` instead of
+   * `stableIngress`, and the controller keeps one canary Ingress per stable Ingress at the same weight.
+   * `CanaryRollout.stableIngressName` and the ingress-nginx SLI source keep reading the first one.
+   * @default - none: one stable Ingress
+   */
+  readonly additionalIngresses?: NginxAdditionalIngress[];
 }
 
 const NGINX_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
@@ -63,17 +91,33 @@ const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** Annotations of the canary Ingress the controller sets itself (canary-weight-total with maxTrafficWeight). */
 const CONTROLLER_ANNOTATIONS = ['canary', 'canary-weight', 'canary-weight-total'];
 
+/** Throws unless the settings of one Ingress are valid; `prop` names it in messages. */
+function validateIngressOptions(prop: string, o: NginxIngressOptions): void {
+  if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(o.host)) {
+    throw new Error(`${prop} host must be a lowercase DNS name such as app.example.com, got '${o.host}'`);
+  }
+  if (o.path !== undefined && !o.path.startsWith('/')) {
+    throw new Error(`${prop} path must start with '/', got '${o.path}'`);
+  }
+  if (o.ingressClassName !== undefined) validateDnsLabel(`${prop} ingressClassName`, o.ingressClassName);
+  if (o.tlsSecretName !== undefined) validateDnsLabel(`${prop} tlsSecretName`, o.tlsSecretName);
+}
+
 class NginxTrafficRouting extends TrafficRouting {
+  public readonly _router = 'nginx';
+
   constructor(private readonly props: NginxTrafficRoutingProps) {
     super();
-    if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(props.host)) {
-      throw new Error(`nginx host must be a lowercase DNS name such as app.example.com, got '${props.host}'`);
-    }
-    if (props.path !== undefined && !props.path.startsWith('/')) {
-      throw new Error(`nginx path must start with '/', got '${props.path}'`);
-    }
-    if (props.ingressClassName !== undefined) validateDnsLabel('nginx ingressClassName', props.ingressClassName);
-    if (props.tlsSecretName !== undefined) validateDnsLabel('nginx tlsSecretName', props.tlsSecretName);
+    validateIngressOptions('nginx', props);
+    const names = new Set<string>();
+    (props.additionalIngresses ?? []).forEach((ing, i) => {
+      validateDnsLabel(`nginx additionalIngresses[${i}] name`, ing.name);
+      if (names.has(ing.name)) {
+        throw new Error(`nginx additionalIngresses names must be unique, '${ing.name}' is given twice: rename one`);
+      }
+      names.add(ing.name);
+      validateIngressOptions(`nginx additionalIngresses[${i}]`, ing);
+    });
     for (const key of Object.keys(props.additionalIngressAnnotations ?? {})) {
       const name = key.startsWith(NGINX_ANNOTATION_PREFIX) ? key.slice(NGINX_ANNOTATION_PREFIX.length) : key;
       if (name.length > 63 || !ANNOTATION_NAME.test(name)) {
@@ -91,30 +135,41 @@ class NginxTrafficRouting extends TrafficRouting {
 
   public _bind(scope: Construct, options: TrafficRoutingBindOptions): TrafficRoutingConfig {
     const p = this.props;
-    const ingress = new k8s.KubeIngress(scope, 'Ingress', {
-      metadata: { name: options.rolloutName, namespace: options.namespace, labels: options.labels, annotations: p.annotations },
-      spec: {
-        ingressClassName: p.ingressClassName ?? 'nginx',
-        tls: p.tlsSecretName ? [{ hosts: [p.host], secretName: p.tlsSecretName }] : undefined,
-        rules: [{
-          host: p.host,
-          http: {
-            paths: [{
-              path: p.path ?? '/',
-              pathType: 'Prefix',
-              backend: { service: { name: options.stableServiceName, port: { number: options.servicePort } } },
-            }],
-          },
-        }],
-      },
-    });
+    const additional = p.additionalIngresses ?? [];
+    const clash = additional.find((ing) => ing.name === options.rolloutName);
+    if (clash) {
+      throw new Error(`nginx additionalIngresses name '${clash.name}' is the name of the first stable Ingress (the rollout's name): rename it`);
+    }
+    const first = addIngress(scope, 'Ingress', options.rolloutName, p, options);
+    const names = [first, ...additional.map((ing) => addIngress(scope, `Ingress-${ing.name}`, ing.name, ing, options))];
     return {
       spec: {
         nginx: {
-          stableIngress: ingress.name,
+          ...(names.length === 1 ? { stableIngress: first } : { stableIngresses: names }),
           additionalIngressAnnotations: p.additionalIngressAnnotations,
         },
       },
     };
   }
+}
+
+/** Adds a stable Ingress that routes `o.host` and `o.path` to the stable Service; returns its name. */
+function addIngress(scope: Construct, id: string, name: string, o: NginxIngressOptions, options: TrafficRoutingBindOptions): string {
+  return new k8s.KubeIngress(scope, id, {
+    metadata: { name, namespace: options.namespace, labels: options.labels, annotations: o.annotations },
+    spec: {
+      ingressClassName: o.ingressClassName ?? 'nginx',
+      tls: o.tlsSecretName ? [{ hosts: [o.host], secretName: o.tlsSecretName }] : undefined,
+      rules: [{
+        host: o.host,
+        http: {
+          paths: [{
+            path: o.path ?? '/',
+            pathType: 'Prefix',
+            backend: { service: { name: options.stableServiceName, port: { number: options.servicePort } } },
+          }],
+        },
+      }],
+    },
+  }).name;
 }

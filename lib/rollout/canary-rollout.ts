@@ -89,6 +89,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public readonly stableIngressName?: string;
   /** Names of all stable Ingresses when routing through NGINX; empty otherwise. */
   public readonly stableIngressNames: string[];
+  /** Name of the HTTPRoute whose weights the controller sets when routing through the Gateway API. */
+  public readonly httpRouteName?: string;
   /** The Rollout object. */
   public readonly resource: ApiObject;
   private readonly renderSpec: () => { [key: string]: any };
@@ -120,12 +122,14 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
 
     addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
     const routing = props.trafficRouting?._bind(this, {
-      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, servicePort: w.servicePort,
+      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, canaryServiceName: this.canaryServiceName,
+      servicePort: w.servicePort,
       labels: objectLabels(w),
     });
     const nginx = routing?.spec.nginx;
     this.stableIngressNames = nginx ? nginx.stableIngresses ?? [nginx.stableIngress!] : [];
     this.stableIngressName = this.stableIngressNames[0];
+    this.httpRouteName = routing?.httpRouteName;
 
     addPdb(this, w, props);
     if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);
@@ -227,7 +231,7 @@ function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
   }
   if (props.dynamicStableScale && props.trafficRouting?._router === 'nginx') {
     throw new Error('dynamicStableScale cannot be used with TrafficRouting.nginx, got dynamicStableScale: true: remove dynamicStableScale '
-      + `(or route with another traffic router) ${ownRule(NGINX_DYNAMIC_STABLE_SCALE_WHY)}`);
+      + `(or route with TrafficRouting.gatewayApi) ${ownRule(NGINX_DYNAMIC_STABLE_SCALE_WHY)}`);
   }
   if (props.abortScaleDownDelay !== undefined && !routed) {
     throw new Error(`abortScaleDownDelay (${formatSeconds(props.abortScaleDownDelay.toSeconds())}) needs trafficRouting: remove it or set trafficRouting `

@@ -1,13 +1,16 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
+import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
 import { ownRule, validateDnsLabel } from './internal-validation';
 import { RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
+import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
 
 /** What a traffic router needs to know about the rollout it routes. */
 export interface TrafficRoutingBindOptions {
   readonly rolloutName: string;
   readonly namespace?: string;
   readonly stableServiceName: string;
+  readonly canaryServiceName: string;
   readonly servicePort: number;
   readonly labels: { [key: string]: string };
 }
@@ -16,6 +19,8 @@ export interface TrafficRoutingBindOptions {
 export interface TrafficRoutingConfig {
   /** The Rollout's strategy.canary.trafficRouting. */
   readonly spec: RolloutSpecStrategyCanaryTrafficRouting;
+  /** The HTTPRoute whose weights the controller sets, when routing through the Gateway API. */
+  readonly httpRouteName?: string;
 }
 
 /** How the controller splits traffic between stable and canary. More routers can be added as factories. */
@@ -29,7 +34,18 @@ export abstract class TrafficRouting {
     return new NginxTrafficRouting(props);
   }
 
-  /** @internal The router's name in Argo's trafficRouting (`nginx`), for the rules that depend on it. */
+  /**
+   * The Gateway API through the Argo Rollouts Gateway API plugin (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi,
+   * built and tested against v0.15.0): the plugin sets the weights of the stable and canary Services in one rule of an
+   * HTTPRoute. Emits that HTTPRoute, or binds to an existing one by name. The controller loads the plugin from
+   * its `argo-rollouts-config` ConfigMap: emit it once per cluster with `ArgoRolloutsConfig` and
+   * `TrafficRouterPlugin.gatewayApi(...)`.
+   */
+  public static gatewayApi(props: GatewayApiTrafficRoutingProps): TrafficRouting {
+    return new GatewayApiTrafficRouting(props);
+  }
+
+  /** @internal The router's name (`nginx`, `gatewayApi`), for the rules that depend on it. */
   public abstract readonly _router: string;
 
   /** @internal */
@@ -91,9 +107,12 @@ const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** Annotations of the canary Ingress the controller sets itself (canary-weight-total with maxTrafficWeight). */
 const CONTROLLER_ANNOTATIONS = ['canary', 'canary-weight', 'canary-weight-total'];
 
+/** A host name as Ingress and Gateway API hostnames take it: lowercase DNS labels, optionally behind `*.`. */
+const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** Throws unless the settings of one Ingress are valid; `prop` names it in messages. */
 function validateIngressOptions(prop: string, o: NginxIngressOptions): void {
-  if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(o.host)) {
+  if (!HOSTNAME.test(o.host)) {
     throw new Error(`${prop} host must be a lowercase DNS name such as app.example.com, got '${o.host}'`);
   }
   if (o.path !== undefined && !o.path.startsWith('/')) {
@@ -172,4 +191,95 @@ function addIngress(scope: Construct, id: string, name: string, o: NginxIngressO
       }],
     },
   }).name;
+}
+
+/** Settings of Gateway API traffic routing: the HTTPRoute to emit, or the existing one to bind to. */
+export interface GatewayApiTrafficRoutingProps {
+  /**
+   * The Gateway the emitted HTTPRoute attaches to (its `parentRefs`). A Gateway in another namespace must allow
+   * routes from the rollout's namespace (`allowedRoutes` of its listener).
+   * @default - none: give either gatewayName or httpRouteName
+   */
+  readonly gatewayName?: string;
+  /** @default - the rollout's namespace */
+  readonly gatewayNamespace?: string;
+  /**
+   * The listener of the Gateway to attach to.
+   * @default - every listener that allows the route
+   */
+  readonly sectionName?: string;
+  /**
+   * Host names the HTTPRoute serves, e.g. `['orchestrator.example.com']`.
+   * @default - the hosts of the Gateway's listeners
+   */
+  readonly hostnames?: string[];
+  /** @default '/' */
+  readonly path?: string;
+  /**
+   * Bind to an existing HTTPRoute in the rollout's namespace instead of emitting one. Its rules must include
+   * one with backendRefs to both the stable and the canary Service (the plugin fails with `backendRef was not found
+   * in httpRoute` otherwise); the plugin sets their weights in every such rule. Excludes the other props.
+   * @default - an HTTPRoute named like the rollout is emitted
+   */
+  readonly httpRouteName?: string;
+}
+
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function validateSubdomain(prop: string, value: string): void {
+  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw new Error(`${prop} must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters), got '${value}'`);
+  }
+}
+
+class GatewayApiTrafficRouting extends TrafficRouting {
+  public readonly _router = 'gatewayApi';
+
+  constructor(private readonly props: GatewayApiTrafficRoutingProps) {
+    super();
+    const routeProps = (['gatewayName', 'gatewayNamespace', 'sectionName', 'hostnames', 'path'] as const).filter((k) => props[k] !== undefined);
+    if (props.httpRouteName !== undefined) {
+      validateSubdomain('gatewayApi httpRouteName', props.httpRouteName);
+      if (routeProps.length > 0) {
+        throw new Error(`gatewayApi httpRouteName '${props.httpRouteName}' binds to an existing HTTPRoute, so ${routeProps.join(', ')} would not be used: `
+          + 'remove them, or remove httpRouteName to emit the HTTPRoute');
+      }
+      return;
+    }
+    if (props.gatewayName === undefined) {
+      throw new Error('gatewayApi needs gatewayName (the Gateway the HTTPRoute attaches to) or httpRouteName (an existing HTTPRoute), got neither');
+    }
+    validateSubdomain('gatewayApi gatewayName', props.gatewayName);
+    if (props.gatewayNamespace !== undefined) validateDnsLabel('gatewayApi gatewayNamespace', props.gatewayNamespace);
+    if (props.sectionName !== undefined) validateSubdomain('gatewayApi sectionName', props.sectionName);
+    for (const host of props.hostnames ?? []) {
+      if (!HOSTNAME.test(host) || host.length > 253) {
+        throw new Error(`gatewayApi hostnames must be lowercase DNS names such as app.example.com, got '${host}'`);
+      }
+    }
+    if (props.path !== undefined && !props.path.startsWith('/')) {
+      throw new Error(`gatewayApi path must start with '/', got '${props.path}'`);
+    }
+  }
+
+  public _bind(scope: Construct, options: TrafficRoutingBindOptions): TrafficRoutingConfig {
+    const p = this.props;
+    const name = p.httpRouteName ?? new HttpRoute(scope, 'HTTPRoute', {
+      metadata: { name: options.rolloutName, namespace: options.namespace, labels: options.labels },
+      spec: {
+        parentRefs: [{ name: p.gatewayName!, namespace: p.gatewayNamespace, sectionName: p.sectionName }],
+        hostnames: p.hostnames,
+        rules: [{
+          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: p.path ?? '/' } }],
+          // The plugin sets both weights in each rule that names both Services: stable 100 - w, canary w.
+          backendRefs: [
+            { name: options.stableServiceName, port: options.servicePort, weight: 100 },
+            { name: options.canaryServiceName, port: options.servicePort, weight: 0 },
+          ],
+        }],
+      },
+    }).name;
+    return { spec: { plugins: { [GATEWAY_API_PLUGIN_NAME]: { httpRoute: name } } }, httpRouteName: name };
+  }
 }

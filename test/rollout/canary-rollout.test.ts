@@ -392,7 +392,7 @@ describe('CanaryRollout validation', () => {
   test('fails on dynamicStableScale with nginx routing, naming the issue', () => {
     // GIVEN nginx routing and dynamicStableScale WHEN made THEN it fails, as this library's rule
     failsExactly({ dynamicStableScale: true }, 'dynamicStableScale cannot be used with TrafficRouting.nginx, got dynamicStableScale: true: '
-      + 'remove dynamicStableScale (or route with another traffic router) (a rule of cdk8s-progressive, not of Argo Rollouts: it scales the stable '
+      + 'remove dynamicStableScale (or route with TrafficRouting.gatewayApi) (a rule of cdk8s-progressive, not of Argo Rollouts: it scales the stable '
       + 'pods to 0 at weight 100, and ingress-nginx then answers 503 although the canary has endpoints (argo-rollouts issue #1820))');
   });
   test('fails on additional nginx Ingresses with the same name', () => {

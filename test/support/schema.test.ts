@@ -47,6 +47,31 @@ describe('strict schema validation', () => {
   });
 });
 
+describe('strict schema validation of Gateway API objects', () => {
+  const route = (rule: object) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'web' },
+    spec: { parentRefs: [{ name: 'gw' }], rules: [rule] },
+  });
+
+  test('accepts a valid HTTPRoute', () => {
+    // GIVEN a rule with two weighted backends THEN no error
+    expect(schemaErrors(route({ backendRefs: [{ name: 'web-stable', port: 80, weight: 100 }, { name: 'web-canary', port: 80, weight: 0 }] }))).toEqual([]);
+  });
+
+  test('fails on an unknown field such as weigth in a backendRef', () => {
+    // GIVEN a typo THEN the strict schema of the v1.4.0 CRD names the field
+    expect(schemaErrors(route({ backendRefs: [{ name: 'web-stable', port: 80, weigth: 100 }] })))
+      .toEqual(["HTTPRoute/web: /spec/rules/0/backendRefs/0 must NOT have additional properties 'weigth'"]);
+  });
+
+  test('fails on a weight above the CRD maximum', () => {
+    expect(schemaErrors(route({ backendRefs: [{ name: 'web-stable', port: 80, weight: 1000001 }] })))
+      .toEqual(['HTTPRoute/web: /spec/rules/0/backendRefs/0/weight must be <= 1000000']);
+  });
+});
+
 describe('schemas beyond Argo Rollouts and core Kubernetes', () => {
   test('validates a PodMonitor against the prometheus-operator schema', () => {
     const pm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p' },

@@ -1,8 +1,8 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CanaryRollout, CanaryStep, GateAuth, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
-  SloObjective, TrafficRouting,
+  CanaryRollout, CanaryStep, GateAuth, IngressControllerOptions, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis,
+  SloGate, SloObjective, TrafficRouting,
 } from '../lib';
 
 /** The PostgreSQL pods the orchestrator uses. */
@@ -18,6 +18,10 @@ export interface AmasProdProps extends ChartProps {
   readonly maxPromotionTime?: Duration;
   /** @default 2m */
   readonly maxTimeToAbort?: Duration;
+  /** How canary traffic is split. @default - ingress-nginx, see AmasProdChart */
+  readonly trafficRouting?: TrafficRouting;
+  /** The pods that send the service its traffic (the router's data plane). @default - the ingress-nginx controller */
+  readonly ingressController?: IngressControllerOptions;
 }
 
 /**
@@ -55,13 +59,14 @@ export class AmasProdChart extends Chart {
 
   constructor(scope: Construct, id: string, props: AmasProdProps = {}) {
     super(scope, id, { namespace: 'amas-prod', ...props });
+    const namespace = this.namespace!;
     this.rollout = new CanaryRollout(this, 'amas-orchestrator', {
-      namespace: 'amas-prod',
+      namespace,
       image: 'ghcr.io/over7-maker/amas-orchestrator:1.4.2',
       port: 8080,
       replicas: 4,
       steps: CanaryStep.weightsWithPauses(props.weights ?? [10, 25, 50, 75], Duration.minutes(1)),
-      trafficRouting: TrafficRouting.nginx({
+      trafficRouting: props.trafficRouting ?? TrafficRouting.nginx({
         host: 'orchestrator.amas.example.com',
         tlsSecretName: 'amas-orchestrator-tls',
         additionalIngressAnnotations: { 'canary-by-header': 'X-Canary' },
@@ -77,7 +82,7 @@ export class AmasProdChart extends Chart {
     // Secret slo-gate-token (key token) in its namespace, which the AnalysisRun reads (docs/gate-security.md).
     // The chart names the Secrets; it never holds a token.
     this.gate = new SloGate(this, 'slo-gate', {
-      namespace: 'amas-prod',
+      namespace,
       image: 'ghcr.io/over7-maker/slo-gate:0.1.0',
       auth: GateAuth.tenantTokens({ tenantTokensSecret: 'slo-gate-tenant-tokens', tokenSecret: { name: 'slo-gate-token', key: 'token' } }),
     });
@@ -100,7 +105,7 @@ export class AmasProdChart extends Chart {
 
     // Default deny; then the ingress controller, Prometheus scrapes and DNS; the database for every pod;
     // the external model API for stable pods only, so that a bad canary cannot run up costs there.
-    this.network = LockedDownNetwork.forRollout(this, 'amas-orchestrator-network', this.rollout);
+    this.network = LockedDownNetwork.forRollout(this, 'amas-orchestrator-network', this.rollout, { ingressController: props.ingressController });
     this.network.allowTo(NetworkPeer.pods({ namespace: 'amas-data', labels: DATABASE_LABELS }), [NetworkPort.tcp(5432)]);
     this.network.allowTo(NetworkPeer.cidr(EXTERNAL_API_CIDR), [NetworkPort.tcp(443)], { canary: false });
   }

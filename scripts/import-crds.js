@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Generates imports/ from the CRDs kept in crds/ of this repository (see scripts/crds.js):
-// imports/argoproj.io.ts from Argo Rollouts' Rollout, AnalysisTemplate and ClusterAnalysisTemplate, and
-// imports/gateway.networking.k8s.io.ts from the Gateway API HTTPRoute.
+// imports/argoproj.io.ts from Argo Rollouts' Rollout, AnalysisTemplate and ClusterAnalysisTemplate,
+// imports/gateway.networking.k8s.io.ts from the Gateway API HTTPRoute, and imports/networking.istio.io.ts from
+// Istio's VirtualService and DestinationRule.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');

@@ -4,6 +4,7 @@ import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
 import { ownRule, validateDnsLabel } from './internal-validation';
 import { RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
+import { DestinationRule, VirtualService } from '../../imports/networking.istio.io';
 
 /** What a traffic router needs to know about the rollout it routes. */
 export interface TrafficRoutingBindOptions {
@@ -13,6 +14,10 @@ export interface TrafficRoutingBindOptions {
   readonly canaryServiceName: string;
   readonly servicePort: number;
   readonly labels: { [key: string]: string };
+  /** Labels every pod of the rollout carries (the selector of its Services). */
+  readonly selectorLabels: { [key: string]: string };
+  /** Adds a Service (construct id, name) that selects every pod of the rollout, like the stable and canary Services. */
+  readonly addService: (id: string, name: string) => void;
 }
 
 /** What a traffic router contributes to the rollout. */
@@ -45,7 +50,17 @@ export abstract class TrafficRouting {
     return new GatewayApiTrafficRouting(props);
   }
 
-  /** @internal The router's name (`nginx`, `gatewayApi`), for the rules that depend on it. */
+  /**
+   * Istio: the controller sets the weights of one HTTP route of a VirtualService. Host-level (the default): the route's
+   * two destinations are the stable and canary Services. Subset-level (`subsetLevel`): they are two subsets of one
+   * Service, which the controller keeps pointed at the stable and canary pods in a DestinationRule. Emits the
+   * VirtualService (and the DestinationRule and that Service), or binds to existing ones by name.
+   */
+  public static istio(props: IstioTrafficRoutingProps = {}): TrafficRouting {
+    return new IstioTrafficRouting(props);
+  }
+
+  /** @internal The router's name (`nginx`, `gatewayApi`, `istio`), for the rules that depend on it. */
   public abstract readonly _router: string;
 
   /** @internal */
@@ -281,5 +296,145 @@ class GatewayApiTrafficRouting extends TrafficRouting {
       },
     }).name;
     return { spec: { plugins: { [GATEWAY_API_PLUGIN_NAME]: { httpRoute: name } } }, httpRouteName: name };
+  }
+}
+
+/** Settings of Istio traffic routing: the VirtualService (and DestinationRule) to emit, or the existing ones to bind to. */
+export interface IstioTrafficRoutingProps {
+  /**
+   * Hosts of the emitted VirtualService, e.g. `['orchestrator.example.com']` for traffic through an Istio ingress gateway.
+   * @default - the name of the Service it routes to (the stable Service; with subsetLevel, the rollout's Service): traffic inside the mesh
+   */
+  readonly hosts?: string[];
+  /**
+   * The Istio Gateways (`<namespace>/<name>`) the emitted VirtualService applies to; include `mesh` to route the
+   * sidecars' traffic too.
+   * @default - none: the mesh's sidecars only
+   */
+  readonly gateways?: string[];
+  /**
+   * Split by subsets of one Service instead of by the stable and canary Services: emits a Service named like the
+   * rollout that selects every pod, and a DestinationRule whose `stable` and `canary` subsets the controller points at
+   * the stable and canary pods (label `rollouts-pod-template-hash`).
+   * @default false
+   */
+  readonly subsetLevel?: boolean;
+  /**
+   * Bind to an existing VirtualService in the rollout's namespace instead of emitting one. The routes the controller
+   * sets weights in must have the stable and canary Services (with subsetLevel, the stable and canary subsets) as
+   * destinations. Excludes hosts and gateways.
+   * @default - a VirtualService named like the rollout is emitted
+   */
+  readonly virtualServiceName?: string;
+  /**
+   * The HTTP routes of the existing VirtualService the controller sets weights in, by name.
+   * @default - its only HTTP route (the controller refuses a VirtualService with several)
+   */
+  readonly routes?: string[];
+  /**
+   * With subsetLevel and virtualServiceName: the existing DestinationRule whose subsets the controller updates.
+   * @default - none; required then
+   */
+  readonly destinationRuleName?: string;
+  /** With subsetLevel and an existing DestinationRule: @default 'stable' */
+  readonly stableSubsetName?: string;
+  /** With subsetLevel and an existing DestinationRule: @default 'canary' */
+  readonly canarySubsetName?: string;
+}
+
+/** The name of the HTTP route of an emitted VirtualService. */
+const ISTIO_ROUTE = 'primary';
+
+class IstioTrafficRouting extends TrafficRouting {
+  public readonly _router = 'istio';
+
+  constructor(private readonly props: IstioTrafficRoutingProps) {
+    super();
+    for (const host of props.hosts ?? []) {
+      if (!HOSTNAME.test(host) || host.length > 253) throw new Error(`istio hosts must be lowercase DNS names such as app.example.com, got '${host}'`);
+    }
+    for (const gateway of props.gateways ?? []) {
+      const [ns, name, rest] = gateway.split('/');
+      if (rest !== undefined || !DNS_SUBDOMAIN.test(name ?? ns) || (name !== undefined && !DNS_SUBDOMAIN.test(ns))) {
+        throw new Error(`istio gateways must be '<namespace>/<name>', '<name>' or 'mesh', got '${gateway}'`);
+      }
+    }
+    const bound = props.virtualServiceName !== undefined;
+    if (bound) {
+      validateSubdomain('istio virtualServiceName', props.virtualServiceName!);
+      const unused = (['hosts', 'gateways'] as const).filter((k) => props[k] !== undefined);
+      if (unused.length > 0) {
+        throw new Error(`istio virtualServiceName '${props.virtualServiceName}' binds to an existing VirtualService, so ${unused.join(', ')} would not be used: `
+          + 'remove them, or remove virtualServiceName to emit the VirtualService');
+      }
+      if (props.subsetLevel && props.destinationRuleName === undefined) {
+        throw new Error(`istio subsetLevel with virtualServiceName '${props.virtualServiceName}' needs destinationRuleName: name the existing `
+          + 'DestinationRule whose subsets the controller updates');
+      }
+    } else {
+      const unused = (['routes', 'destinationRuleName', 'stableSubsetName', 'canarySubsetName'] as const).filter((k) => props[k] !== undefined);
+      if (unused.length > 0) {
+        throw new Error(`istio ${unused.join(', ')} name parts of an existing VirtualService or DestinationRule: set virtualServiceName `
+          + `to bind to them, or remove ${unused.join(', ')} to emit the VirtualService (route '${ISTIO_ROUTE}')`);
+      }
+    }
+    if (!props.subsetLevel) {
+      const unused = (['destinationRuleName', 'stableSubsetName', 'canarySubsetName'] as const).filter((k) => props[k] !== undefined);
+      if (unused.length > 0) {
+        throw new Error(`istio ${unused.join(', ')} only apply to subset-level routing: set subsetLevel, or remove them`);
+      }
+    }
+    for (const route of props.routes ?? []) validateDnsLabel('istio routes', route);
+    if (props.destinationRuleName !== undefined) validateSubdomain('istio destinationRuleName', props.destinationRuleName);
+    if (props.stableSubsetName !== undefined) validateDnsLabel('istio stableSubsetName', props.stableSubsetName);
+    if (props.canarySubsetName !== undefined) validateDnsLabel('istio canarySubsetName', props.canarySubsetName);
+    if ((props.stableSubsetName ?? 'stable') === (props.canarySubsetName ?? 'canary')) {
+      throw new Error(`istio stableSubsetName and canarySubsetName must differ, both are '${props.stableSubsetName ?? 'stable'}': `
+        + 'the controller points each at different pods');
+    }
+  }
+
+  public _bind(scope: Construct, options: TrafficRoutingBindOptions): TrafficRoutingConfig {
+    const p = this.props;
+    const stableSubset = p.stableSubsetName ?? 'stable';
+    const canarySubset = p.canarySubsetName ?? 'canary';
+    let destinationRule = p.destinationRuleName;
+    if (p.subsetLevel && destinationRule === undefined) {
+      if ([options.stableServiceName, options.canaryServiceName].includes(options.rolloutName)) {
+        throw new Error(`istio subsetLevel emits a Service named like the rollout, '${options.rolloutName}', which is already the stable or canary Service: `
+          + 'give stableServiceName and canaryServiceName other names');
+      }
+      options.addService('Service', options.rolloutName);
+      destinationRule = new DestinationRule(scope, 'DestinationRule', {
+        metadata: { name: options.rolloutName, namespace: options.namespace, labels: options.labels },
+        spec: {
+          host: options.rolloutName,
+          // The controller adds rollouts-pod-template-hash to each subset's labels.
+          subsets: [{ name: stableSubset, labels: options.selectorLabels }, { name: canarySubset, labels: options.selectorLabels }],
+        },
+      }).name;
+    }
+    const port = { number: options.servicePort };
+    const destinations = p.subsetLevel
+      ? [{ host: options.rolloutName, subset: stableSubset, port }, { host: options.rolloutName, subset: canarySubset, port }]
+      : [{ host: options.stableServiceName, port }, { host: options.canaryServiceName, port }];
+    const virtualService = p.virtualServiceName ?? new VirtualService(scope, 'VirtualService', {
+      metadata: { name: options.rolloutName, namespace: options.namespace, labels: options.labels },
+      spec: {
+        hosts: p.hosts ?? [destinations[0].host],
+        gateways: p.gateways,
+        http: [{ name: ISTIO_ROUTE, route: [{ destination: destinations[0], weight: 100 }, { destination: destinations[1], weight: 0 }] }],
+      },
+    }).name;
+    const routes = p.virtualServiceName === undefined ? [ISTIO_ROUTE] : p.routes;
+    return {
+      spec: {
+        istio: {
+          virtualService: { name: virtualService, routes },
+          destinationRule: destinationRule === undefined ? undefined
+            : { name: destinationRule, stableSubsetName: stableSubset, canarySubsetName: canarySubset },
+        },
+      },
+    };
   }
 }

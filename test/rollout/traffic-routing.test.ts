@@ -99,3 +99,86 @@ describe('TrafficRouting.gatewayApi', () => {
       .toThrow("gatewayApi httpRouteName must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters), got 'Web'");
   });
 });
+
+describe('TrafficRouting.istio', () => {
+  test('host-level: a VirtualService whose one route holds the stable Service at 100 and the canary at 0, named in the Rollout', () => {
+    // GIVEN Istio routing with the defaults
+    const { chart } = make({ trafficRouting: TrafficRouting.istio() });
+    // WHEN synthesized (and validated against the Istio v1.32.0 and Argo Rollouts v1.9.1 CRDs)
+    const objs = synthValid(chart);
+    // THEN a VirtualService for the mesh, no DestinationRule, no extra Service
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'PodDisruptionBudget/web', 'Rollout/web', 'Service/web-canary', 'Service/web-stable', 'VirtualService/web',
+    ]);
+    const vs = byKind(objs, 'VirtualService')[0];
+    expect(vs.apiVersion).toBe('networking.istio.io/v1');
+    expect(vs.spec).toEqual({
+      hosts: ['web-stable'],
+      http: [{ name: 'primary', route: [
+        { destination: { host: 'web-stable', port: { number: 80 } }, weight: 100 },
+        { destination: { host: 'web-canary', port: { number: 80 } }, weight: 0 },
+      ] }],
+    });
+    expect(rolloutOf(objs).spec.strategy.canary.trafficRouting).toEqual({ istio: { virtualService: { name: 'web', routes: ['primary'] } } });
+  });
+
+  test('subset-level: a Service for every pod, a DestinationRule with stable and canary subsets, and the VirtualService on them', () => {
+    // GIVEN subset-level routing through an ingress gateway
+    const { chart } = make({ trafficRouting: TrafficRouting.istio({ subsetLevel: true, hosts: ['app.example.com'], gateways: ['istio-system/public', 'mesh'] }) });
+    const objs = synthValid(chart);
+    // THEN the Service 'web' selects every pod of the rollout
+    const service = byKind(objs, 'Service').find((o) => o.metadata.name === 'web');
+    expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'web' });
+    // AND the DestinationRule's subsets start from that selector (the controller adds the pod-template hash)
+    const dr = byKind(objs, 'DestinationRule')[0];
+    expect(dr.spec).toEqual({ host: 'web', subsets: [{ name: 'stable', labels: { 'app.kubernetes.io/name': 'web' } }, { name: 'canary', labels: { 'app.kubernetes.io/name': 'web' } }] });
+    expect(byKind(objs, 'VirtualService')[0].spec).toEqual({
+      hosts: ['app.example.com'], gateways: ['istio-system/public', 'mesh'],
+      http: [{ name: 'primary', route: [
+        { destination: { host: 'web', subset: 'stable', port: { number: 80 } }, weight: 100 },
+        { destination: { host: 'web', subset: 'canary', port: { number: 80 } }, weight: 0 },
+      ] }],
+    });
+    expect(rolloutOf(objs).spec.strategy.canary.trafficRouting).toEqual({ istio: {
+      virtualService: { name: 'web', routes: ['primary'] },
+      destinationRule: { name: 'web', stableSubsetName: 'stable', canarySubsetName: 'canary' },
+    } });
+  });
+
+  test('binds to an existing VirtualService (its only route) and DestinationRule, and emits none', () => {
+    const { chart } = make({ trafficRouting: TrafficRouting.istio({
+      subsetLevel: true, virtualServiceName: 'shop', destinationRuleName: 'shop-web', stableSubsetName: 'v-stable', canarySubsetName: 'v-canary',
+    }) });
+    const objs = synthValid(chart);
+    expect(objs.filter((o) => ['VirtualService', 'DestinationRule'].includes(o.kind) || o.metadata.name === 'web' && o.kind === 'Service')).toEqual([]);
+    expect(rolloutOf(objs).spec.strategy.canary.trafficRouting).toEqual({ istio: {
+      virtualService: { name: 'shop' },
+      destinationRule: { name: 'shop-web', stableSubsetName: 'v-stable', canarySubsetName: 'v-canary' },
+    } });
+    const named = make({ trafficRouting: TrafficRouting.istio({ virtualServiceName: 'shop', routes: ['web-route'] }) });
+    expect(rolloutOf(synthValid(named.chart)).spec.strategy.canary.trafficRouting).toEqual({ istio: { virtualService: { name: 'shop', routes: ['web-route'] } } });
+  });
+
+  test('fails on props of an emitted VirtualService with virtualServiceName, and on names of existing objects without it', () => {
+    expect(() => TrafficRouting.istio({ virtualServiceName: 'shop', hosts: ['a.example.com'] })).toThrow(new Error(
+      "istio virtualServiceName 'shop' binds to an existing VirtualService, so hosts would not be used: remove them, or remove virtualServiceName to emit the VirtualService"));
+    expect(() => TrafficRouting.istio({ routes: ['web'] })).toThrow(new Error(
+      "istio routes name parts of an existing VirtualService or DestinationRule: set virtualServiceName to bind to them, or remove routes to emit the VirtualService (route 'primary')"));
+    expect(() => TrafficRouting.istio({ subsetLevel: true, virtualServiceName: 'shop' })).toThrow(new Error(
+      "istio subsetLevel with virtualServiceName 'shop' needs destinationRuleName: name the existing DestinationRule whose subsets the controller updates"));
+    expect(() => TrafficRouting.istio({ virtualServiceName: 'shop', destinationRuleName: 'shop' })).toThrow(new Error(
+      'istio destinationRuleName only apply to subset-level routing: set subsetLevel, or remove them'));
+  });
+
+  test('fails on invalid hosts, gateways and subset names', () => {
+    expect(() => TrafficRouting.istio({ hosts: ['https://a'] })).toThrow(new Error("istio hosts must be lowercase DNS names such as app.example.com, got 'https://a'"));
+    expect(() => TrafficRouting.istio({ gateways: ['a/b/c'] })).toThrow(new Error("istio gateways must be '<namespace>/<name>', '<name>' or 'mesh', got 'a/b/c'"));
+    expect(() => TrafficRouting.istio({ subsetLevel: true, virtualServiceName: 'shop', destinationRuleName: 'dr', stableSubsetName: 'canary' })).toThrow(new Error(
+      "istio stableSubsetName and canarySubsetName must differ, both are 'canary': the controller points each at different pods"));
+  });
+
+  test('fails on subset-level when the stable Service is named like the rollout', () => {
+    expect(() => make({ stableServiceName: 'web', trafficRouting: TrafficRouting.istio({ subsetLevel: true }) })).toThrow(new Error(
+      "istio subsetLevel emits a Service named like the rollout, 'web', which is already the stable or canary Service: give stableServiceName and canaryServiceName other names"));
+  });
+});

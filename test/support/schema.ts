@@ -49,7 +49,10 @@ function argo(): Map<string, ValidateFunction> {
     const crd = YAML.parse(fs.readFileSync(file, 'utf8'));
     for (const version of crd.spec.versions) {
       const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
-      argoValidators.set(key, ajv.compile(strict(version.schema.openAPIV3Schema)));
+      // The API server always takes apiVersion, kind and metadata at the root, even where a CRD's schema (Istio's) does not list them.
+      const schema = strict(version.schema.openAPIV3Schema);
+      schema.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...schema.properties };
+      argoValidators.set(key, ajv.compile(schema));
     }
   }
   return argoValidators;

@@ -118,6 +118,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     validateStrategy(props, routed);
     this._steps = [...props.steps];
     validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
+    validateRouteSteps(this._steps, props.trafficRouting);
     for (const step of this._steps) noteUse(step.action.analysis, 'inline');
 
     addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
@@ -139,7 +140,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
         canaryService: this.canaryServiceName,
         canaryMetadata: { labels: this.canaryLabels },
         stableMetadata: { labels: this.stableLabels },
-        trafficRouting: routing?.spec,
+        trafficRouting: routing && { ...routing.spec, managedRoutes: managedRoutes(this._steps) },
         scaleDownDelaySeconds: props.scaleDownDelay?.toSeconds(),
         scaleDownDelayRevisionLimit: props.scaleDownDelayRevisionLimit,
         abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
@@ -257,5 +258,42 @@ function validateSteps(steps: CanaryStep[], allowDecrease: boolean, routed: bool
       }
       previous = a.weight;
     }
+  });
+}
+
+/**
+ * The managed routes the steps name, in order of first use (the controller inserts them ahead of the weighted
+ * route, and needs each step's route in trafficRouting.managedRoutes).
+ */
+function managedRoutes(steps: CanaryStep[]): { name: string }[] | undefined {
+  const names = [...new Set(steps.flatMap((s) => (s.action.route === undefined ? [] : [s.action.route])))];
+  return names.length > 0 ? names.map((name) => ({ name })) : undefined;
+}
+
+/** Header and mirror routes need a router that supports them (validation.go, ValidateRolloutStrategyCanary). */
+function validateRouteSteps(steps: CanaryStep[], routing: TrafficRouting | undefined): void {
+  const kinds = new Map<string, string>();
+  steps.forEach((step, i) => {
+    const a = step.action;
+    if (a.route === undefined) return;
+    const router = routing?._router;
+    if (a.kind === 'setHeaderRoute' && router !== 'istio' && router !== 'gatewayApi') {
+      throw new Error(`step ${i} (setHeaderRoute ${a.route}) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got ${router ?? 'no traffic routing'}: `
+        + (router === 'nginx' ? "with ingress-nginx reach the canary by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"
+          : 'set trafficRouting'));
+    }
+    if (a.kind === 'setMirrorRoute' && router !== 'istio') {
+      throw new Error(`step ${i} (setMirrorRoute ${a.route}) needs TrafficRouting.istio, got ${router ?? 'no traffic routing'}: the controller mirrors `
+        + 'traffic with Istio only; remove the step or route with Istio');
+    }
+    if (routing!._weightedRouteNames.includes(a.route)) {
+      throw new Error(`step ${i} (${a.kind} ${a.route}) uses the name of the route whose weights the controller sets: rename the managed route `
+        + ownRule('the controller removes routes by name, so it would remove the weighted route with the managed one'));
+    }
+    const other = kinds.get(a.route);
+    if (other !== undefined && other !== a.kind) {
+      throw new Error(`step ${i} (${a.kind} ${a.route}) uses the name of a ${other} route: each managed route is either a header or a mirror route, rename one`);
+    }
+    kinds.set(a.route, a.kind);
   });
 }

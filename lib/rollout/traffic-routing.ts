@@ -63,6 +63,9 @@ export abstract class TrafficRouting {
   /** @internal The router's name (`nginx`, `gatewayApi`, `istio`), for the rules that depend on it. */
   public abstract readonly _router: string;
 
+  /** @internal Names of the routes whose weights the controller sets, which a managed route must not take. */
+  public get _weightedRouteNames(): string[] { return []; }
+
   /** @internal */
   public abstract _bind(scope: Construct, options: TrafficRoutingBindOptions): TrafficRoutingConfig;
 }
@@ -347,6 +350,10 @@ const ISTIO_ROUTE = 'primary';
 
 class IstioTrafficRouting extends TrafficRouting {
   public readonly _router = 'istio';
+
+  public get _weightedRouteNames(): string[] {
+    return this.props.virtualServiceName === undefined ? [ISTIO_ROUTE] : [...this.props.routes ?? []];
+  }
 
   constructor(private readonly props: IstioTrafficRoutingProps) {
     super();

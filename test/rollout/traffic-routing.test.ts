@@ -1,5 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import { CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, TrafficRouting } from '../../lib';
+import { CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, StringMatch, TrafficRouting } from '../../lib';
 import { synthValid } from '../support/schema';
 
 const gatewayApi = () => TrafficRouting.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', hostnames: ['app.example.com'] });
@@ -180,5 +180,93 @@ describe('TrafficRouting.istio', () => {
   test('fails on subset-level when the stable Service is named like the rollout', () => {
     expect(() => make({ stableServiceName: 'web', trafficRouting: TrafficRouting.istio({ subsetLevel: true }) })).toThrow(new Error(
       "istio subsetLevel emits a Service named like the rollout, 'web', which is already the stable or canary Service: give stableServiceName and canaryServiceName other names"));
+  });
+});
+
+describe('header and mirror routes', () => {
+  const header = CanaryStep.setHeaderRoute('canary-by-header', { 'X-Canary': StringMatch.exact('always'), 'X-Team': StringMatch.prefix('pay') });
+  const mirror = CanaryStep.setMirrorRoute({
+    name: 'mirror-get', percentage: 20,
+    matches: [{ method: StringMatch.exact('GET'), path: StringMatch.prefix('/api'), headers: { 'X-Mirror': StringMatch.regex('y.*') } }],
+  });
+
+  test('Istio: both steps as the controller reads them, and their names in managedRoutes in order of first use', () => {
+    // GIVEN a header route, a weight, a mirror route, then both removed
+    const { chart, rollout } = make({
+      trafficRouting: TrafficRouting.istio(),
+      steps: [header, CanaryStep.setWeight(10), mirror, CanaryStep.pause(Duration.minutes(1)), CanaryStep.removeMirrorRoute('mirror-get'),
+        CanaryStep.removeHeaderRoute('canary-by-header'), CanaryStep.setWeight(50)],
+    });
+    // WHEN synthesized (and validated against the v1.9.1 Rollout CRD)
+    const canary = rolloutOf(synthValid(chart)).spec.strategy.canary;
+    // THEN
+    expect(canary.steps).toEqual([
+      { setHeaderRoute: { name: 'canary-by-header', match: [
+        { headerName: 'X-Canary', headerValue: { exact: 'always' } }, { headerName: 'X-Team', headerValue: { prefix: 'pay' } }] } },
+      { setWeight: 10 },
+      { setMirrorRoute: { name: 'mirror-get', percentage: 20, match: [{ method: { exact: 'GET' }, path: { prefix: '/api' }, headers: { 'X-Mirror': { regex: 'y.*' } } }] } },
+      { pause: { duration: '1m' } },
+      { setMirrorRoute: { name: 'mirror-get' } },
+      { setHeaderRoute: { name: 'canary-by-header' } },
+      { setWeight: 50 },
+    ]);
+    expect(canary.trafficRouting.managedRoutes).toEqual([{ name: 'canary-by-header' }, { name: 'mirror-get' }]);
+    expect(rollout.steps.map((s) => s.description).slice(0, 3)).toEqual([
+      "setHeaderRoute canary-by-header (X-Canary exact 'always', X-Team prefix 'pay')", 'setWeight 10', 'setMirrorRoute mirror-get (20% of 1 match(es))',
+    ]);
+  });
+
+  test('Gateway API: a header route, listed in managedRoutes beside the plugin entry', () => {
+    const { chart } = make({ steps: [CanaryStep.setWeight(10), header, CanaryStep.pause()] });
+    const routing = rolloutOf(synthValid(chart)).spec.strategy.canary.trafficRouting;
+    expect(routing).toEqual({ plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } }, managedRoutes: [{ name: 'canary-by-header' }] });
+  });
+
+  test('no managedRoutes without header or mirror steps', () => {
+    expect(rolloutOf(synthValid(make().chart)).spec.strategy.canary.trafficRouting.managedRoutes).toBeUndefined();
+  });
+
+  test('fails on a header route with NGINX routing, naming its own way to reach the canary by header', () => {
+    expect(() => make({ trafficRouting: TrafficRouting.nginx({ host: 'a.example.com' }), steps: [CanaryStep.setWeight(5), header] })).toThrow(new Error(
+      'step 1 (setHeaderRoute canary-by-header) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got nginx: with ingress-nginx reach the canary '
+      + "by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"));
+  });
+
+  test('fails on a header route without traffic routing', () => {
+    expect(() => make({ trafficRouting: undefined, steps: [header] })).toThrow(new Error(
+      'step 0 (setHeaderRoute canary-by-header) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got no traffic routing: set trafficRouting'));
+  });
+
+  test('fails on a mirror route with the Gateway API, whose plugin does not mirror', () => {
+    expect(() => make({ steps: [mirror] })).toThrow(new Error(
+      'step 0 (setMirrorRoute mirror-get) needs TrafficRouting.istio, got gatewayApi: the controller mirrors traffic with Istio only; remove the step or route with Istio'));
+  });
+
+  test('fails on one name for a header and a mirror route', () => {
+    const clash = CanaryStep.setMirrorRoute({ name: 'canary-by-header', matches: [{ path: StringMatch.prefix('/') }] });
+    expect(() => make({ trafficRouting: TrafficRouting.istio(), steps: [header, clash] })).toThrow(new Error(
+      'step 1 (setMirrorRoute canary-by-header) uses the name of a setHeaderRoute route: each managed route is either a header or a mirror route, rename one'));
+  });
+
+  test('fails on a managed route named like the weighted Istio route', () => {
+    const steps = [CanaryStep.setHeaderRoute('primary', { 'X-Canary': StringMatch.exact('1') })];
+    expect(() => make({ trafficRouting: TrafficRouting.istio(), steps })).toThrow(new Error(
+      'step 0 (setHeaderRoute primary) uses the name of the route whose weights the controller sets: rename the managed route (a rule of cdk8s-progressive, '
+      + 'not of Argo Rollouts: the controller removes routes by name, so it would remove the weighted route with the managed one)'));
+    expect(() => make({ trafficRouting: TrafficRouting.istio({ virtualServiceName: 'shop', routes: ['main'] }),
+      steps: [CanaryStep.removeHeaderRoute('main')] })).toThrow('step 0 (setHeaderRoute main) uses the name of the route whose weights the controller sets');
+  });
+
+  test('fails on steps without a match, an empty value, a bad percentage or name', () => {
+    expect(() => CanaryStep.setHeaderRoute('h', {})).toThrow(new Error(
+      "setHeaderRoute 'h' needs at least one header to match, got none: to remove the route use CanaryStep.removeHeaderRoute('h')"));
+    expect(() => CanaryStep.setMirrorRoute({ name: 'm', matches: [] })).toThrow(new Error(
+      "setMirrorRoute 'm' needs at least one match, got none: to mirror every request match path StringMatch.prefix('/'), to remove the route use "
+      + "CanaryStep.removeMirrorRoute('m') (a rule of cdk8s-progressive, not of Argo Rollouts: with an empty match list the controller mirrors every "
+      + 'request, with no match at all it removes the route)'));
+    expect(() => CanaryStep.setMirrorRoute({ name: 'm', matches: [{ path: StringMatch.prefix('/') }], percentage: 101 }))
+      .toThrow('setMirrorRoute percentage must be an integer between 0 and 100, got 101');
+    expect(() => StringMatch.exact('')).toThrow(new Error("StringMatch.exact needs a value, got ''"));
+    expect(() => CanaryStep.removeHeaderRoute('Canary_1')).toThrow("removeHeaderRoute name must be a DNS-1123 label");
   });
 });

@@ -7,18 +7,13 @@ import { ArgoRolloutsConfig, TrafficRouterPlugin, TrafficRouting } from '../lib'
 export const GATEWAY = { name: 'public', namespace: 'gateways', listener: 'https' };
 
 /**
- * Where the Gateway's own pods (its data plane) run and how they are labelled: implementations that deploy a
- * Gateway's proxies for it label them with the Gateway's name (`gateway.networking.k8s.io/gateway-name`,
- * GEP-1762). Check what yours sets.
- */
-export const GATEWAY_PODS = { namespace: GATEWAY.namespace, podLabels: { 'gateway.networking.k8s.io/gateway-name': GATEWAY.name } };
-
-/**
  * The same amas-orchestrator service as AmasProdChart (same image, steps, SLOs, gate and network), in namespace
  * amas-prod-gateway, its canary traffic split by the Gateway API instead of ingress-nginx: an HTTPRoute on the
  * shared Gateway's HTTPS listener (which terminates TLS) holds the stable Service at weight 100 - w and the canary
  * Service at w, set by the Argo Rollouts Gateway API plugin; the NetworkPolicy lets the Gateway's pods in instead
- * of the ingress-nginx controller. The controller must load the plugin: see RolloutsControllerChart.
+ * of the ingress-nginx controller (in the Gateway's namespace, labelled gateway.networking.k8s.io/gateway-name:
+ * public, as GEP-1762 has implementations label what they deploy for a Gateway; check that yours labels its proxy
+ * pods so). The controller must load the plugin: see RolloutsControllerChart.
  */
 export class AmasProdGatewayChart extends AmasProdChart {
   constructor(scope: Construct, id: string, props: AmasProdProps = {}) {
@@ -28,7 +23,6 @@ export class AmasProdGatewayChart extends AmasProdChart {
         gatewayName: GATEWAY.name, gatewayNamespace: GATEWAY.namespace, sectionName: GATEWAY.listener,
         hostnames: ['orchestrator.amas.example.com'],
       }),
-      ingressController: GATEWAY_PODS,
       ...props,
     });
   }

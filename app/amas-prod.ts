@@ -1,8 +1,8 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CanaryRollout, CanaryStep, GateAuth, IngressControllerOptions, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis,
-  SloGate, SloObjective, TrafficRouting,
+  CanaryRollout, CanaryStep, GateAuth, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
+  SloObjective, TrafficRouting,
 } from '../lib';
 
 /** The PostgreSQL pods the orchestrator uses. */
@@ -20,8 +20,6 @@ export interface AmasProdProps extends ChartProps {
   readonly maxTimeToAbort?: Duration;
   /** How canary traffic is split. @default - ingress-nginx, see AmasProdChart */
   readonly trafficRouting?: TrafficRouting;
-  /** The pods that send the service its traffic (the router's data plane). @default - the ingress-nginx controller */
-  readonly ingressController?: IngressControllerOptions;
 }
 
 /**
@@ -103,9 +101,10 @@ export class AmasProdChart extends Chart {
     this.rollout.addAnalysis({ templates: [this.stepAnalysis] }, { atWeights: [25, 50, 75] });
     this.rollout.addAnalysis({ templates: [this.backgroundAnalysis] }, { background: true });
 
-    // Default deny; then the ingress controller, Prometheus scrapes and DNS; the database for every pod;
+    // Default deny; then the traffic router's pods, Prometheus scrapes and DNS; the database for every pod;
     // the external model API for stable pods only, so that a bad canary cannot run up costs there.
-    this.network = LockedDownNetwork.forRollout(this, 'amas-orchestrator-network', this.rollout, { ingressController: props.ingressController });
+    // The router's pods (here the ingress-nginx controller) come from the rollout's traffic routing.
+    this.network = LockedDownNetwork.forRollout(this, 'amas-orchestrator-network', this.rollout);
     this.network.allowTo(NetworkPeer.pods({ namespace: 'amas-data', labels: DATABASE_LABELS }), [NetworkPort.tcp(5432)]);
     this.network.allowTo(NetworkPeer.cidr(EXTERNAL_API_CIDR), [NetworkPort.tcp(443)], { canary: false });
   }

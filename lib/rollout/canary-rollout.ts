@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { INetworkWorkload } from '../network/selectable';
+import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
@@ -89,6 +89,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public readonly stableIngressName?: string;
   /** Names of all stable Ingresses when routing through NGINX; empty otherwise. */
   public readonly stableIngressNames: string[];
+  /** The pods that route traffic to the rollout (its router's data plane); empty when the router does not tell. */
+  public readonly routerPods?: RouterPods[];
   /** Name of the HTTPRoute whose weights the controller sets when routing through the Gateway API. */
   public readonly httpRouteName?: string;
   /** The Rollout object. */
@@ -131,6 +133,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this.stableIngressNames = nginx ? nginx.stableIngresses ?? [nginx.stableIngress!] : [];
     this.stableIngressName = this.stableIngressNames[0];
     this.httpRouteName = routing?.httpRouteName;
+    this.routerPods = props.trafficRouting?._routerPods(w.namespace);
 
     addPdb(this, w, props);
     if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);

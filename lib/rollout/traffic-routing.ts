@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
+import { RouterPods } from '../network/selectable';
 import { ownRule, validateDnsLabel } from './internal-validation';
 import { RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
@@ -63,6 +64,12 @@ export abstract class TrafficRouting {
   /** @internal The router's name (`nginx`, `gatewayApi`, `istio`), for the rules that depend on it. */
   public abstract readonly _router: string;
 
+  /**
+   * @internal The pods that send the routed traffic to the rollout's pods; empty when the router does not tell
+   * (a bound route, whose Gateway is unknown; Istio, where the callers' own sidecars send it).
+   */
+  public _routerPods(_namespace: string | undefined): RouterPods[] { return []; }
+
   /** @internal Names of the routes whose weights the controller sets, which a managed route must not take. */
   public get _weightedRouteNames(): string[] { return []; }
 
@@ -119,6 +126,11 @@ export interface NginxTrafficRoutingProps extends NginxIngressOptions {
   readonly additionalIngresses?: NginxAdditionalIngress[];
 }
 
+/** The ingress-nginx controller's pods as its install manifests deploy them. */
+const INGRESS_NGINX_PODS: RouterPods = {
+  namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+};
+
 const NGINX_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
 /** The name part of a Kubernetes annotation key (the API server's rule). */
 const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -142,6 +154,8 @@ function validateIngressOptions(prop: string, o: NginxIngressOptions): void {
 
 class NginxTrafficRouting extends TrafficRouting {
   public readonly _router = 'nginx';
+
+  public _routerPods(): RouterPods[] { return [INGRESS_NGINX_PODS]; }
 
   constructor(private readonly props: NginxTrafficRoutingProps) {
     super();
@@ -253,6 +267,16 @@ function validateSubdomain(prop: string, value: string): void {
 
 class GatewayApiTrafficRouting extends TrafficRouting {
   public readonly _router = 'gatewayApi';
+
+  /**
+   * The Gateway's own pods: GEP-1762 (standard in the Gateway API) requires an implementation that deploys a Gateway to
+   * put what it generates in the Gateway's namespace, labelled `gateway.networking.k8s.io/gateway-name: <gateway>`.
+   */
+  public _routerPods(namespace: string | undefined): RouterPods[] {
+    const p = this.props;
+    if (p.gatewayName === undefined) return [];
+    return [{ namespace: p.gatewayNamespace ?? namespace, podLabels: { 'gateway.networking.k8s.io/gateway-name': p.gatewayName } }];
+  }
 
   constructor(private readonly props: GatewayApiTrafficRoutingProps) {
     super();

@@ -127,7 +127,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     const routing = props.trafficRouting?._bind(this, {
       rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, canaryServiceName: this.canaryServiceName,
       servicePort: w.servicePort,
-      labels: objectLabels(w), selectorLabels: w.selectorLabels, addService: (id, name) => addServices(this, w, [[id, name]]),
+      labels: objectLabels(w), selectorLabels: w.selectorLabels,
     });
     const nginx = routing?.spec.nginx;
     this.stableIngressNames = nginx ? nginx.stableIngresses ?? [nginx.stableIngress!] : [];

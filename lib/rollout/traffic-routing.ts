@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
+import { addService } from './internal-rollout';
 import { RouterPods } from '../network/selectable';
 import { ownRule, validateDnsLabel } from './internal-validation';
 import { RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
@@ -17,8 +18,6 @@ export interface TrafficRoutingBindOptions {
   readonly labels: { [key: string]: string };
   /** Labels every pod of the rollout carries (the selector of its Services). */
   readonly selectorLabels: { [key: string]: string };
-  /** Adds a Service (construct id, name) that selects every pod of the rollout, like the stable and canary Services. */
-  readonly addService: (id: string, name: string) => void;
 }
 
 /** What a traffic router contributes to the rollout. */
@@ -435,7 +434,7 @@ class IstioTrafficRouting extends TrafficRouting {
         throw new Error(`istio subsetLevel emits a Service named like the rollout, '${options.rolloutName}', which is already the stable or canary Service: `
           + 'give stableServiceName and canaryServiceName other names');
       }
-      options.addService('Service', options.rolloutName);
+      addService(scope, 'Service', { ...options, name: options.rolloutName });
       destinationRule = new DestinationRule(scope, 'DestinationRule', {
         metadata: { name: options.rolloutName, namespace: options.namespace, labels: options.labels },
         spec: {

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Testing } from 'cdk8s';
+import { RolloutsControllerChart } from '../../app/amas-prod-gateway';
 import { synthPayments } from '../support/payments-chart';
 import { ROOT, scratchDir } from '../support/synth';
 import { condition, createNamespaces, eventsIn, eventually, Json, k, kJson, kOk, readObjects, ref } from './support';
@@ -66,6 +68,16 @@ describe('every object of dist/ and of the payments chart on a real API server',
     // WHEN each object is applied with dryRun=All and fieldValidation=Strict
     // THEN none is refused, and the server warns about none (PodSecurity warns about pod templates of Deployments here)
     expect(await dryRun(objects)).toEqual([]);
+  });
+
+  test('the cluster-wide part of the Gateway API example (argo-rollouts-config, the plugin\'s ClusterRole and binding) passes the same dry run', async () => {
+    // GIVEN the objects of RolloutsControllerChart, and the controller's namespace
+    const controllerConfig = Testing.synth(new RolloutsControllerChart(Testing.app(), 'argo-rollouts'));
+    expect(controllerConfig.map(ref)).toEqual(['ConfigMap/argo-rollouts/argo-rollouts-config',
+      'ClusterRole//argo-rollouts-traffic-router-plugins', 'ClusterRoleBinding//argo-rollouts-traffic-router-plugins']);
+    await createNamespaces(['argo-rollouts'], {});
+    // WHEN dry-run applied THEN none is refused or warned about
+    expect(await dryRun(controllerConfig)).toEqual([]);
   });
 
   test('the same dry run refuses an unknown field of an HTTPRoute (the Gateway API CRDs are installed, not merely tolerated)', async () => {

@@ -18,6 +18,8 @@ export interface AmasProdProps extends ChartProps {
   readonly maxPromotionTime?: Duration;
   /** @default 2m */
   readonly maxTimeToAbort?: Duration;
+  /** How canary traffic is split. @default - ingress-nginx, see AmasProdChart */
+  readonly trafficRouting?: TrafficRouting;
 }
 
 /**
@@ -55,13 +57,14 @@ export class AmasProdChart extends Chart {
 
   constructor(scope: Construct, id: string, props: AmasProdProps = {}) {
     super(scope, id, { namespace: 'amas-prod', ...props });
+    const namespace = this.namespace!;
     this.rollout = new CanaryRollout(this, 'amas-orchestrator', {
-      namespace: 'amas-prod',
+      namespace,
       image: 'ghcr.io/over7-maker/amas-orchestrator:1.4.2',
       port: 8080,
       replicas: 4,
       steps: CanaryStep.weightsWithPauses(props.weights ?? [10, 25, 50, 75], Duration.minutes(1)),
-      trafficRouting: TrafficRouting.nginx({
+      trafficRouting: props.trafficRouting ?? TrafficRouting.nginx({
         host: 'orchestrator.amas.example.com',
         tlsSecretName: 'amas-orchestrator-tls',
         additionalIngressAnnotations: { 'canary-by-header': 'X-Canary' },
@@ -77,7 +80,7 @@ export class AmasProdChart extends Chart {
     // Secret slo-gate-token (key token) in its namespace, which the AnalysisRun reads (docs/gate-security.md).
     // The chart names the Secrets; it never holds a token.
     this.gate = new SloGate(this, 'slo-gate', {
-      namespace: 'amas-prod',
+      namespace,
       image: 'ghcr.io/over7-maker/slo-gate:0.1.0',
       auth: GateAuth.tenantTokens({ tenantTokensSecret: 'slo-gate-tenant-tokens', tokenSecret: { name: 'slo-gate-token', key: 'token' } }),
     });
@@ -98,8 +101,9 @@ export class AmasProdChart extends Chart {
     this.rollout.addAnalysis({ templates: [this.stepAnalysis] }, { atWeights: [25, 50, 75] });
     this.rollout.addAnalysis({ templates: [this.backgroundAnalysis] }, { background: true });
 
-    // Default deny; then the ingress controller, Prometheus scrapes and DNS; the database for every pod;
+    // Default deny; then the traffic router's pods, Prometheus scrapes and DNS; the database for every pod;
     // the external model API for stable pods only, so that a bad canary cannot run up costs there.
+    // The router's pods (here the ingress-nginx controller) come from the rollout's traffic routing.
     this.network = LockedDownNetwork.forRollout(this, 'amas-orchestrator-network', this.rollout);
     this.network.allowTo(NetworkPeer.pods({ namespace: 'amas-data', labels: DATABASE_LABELS }), [NetworkPort.tcp(5432)]);
     this.network.allowTo(NetworkPeer.cidr(EXTERNAL_API_CIDR), [NetworkPort.tcp(443)], { canary: false });

@@ -3,6 +3,7 @@ export * from './rollout/canary-step';
 export * from './rollout/blue-green-rollout';
 export * from './rollout/rollout-analysis';
 export * from './rollout/traffic-routing';
+export * from './rollout/argo-rollouts-config';
 export * from './rollout/workload';
 export * from './rollout/plan';
 export * from './analysis/template-ref';

@@ -162,10 +162,11 @@ function writeKubeconfig(file: string, server: string, certs: Certificates): voi
 }
 
 /**
- * CRDs installed from crds/ of the repository: Argo Rollouts' five, and prometheus-operator's PodMonitor
- * (this library emits PodMonitors; no prometheus-operator runs, the CRD lets the API server validate them).
+ * CRDs installed from crds/ of the repository: Argo Rollouts' five, prometheus-operator's PodMonitor
+ * (this library emits PodMonitors; no prometheus-operator runs, the CRD lets the API server validate them),
+ * and the Gateway API v1.4.0 standard channel (this library emits HTTPRoutes; no Gateway implementation runs).
  */
-const CRD_DIRS = ['argo-rollouts-v1.9.1', 'prometheus-operator-v0.93.0'];
+const CRD_DIRS = ['argo-rollouts-v1.9.1', 'prometheus-operator-v0.93.0', 'gateway-api-v1.4.0'];
 
 /** The fake Node: kwok manages every Node (--manage-all-nodes) and fills in its status. */
 const NODE = {

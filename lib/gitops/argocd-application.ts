@@ -43,6 +43,10 @@ export class ArgoCdApplication extends Construct {
    *   to every version at once.
    * - Service annotation `argo-rollouts.argoproj.io/managed-by-rollouts`: the controller marks the
    *   Services it manages with it.
+   * - HTTPRoute `spec.rules` while the Gateway API plugin marks the route in progress (label
+   *   `rollouts.argoproj.io/gatewayapi-canary: in-progress`, from the first weight above 0 until the weight is
+   *   back at 0): the plugin sets the backendRef weights there, which Git holds at 100/0; undoing them would send
+   *   the canary's traffic back to stable mid-rollout. This is the expression the plugin's documentation gives.
    * The canary Ingress whose weight annotation changes at every step is created by the controller and
    * owned by the Rollout, not synced from Git, so it needs no entry.
    */
@@ -51,6 +55,11 @@ export class ArgoCdApplication extends Construct {
       group: '',
       kind: 'Service',
       jsonPointers: ['/spec/selector/rollouts-pod-template-hash', '/metadata/annotations/argo-rollouts.argoproj.io~1managed-by-rollouts'],
+    },
+    {
+      group: 'gateway.networking.k8s.io',
+      kind: 'HTTPRoute',
+      jqPathExpressions: ['select(.metadata.labels["rollouts.argoproj.io/gatewayapi-canary"] == "in-progress") | .spec.rules'],
     },
   ];
 

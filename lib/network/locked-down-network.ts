@@ -107,9 +107,13 @@ export interface AnalysisGateNetworkOptions {
 
 /** Options of `LockedDownNetwork.forRollout`. */
 export interface RolloutNetworkOptions {
-  /** Let the ingress controller call the traffic port. @default true */
+  /** Let the traffic router's pods call the traffic port. @default true */
   readonly allowIngressController?: boolean;
-  /** Where the ingress controller runs. @default - see IngressControllerOptions */
+  /**
+   * Where the traffic router's pods run, when they are not where the rollout's routing says
+   * (`routerPods`: the ingress-nginx controller for NGINX routing, the Gateway's pods for Gateway API routing).
+   * @default - the rollout's routerPods; without them, see IngressControllerOptions
+   */
   readonly ingressController?: IngressControllerOptions;
   /** Let Prometheus scrape the metrics port. @default true */
   readonly allowPrometheusScrape?: boolean;
@@ -138,13 +142,27 @@ export interface LockedDownNetworkProps {
  */
 export class LockedDownNetwork extends Construct {
   /**
-   * Locks down a web workload such as a CanaryRollout in one call: default deny, then the ingress
-   * controller may call its traffic port, Prometheus may scrape its metrics port, and it may use the
-   * cluster DNS. Add its own destinations with `allowTo` on the returned network.
+   * Locks down a web workload such as a CanaryRollout in one call: default deny, then its traffic router's
+   * pods (the rollout's `routerPods`: the ingress-nginx controller, or the Gateway's pods) may call its traffic
+   * port, Prometheus may scrape its metrics port, and it may use the cluster DNS. Add its own destinations with
+   * `allowTo` on the returned network.
    */
   public static forRollout(scope: Construct, id: string, rollout: INetworkWorkload, options: RolloutNetworkOptions = {}): LockedDownNetwork {
     const network = new LockedDownNetwork(scope, id, { workload: rollout });
-    if (options.allowIngressController ?? true) network.allowFromIngressController(options.ingressController);
+    if (options.allowIngressController ?? true) {
+      const routerPods = options.ingressController === undefined ? rollout.routerPods : undefined;
+      if (routerPods === undefined) {
+        network.allowFromIngressController(options.ingressController);
+      } else if (routerPods.length === 0) {
+        throw new Error(`LockedDownNetwork.forRollout cannot tell which pods route traffic to '${rollout.node.id}' from its traffic routing `
+          + '(an existing HTTPRoute, or Istio, where the callers\' sidecars send it): pass ingressController with the router\'s pods, '
+          + 'or set allowIngressController to false and allowFrom the callers');
+      } else {
+        for (const pods of routerPods) {
+          network.allowFrom(NetworkPeer.pods({ namespace: pods.namespace, labels: pods.podLabels }), [NetworkPort.tcp(rollout.trafficPort)]);
+        }
+      }
+    }
     if (options.allowPrometheusScrape ?? true) network.allowPrometheusScrape(options.prometheus);
     if (options.allowDns ?? true) network.allowDns(options.dns);
     return network;

@@ -22,4 +22,18 @@ export interface INetworkWorkload extends IConstruct {
   readonly trafficPort: number;
   /** Container port that serves `/metrics` (may equal `trafficPort`). */
   readonly metricsPort: number;
+  /**
+   * The pods that route traffic to the workload (its traffic router's data plane), which
+   * `LockedDownNetwork.forRollout` lets in. An empty list: the workload's router does not tell where they run.
+   * @default - not routed: the ingress-nginx controller is assumed
+   */
+  readonly routerPods?: RouterPods[];
+}
+
+/** Pods of a traffic router's data plane, e.g. the ingress-nginx controller or a Gateway's proxies. */
+export interface RouterPods {
+  /** @default - the workload's namespace */
+  readonly namespace?: string;
+  /** Labels the pods carry. */
+  readonly podLabels: Record<string, string>;
 }

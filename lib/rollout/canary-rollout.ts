@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { INetworkWorkload } from '../network/selectable';
+import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
@@ -44,7 +44,7 @@ export interface CanaryRolloutProps extends RolloutCommonProps {
   readonly scaleDownDelay?: Duration;
   /**
    * Scale the stable pods down as the canary takes traffic (saves capacity, slows an abort).
-   * Needs traffic routing; excludes scaleDownDelay.
+   * Needs traffic routing other than NGINX; excludes scaleDownDelay.
    * @default false
    */
   readonly dynamicStableScale?: boolean;
@@ -85,8 +85,14 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** Container port that serves metrics. */
   public readonly metricsPort: number;
   public readonly servicePort: number;
-  /** Name of the stable Ingress when routing through NGINX. */
+  /** Name of the (first) stable Ingress when routing through NGINX. */
   public readonly stableIngressName?: string;
+  /** Names of all stable Ingresses when routing through NGINX; empty otherwise. */
+  public readonly stableIngressNames: string[];
+  /** The pods that route traffic to the rollout (its router's data plane); empty when the router does not tell. */
+  public readonly routerPods?: RouterPods[];
+  /** Name of the HTTPRoute whose weights the controller sets when routing through the Gateway API. */
+  public readonly httpRouteName?: string;
   /** The Rollout object. */
   public readonly resource: ApiObject;
   private readonly renderSpec: () => { [key: string]: any };
@@ -114,14 +120,20 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     validateStrategy(props, routed);
     this._steps = [...props.steps];
     validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
+    validateRouteSteps(this._steps, props.trafficRouting);
     for (const step of this._steps) noteUse(step.action.analysis, 'inline');
 
     addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
     const routing = props.trafficRouting?._bind(this, {
-      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, servicePort: w.servicePort,
-      labels: objectLabels(w),
+      rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, canaryServiceName: this.canaryServiceName,
+      servicePort: w.servicePort,
+      labels: objectLabels(w), selectorLabels: w.selectorLabels,
     });
-    this.stableIngressName = routing?.spec.nginx?.stableIngress;
+    const nginx = routing?.spec.nginx;
+    this.stableIngressNames = nginx ? nginx.stableIngresses ?? [nginx.stableIngress!] : [];
+    this.stableIngressName = this.stableIngressNames[0];
+    this.httpRouteName = routing?.httpRouteName;
+    this.routerPods = props.trafficRouting?._routerPods(w.namespace);
 
     addPdb(this, w, props);
     if (props.backgroundAnalysis) this.setBackground(props.backgroundAnalysis);
@@ -131,7 +143,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
         canaryService: this.canaryServiceName,
         canaryMetadata: { labels: this.canaryLabels },
         stableMetadata: { labels: this.stableLabels },
-        trafficRouting: routing?.spec,
+        trafficRouting: routing && { ...routing.spec, managedRoutes: managedRoutes(this._steps) },
         scaleDownDelaySeconds: props.scaleDownDelay?.toSeconds(),
         scaleDownDelayRevisionLimit: props.scaleDownDelayRevisionLimit,
         abortScaleDownDelaySeconds: props.abortScaleDownDelay?.toSeconds(),
@@ -207,6 +219,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   }
 }
 
+const NGINX_DYNAMIC_STABLE_SCALE_WHY = 'it scales the stable pods to 0 at weight 100, and ingress-nginx then answers 503 although the canary has endpoints (argo-rollouts issue #1820)';
+
 function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
   if (props.scaleDownDelay !== undefined && !routed) {
     throw new Error('scaleDownDelay needs trafficRouting: without a traffic router the controller scales pods by weight; '
@@ -218,6 +232,10 @@ function validateStrategy(props: CanaryRolloutProps, routed: boolean): void {
   if (props.dynamicStableScale && props.scaleDownDelay !== undefined) {
     throw new Error(`scaleDownDelay (${formatSeconds(props.scaleDownDelay.toSeconds())}) cannot be used with dynamicStableScale: `
       + 'the stable pods are already scaled down as the canary grows; remove one of them');
+  }
+  if (props.dynamicStableScale && props.trafficRouting?._router === 'nginx') {
+    throw new Error('dynamicStableScale cannot be used with TrafficRouting.nginx, got dynamicStableScale: true: remove dynamicStableScale '
+      + `(or route with TrafficRouting.gatewayApi) ${ownRule(NGINX_DYNAMIC_STABLE_SCALE_WHY)}`);
   }
   if (props.abortScaleDownDelay !== undefined && !routed) {
     throw new Error(`abortScaleDownDelay (${formatSeconds(props.abortScaleDownDelay.toSeconds())}) needs trafficRouting: remove it or set trafficRouting `
@@ -243,5 +261,42 @@ function validateSteps(steps: CanaryStep[], allowDecrease: boolean, routed: bool
       }
       previous = a.weight;
     }
+  });
+}
+
+/**
+ * The managed routes the steps name, in order of first use (the controller inserts them ahead of the weighted
+ * route, and needs each step's route in trafficRouting.managedRoutes).
+ */
+function managedRoutes(steps: CanaryStep[]): { name: string }[] | undefined {
+  const names = [...new Set(steps.flatMap((s) => (s.action.route === undefined ? [] : [s.action.route])))];
+  return names.length > 0 ? names.map((name) => ({ name })) : undefined;
+}
+
+/** Header and mirror routes need a router that supports them (validation.go, ValidateRolloutStrategyCanary). */
+function validateRouteSteps(steps: CanaryStep[], routing: TrafficRouting | undefined): void {
+  const kinds = new Map<string, string>();
+  steps.forEach((step, i) => {
+    const a = step.action;
+    if (a.route === undefined) return;
+    const router = routing?._router;
+    if (a.kind === 'setHeaderRoute' && router !== 'istio' && router !== 'gatewayApi') {
+      throw new Error(`step ${i} (setHeaderRoute ${a.route}) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got ${router ?? 'no traffic routing'}: `
+        + (router === 'nginx' ? "with ingress-nginx reach the canary by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"
+          : 'set trafficRouting'));
+    }
+    if (a.kind === 'setMirrorRoute' && router !== 'istio') {
+      throw new Error(`step ${i} (setMirrorRoute ${a.route}) needs TrafficRouting.istio, got ${router ?? 'no traffic routing'}: the controller mirrors `
+        + 'traffic with Istio only; remove the step or route with Istio');
+    }
+    if (routing!._weightedRouteNames.includes(a.route)) {
+      throw new Error(`step ${i} (${a.kind} ${a.route}) uses the name of the route whose weights the controller sets: rename the managed route `
+        + ownRule('the controller removes routes by name, so it would remove the weighted route with the managed one'));
+    }
+    const other = kinds.get(a.route);
+    if (other !== undefined && other !== a.kind) {
+      throw new Error(`step ${i} (${a.kind} ${a.route}) uses the name of a ${other} route: each managed route is either a header or a mirror route, rename one`);
+    }
+    kinds.set(a.route, a.kind);
   });
 }

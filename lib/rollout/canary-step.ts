@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { formatSeconds, ownRule, validateInteger } from './internal-validation';
+import { formatSeconds, ownRule, validateDnsLabel, validateInteger } from './internal-validation';
 import { RolloutAnalysis, renderAnalysis } from './rollout-analysis';
 import { RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../../imports/argoproj.io';
 
@@ -26,6 +26,50 @@ export class CanaryScale {
     /** @internal */ public readonly _spec: { replicas?: number; weight?: number; matchTrafficWeight?: boolean },
     public readonly description: string,
   ) {}
+}
+
+/** How a header, path or method value matches (Argo's StringMatch): exactly, by prefix, or by regular expression. */
+export class StringMatch {
+  public static exact(value: string): StringMatch { return StringMatch.of('exact', value); }
+  public static prefix(value: string): StringMatch { return StringMatch.of('prefix', value); }
+  /** A regular expression (Istio: RE2; Gateway API: the implementation's flavour). */
+  public static regex(value: string): StringMatch { return StringMatch.of('regex', value); }
+
+  private static of(kind: 'exact' | 'prefix' | 'regex', value: string): StringMatch {
+    // The controller reads an empty value as no value, and then refuses the match as having none.
+    if (value === '') throw new Error(`StringMatch.${kind} needs a value, got ''`);
+    return new StringMatch({ [kind]: value }, `${kind} '${value}'`);
+  }
+
+  private constructor(/** @internal */ public readonly _spec: { exact?: string; prefix?: string; regex?: string }, public readonly description: string) {}
+}
+
+/** What a mirror route matches: every given part must match (Argo's RouteMatch). */
+export interface MirrorRouteMatch {
+  /** @default - any method */
+  readonly method?: StringMatch;
+  /** @default - any path */
+  readonly path?: StringMatch;
+  /** @default - any headers */
+  readonly headers?: { [name: string]: StringMatch };
+}
+
+/** Props of `CanaryStep.setMirrorRoute`. */
+export interface SetMirrorRouteProps {
+  /** The managed route's name, e.g. `mirror-checkout`; the rollout lists it in `trafficRouting.managedRoutes`. */
+  readonly name: string;
+  /** Requests matching any of these are mirrored; at least one (match path prefix `/` to mirror every request). */
+  readonly matches: MirrorRouteMatch[];
+  /**
+   * Share of the matching requests that are mirrored, in percent.
+   * @default 100
+   */
+  readonly percentage?: number;
+}
+
+/** A managed route's name: a DNS label, which both Istio's route names and Gateway API rule names take. */
+function validateRouteName(prop: string, name: string): void {
+  validateDnsLabel(prop, name);
 }
 
 /** One step of a canary rollout. Each step does exactly one thing, as the controller requires. */
@@ -56,6 +100,55 @@ export class CanaryStep {
     return new CanaryStep({ kind: 'setCanaryScale', scale }, { setCanaryScale: scale._spec });
   }
 
+  /**
+   * Sends every request whose headers match `headers` (all of them) to the canary, whatever the weight, until the
+   * route is removed or the rollout ends (the controller then removes its managed routes). Needs Istio or Gateway API
+   * routing; the rollout lists `name` in `trafficRouting.managedRoutes`.
+   */
+  public static setHeaderRoute(name: string, headers: { [name: string]: StringMatch }): CanaryStep {
+    validateRouteName('setHeaderRoute name', name);
+    const entries = Object.entries(headers);
+    if (entries.length === 0) {
+      throw new Error(`setHeaderRoute '${name}' needs at least one header to match, got none: to remove the route use CanaryStep.removeHeaderRoute('${name}')`);
+    }
+    return new CanaryStep({ kind: 'setHeaderRoute', route: name, detail: entries.map(([h, m]) => `${h} ${m.description}`).join(', ') },
+      { setHeaderRoute: { name, match: entries.map(([headerName, m]) => ({ headerName, headerValue: m._spec })) } });
+  }
+
+  /** Removes a header route set by an earlier setHeaderRoute step (a setHeaderRoute without match). */
+  public static removeHeaderRoute(name: string): CanaryStep {
+    validateRouteName('removeHeaderRoute name', name);
+    return new CanaryStep({ kind: 'setHeaderRoute', route: name, detail: 'removed' }, { setHeaderRoute: { name } });
+  }
+
+  /**
+   * Mirrors (copies) the matching requests to the canary; the answers the clients get still come from the weighted
+   * route. Needs Istio routing (the controller supports mirror routes with Istio only); the rollout lists the name
+   * in `trafficRouting.managedRoutes`.
+   */
+  public static setMirrorRoute(props: SetMirrorRouteProps): CanaryStep {
+    validateRouteName('setMirrorRoute name', props.name);
+    if (props.matches.length === 0) {
+      throw new Error(`setMirrorRoute '${props.name}' needs at least one match, got none: to mirror every request match path StringMatch.prefix('/'), `
+        + `to remove the route use CanaryStep.removeMirrorRoute('${props.name}') `
+        + ownRule('with an empty match list the controller mirrors every request, with no match at all it removes the route'));
+    }
+    if (props.percentage !== undefined) validateInteger('setMirrorRoute percentage', props.percentage, 0, 100);
+    const match = props.matches.map((m) => ({
+      method: m.method?._spec,
+      path: m.path?._spec,
+      headers: m.headers && Object.fromEntries(Object.entries(m.headers).map(([h, v]) => [h, v._spec])),
+    }));
+    return new CanaryStep({ kind: 'setMirrorRoute', route: props.name, detail: `${props.percentage ?? 100}% of ${props.matches.length} match(es)` },
+      { setMirrorRoute: { name: props.name, match, percentage: props.percentage } });
+  }
+
+  /** Removes a mirror route set by an earlier setMirrorRoute step (a setMirrorRoute without match). */
+  public static removeMirrorRoute(name: string): CanaryStep {
+    validateRouteName('removeMirrorRoute name', name);
+    return new CanaryStep({ kind: 'setMirrorRoute', route: name, detail: 'removed' }, { setMirrorRoute: { name } });
+  }
+
   /** Runs an analysis and waits for its result: Failed or Error aborts the rollout. */
   public static analysis(analysis: RolloutAnalysis): CanaryStep {
     return new CanaryStep({ kind: 'analysis', analysis }, { analysis: renderAnalysis(analysis) });
@@ -84,16 +177,22 @@ export class CanaryStep {
       case 'pause': return `pause ${a.pauseSeconds === undefined ? '(until promoted)' : formatSeconds(a.pauseSeconds)}`;
       case 'setCanaryScale': return `setCanaryScale ${a.scale!.description}`;
       case 'analysis': return `analysis ${a.analysis!.templates.map((t) => t.templateName).join('+')}`;
+      case 'setHeaderRoute': return `setHeaderRoute ${a.route} (${a.detail})`;
+      case 'setMirrorRoute': return `setMirrorRoute ${a.route} (${a.detail})`;
     }
   }
 }
 
 /** What a step does. */
 export interface CanaryStepAction {
-  readonly kind: 'setWeight' | 'pause' | 'setCanaryScale' | 'analysis';
+  readonly kind: 'setWeight' | 'pause' | 'setCanaryScale' | 'analysis' | 'setHeaderRoute' | 'setMirrorRoute';
   readonly weight?: number;
   /** Undefined for an indefinite pause. */
   readonly pauseSeconds?: number;
   readonly scale?: CanaryScale;
   readonly analysis?: RolloutAnalysis;
+  /** The managed route a setHeaderRoute or setMirrorRoute step sets or removes. */
+  readonly route?: string;
+  /** What a setHeaderRoute or setMirrorRoute step does, for descriptions. */
+  readonly detail?: string;
 }

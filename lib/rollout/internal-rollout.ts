@@ -101,15 +101,29 @@ export function validateServicePair(a: [prop: string, name: string], b: [prop: s
 /** The Services the strategy switches between, each selecting the rollout's pods on the named http port. */
 export function addServices(scope: Construct, w: ResolvedWorkload, services: [id: string, name: string][]): void {
   for (const [id, name] of services) {
-    new k8s.KubeService(scope, id, {
-      metadata: { name, namespace: w.namespace, labels: objectLabels(w) },
-      spec: {
-        type: 'ClusterIP',
-        selector: w.selectorLabels,
-        ports: [{ name: 'http', port: w.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    addService(scope, id, { name, namespace: w.namespace, labels: objectLabels(w), selectorLabels: w.selectorLabels, servicePort: w.servicePort });
   }
+}
+
+/** What a Service for every pod of a rollout needs. */
+export interface RolloutServiceOptions {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: { [key: string]: string };
+  readonly selectorLabels: { [key: string]: string };
+  readonly servicePort: number;
+}
+
+/** A ClusterIP Service selecting every pod of a rollout, its port to the pods' `http` port. */
+export function addService(scope: Construct, id: string, o: RolloutServiceOptions): void {
+  new k8s.KubeService(scope, id, {
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    spec: {
+      type: 'ClusterIP',
+      selector: o.selectorLabels,
+      ports: [{ name: 'http', port: o.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+    },
+  });
 }
 
 /** The PodDisruptionBudget: node drains take down at most maxUnavailable pods at once. */

@@ -195,6 +195,11 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
       seconds = analysisRunDuration(metrics) ?? Infinity;
       terms.push(`analysis ${formatSeconds(seconds)}`);
       analyses.push({ description: `analysis at step ${index} (${names})`, background: false, startSeconds: start, seconds, metrics });
+    } else if (step.setHeaderRoute !== undefined || step.setMirrorRoute !== undefined) {
+      const kind = step.setHeaderRoute !== undefined ? 'setHeaderRoute' : 'setMirrorRoute';
+      const route = step[kind];
+      description = `${kind} ${route.name}${route.match === undefined ? ' (remove)' : ''}`;
+      terms.push('route change, no wait');
     } else {
       description = Object.keys(step)[0] ?? 'empty step';
       terms.push('not timed');

@@ -15,7 +15,7 @@ describe('npm run synth', () => {
     expect([a.status, b.status]).toEqual([0, 0]);
     // THEN they are identical, and identical to what is committed
     const first = readTree(path.join(dir, 'a'));
-    expect(Object.keys(first)).toEqual(['amas-prod.k8s.yaml']);
+    expect(Object.keys(first)).toEqual(['amas-prod.k8s.yaml', 'gateway-api/amas-prod-gateway.k8s.yaml']);
     expect(readTree(path.join(dir, 'b'))).toEqual(first);
     expect(readTree(path.join(ROOT, 'dist'))).toEqual(first);
   }, 120_000);

@@ -146,6 +146,42 @@ const INVALID_SPEC: Case[] = [
     message: 'spec.strategy.dynamicStableScale: Invalid value: true: Canary dynamicStableScale cannot be used with scaleDownDelaySeconds',
   },
   {
+    rule: '`setHeaderRoute` needs Istio or a plugin router (here the Gateway API); `setMirrorRoute` needs Istio', name: 'header-route-with-nginx',
+    yaml: [rollout('header-route-with-nginx', `    canary:
+      stableService: stable
+      canaryService: canary
+      trafficRouting: { nginx: { stableIngress: web }, managedRoutes: [{ name: beta }] }
+      steps: [{ setHeaderRoute: { name: beta, match: [{ headerName: X-Beta, headerValue: { exact: "1" } }] } }, { setWeight: 50 }]`)],
+    message: 'SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix',
+  },
+  {
+    rule: '`setHeaderRoute` needs Istio or a plugin router (here the Gateway API); `setMirrorRoute` needs Istio', name: 'mirror-route-with-nginx',
+    yaml: [rollout('mirror-route-with-nginx', `    canary:
+      stableService: stable
+      canaryService: canary
+      trafficRouting: { nginx: { stableIngress: web }, managedRoutes: [{ name: mirror }] }
+      steps: [{ setMirrorRoute: { name: mirror, match: [{ path: { prefix: / } }] } }, { setWeight: 50 }]`)],
+    message: 'SetMirrorRoute requires TrafficRouting, supports Istio only',
+  },
+  {
+    rule: 'every header or mirror route of a step is listed in `trafficRouting.managedRoutes`', name: 'header-route-not-managed',
+    yaml: [rollout('header-route-not-managed', `    canary:
+      stableService: stable
+      canaryService: canary
+      trafficRouting: { istio: { virtualService: { name: web } }, managedRoutes: [{ name: other }] }
+      steps: [{ setHeaderRoute: { name: beta, match: [{ headerName: X-Beta, headerValue: { exact: "1" } }] } }, { setWeight: 50 }]`)],
+    message: 'Steps define a route that does not exist in spec.strategy.canary.trafficRouting.managedRoutes',
+  },
+  {
+    rule: 'a header, path or method match has exactly one of exact, prefix, regex', name: 'header-match-two-values',
+    yaml: [rollout('header-match-two-values', `    canary:
+      stableService: stable
+      canaryService: canary
+      trafficRouting: { istio: { virtualService: { name: web } }, managedRoutes: [{ name: beta }] }
+      steps: [{ setHeaderRoute: { name: beta, match: [{ headerName: X-Beta, headerValue: { exact: "1", prefix: "2" } }] } }, { setWeight: 50 }]`)],
+    message: 'StringMatch match value must have exactly one of the following: exact, regex, prefix',
+  },
+  {
     rule: 'a `fieldRef` arg reads a metadata field the downward API knows', name: 'field-ref-unknown',
     yaml: [rollout('field-ref-unknown', `    canary:
       steps:

@@ -19,6 +19,11 @@ describe('ArgoCdApplication', () => {
     expect(app.spec.ignoreDifferences).toEqual([{
       group: '', kind: 'Service',
       jsonPointers: ['/spec/selector/rollouts-pod-template-hash', '/metadata/annotations/argo-rollouts.argoproj.io~1managed-by-rollouts'],
+    }, {
+      // the weights the Gateway API plugin sets while its in-progress label is on the route (the plugin's v0.15.0
+      // label key and value, internal/defaults/defaults.go)
+      group: 'gateway.networking.k8s.io', kind: 'HTTPRoute',
+      jqPathExpressions: ['select(.metadata.labels["rollouts.argoproj.io/gatewayapi-canary"] == "in-progress") | .spec.rules'],
     }]);
     expect(app).toMatchSnapshot();
   });

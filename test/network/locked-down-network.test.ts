@@ -5,6 +5,7 @@ import { LockedDownNetwork, NetworkDirection } from '../../lib/network/locked-do
 import { NetworkPeer, NetworkPort } from '../../lib/network/network-peer';
 import { checkConnection, Endpoint, PodEndpoint } from '../../lib/network/reachability';
 import { INetworkWorkload } from '../../lib/network/selectable';
+import { CanaryRollout, CanaryStep, TrafficRouting } from '../../lib';
 
 /** A stand-in workload: any construct that implements INetworkWorkload. */
 class StandInWorkload extends Construct implements INetworkWorkload {
@@ -266,5 +267,54 @@ describe('LockedDownNetwork', () => {
     const { network } = buildChart();
     expect(() => network.allowDns())
       .toThrow('allowTo duplicates the rule egress to pods k8s-app=kube-dns in namespace kube-system on UDP 53, TCP 53 already added; remove the second call');
+  });
+});
+
+describe('LockedDownNetwork.forRollout lets in the pods of the rollout\'s traffic router', () => {
+  const rolloutWith = (trafficRouting?: TrafficRouting) => {
+    const chart = new Chart(Testing.app(), 'test');
+    const rollout = new CanaryRollout(chart, 'shop', {
+      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.setWeight(10), CanaryStep.pause()], trafficRouting,
+    });
+    return { chart, rollout };
+  };
+  const ingressRules = (network: LockedDownNetwork) => network.rules.map((r) => r.description).filter((d) => d.startsWith('ingress from') && !d.includes('prometheus'));
+
+  it('NGINX routing: the ingress-nginx controller', () => {
+    const { chart, rollout } = rolloutWith(TrafficRouting.nginx({ host: 'shop.example.com' }));
+    expect(rollout.routerPods).toEqual([{ namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }]);
+    const network = LockedDownNetwork.forRollout(chart, 'Net', rollout);
+    expect(ingressRules(network)).toEqual(['ingress from pods app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller in namespace ingress-nginx on TCP 8080']);
+  });
+
+  it('Gateway API routing: the pods GEP-1762 labels with the Gateway\'s name, in the Gateway\'s namespace (default: the rollout\'s)', () => {
+    // GIVEN a rollout on Gateway edge/public WHEN locked down THEN its pods are let in, ingress-nginx is not
+    const { chart, rollout } = rolloutWith(TrafficRouting.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'edge' }));
+    const network = LockedDownNetwork.forRollout(chart, 'Net', rollout);
+    expect(ingressRules(network)).toEqual(['ingress from pods gateway.networking.k8s.io/gateway-name=public in namespace edge on TCP 8080']);
+    const objects = Testing.synth(chart);
+    const gatewayPod = pod('edge', { 'gateway.networking.k8s.io/gateway-name': 'public' });
+    expect(checkConnection(objects, { from: gatewayPod, to: canary, port: 8080 }).allowed).toBe(true);
+    expect(checkConnection(objects, { from: pod('edge', { 'gateway.networking.k8s.io/gateway-name': 'internal' }), to: stable, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { from: ingressController, to: stable, port: 8080 }).allowed).toBe(false);
+    const local = rolloutWith(TrafficRouting.gatewayApi({ gatewayName: 'shop-gw' })).rollout;
+    expect(local.routerPods).toEqual([{ namespace: 'shop', podLabels: { 'gateway.networking.k8s.io/gateway-name': 'shop-gw' } }]);
+  });
+
+  it('an explicit ingressController wins over the routing', () => {
+    const { chart, rollout } = rolloutWith(TrafficRouting.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'edge' }));
+    const network = LockedDownNetwork.forRollout(chart, 'Net', rollout, { ingressController: { namespace: 'edge', podLabels: { app: 'envoy' } } });
+    expect(ingressRules(network)).toEqual(['ingress from pods app=envoy in namespace edge on TCP 8080']);
+  });
+
+  it('fails when the routing does not tell where the router\'s pods run (an existing HTTPRoute, Istio)', () => {
+    for (const routing of [TrafficRouting.gatewayApi({ httpRouteName: 'shop' }), TrafficRouting.istio()]) {
+      const { chart, rollout } = rolloutWith(routing);
+      expect(rollout.routerPods).toEqual([]);
+      expect(() => LockedDownNetwork.forRollout(chart, 'Net', rollout)).toThrow(new Error(
+        "LockedDownNetwork.forRollout cannot tell which pods route traffic to 'shop' from its traffic routing (an existing HTTPRoute, or Istio, where the "
+        + "callers' sidecars send it): pass ingressController with the router's pods, or set allowIngressController to false and allowFrom the callers"));
+      expect(LockedDownNetwork.forRollout(chart, 'Open', rollout, { allowIngressController: false }).rules).toHaveLength(2);
+    }
   });
 });

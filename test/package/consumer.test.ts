@@ -20,7 +20,9 @@ async function run(command: string, args: string[], cwd: string, timeoutMs = 240
 }
 
 const CHART = `import { App, Chart, Duration } from 'cdk8s';
-import { CanaryRollout, CanaryStep, LockedDownNetwork, SliSource, SloAnalysis, SloGate, SloObjective, TrafficRouting } from 'cdk8s-progressive';
+import {
+  ArgoRolloutsConfig, CanaryRollout, CanaryStep, LockedDownNetwork, SliSource, SloAnalysis, SloGate, SloObjective, StringMatch, TrafficRouterPlugin, TrafficRouting,
+} from 'cdk8s-progressive';
 
 const app = new App({ outdir: 'dist' });
 const chart = new Chart(app, 'shop', { namespace: 'shop' });
@@ -39,6 +41,26 @@ const slo = new SloAnalysis(chart, 'slo', {
 });
 rollout.addAnalysis({ templates: [slo] }, { atWeights: [20, 50], background: false });
 LockedDownNetwork.forRollout(chart, 'network', rollout);
+
+// The other routers: the Gateway API (with a header route) and Istio subset-level (with a mirror route), and the
+// controller's configuration that loads the Gateway API plugin.
+const routes = new Chart(app, 'routes', { namespace: 'shop' });
+const search = new CanaryRollout(routes, 'search', {
+  namespace: 'shop',
+  image: 'registry.example.com/search:1.0.2',
+  steps: [CanaryStep.setHeaderRoute('beta', { 'X-Beta': StringMatch.exact('1') }), CanaryStep.setWeight(10), CanaryStep.pause()],
+  trafficRouting: TrafficRouting.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', hostnames: ['search.example.com'] }),
+});
+LockedDownNetwork.forRollout(routes, 'search-network', search);
+new CanaryRollout(routes, 'cart', {
+  namespace: 'shop',
+  image: 'registry.example.com/cart:4.0.0',
+  steps: [CanaryStep.setMirrorRoute({ name: 'mirror', matches: [{ path: StringMatch.prefix('/') }], percentage: 10 }), CanaryStep.setWeight(10), CanaryStep.pause()],
+  trafficRouting: TrafficRouting.istio({ subsetLevel: true }),
+});
+new ArgoRolloutsConfig(routes, 'rollouts', {
+  trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ location: 'https://example.com/gatewayapi-plugin-linux-amd64' })],
+});
 app.synth();
 `;
 
@@ -58,7 +80,8 @@ describe('the npm package in a consumer project', () => {
   test('holds compiled JS, declarations and the bins, and no tests, sources or dist', async () => {
     const files: string[] = (await run('tar', ['-tzf', tarball], work, 30_000)).stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
     expect(files).toEqual(expect.arrayContaining(['build/lib/index.js', 'build/lib/index.d.ts', 'bin/slo-gate', 'bin/cdk8s-progressive',
-      'build/lib/gate/service/cli.js', 'build/imports/argoproj.io.js', 'README.md', 'LICENSE', 'package.json']));
+      'build/lib/gate/service/cli.js', 'build/imports/argoproj.io.js', 'build/imports/gateway.networking.k8s.io.js',
+      'build/imports/networking.istio.io.js', 'README.md', 'LICENSE', 'package.json']));
     expect(files.filter((f) => /^(test|dist|__snapshots__|app|bench|scripts)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
@@ -77,10 +100,21 @@ describe('the npm package in a consumer project', () => {
     await run(process.execPath, ['out/main.js'], consumer, 30_000);
     // THEN the manifests are valid
     const dist = path.join(consumer, 'dist');
-    const objects = fs.readdirSync(dist).flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8')).map((d) => d.toJSON()));
+    const read = (f: string) => YAML.parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8')).map((d) => d.toJSON());
+    expect(fs.readdirSync(dist).sort()).toEqual(['routes.k8s.yaml', 'shop.k8s.yaml']);
+    const objects = read('shop.k8s.yaml');
     expect(objects.map((o) => o.kind).sort()).toEqual(['AnalysisTemplate', 'Deployment', 'Ingress', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy',
       'PodDisruptionBudget', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'Service', 'Service', 'Service']);
     expectValidManifests(objects);
+    // AND the Gateway API and Istio rollouts and the controller's configuration are valid against their CRDs too
+    const routed = read('routes.k8s.yaml');
+    expect(routed.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/argo-rollouts-traffic-router-plugins', 'ClusterRoleBinding/argo-rollouts-traffic-router-plugins', 'ConfigMap/argo-rollouts-config',
+      'DestinationRule/cart', 'HTTPRoute/search', expect.stringMatching(/^NetworkPolicy\/routes-search-network-/), expect.stringMatching(/^NetworkPolicy\/routes-search-network-canary-/),
+      'PodDisruptionBudget/cart', 'PodDisruptionBudget/search', 'Rollout/cart', 'Rollout/search', 'Service/cart', 'Service/cart-canary', 'Service/cart-stable',
+      'Service/search-canary', 'Service/search-stable', 'VirtualService/cart',
+    ]);
+    expectValidManifests(routed);
     // AND both bins start
     expect((await run(path.join(consumer, 'node_modules', '.bin', 'cdk8s-progressive'), ['--help'], consumer, 30_000)).stdout).toContain('usage: cdk8s-progressive <command>');
     const gate = await runToEnd({ name: 'slo-gate', command: path.join(consumer, 'node_modules', '.bin', 'slo-gate'), args: [], cwd: consumer, timeoutMs: 30_000, env: { SLO_GATE_PROMETHEUS_URL: '' } });

@@ -177,9 +177,39 @@ describe('CanaryRollout props', () => {
     expect(byKind(objs, 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe(2);
   });
 
+  test('several stable Ingresses: each routes to the stable Service, and the Rollout names them all in stableIngresses', () => {
+    // GIVEN nginx routing with a public Ingress and an internal one
+    const { chart, rollout } = make({
+      trafficRouting: TrafficRouting.nginx({
+        host: 'app.example.com', ingressClassName: 'public',
+        additionalIngresses: [{ name: 'web-internal', host: 'web.internal', path: '/api', tlsSecretName: 'internal-tls', annotations: { a: 'b' } }],
+      }),
+    });
+    // WHEN synthesized (and validated against the CRD: stableIngresses is an array of names)
+    const objs = synthValid(chart);
+    // THEN the Rollout names both, and no stableIngress (the controller refuses both together)
+    expect(rolloutOf(objs).spec.strategy.canary.trafficRouting).toEqual({ nginx: { stableIngresses: ['web', 'web-internal'] } });
+    const [main, internal] = byKind(objs, 'Ingress');
+    expect(main.metadata.name).toBe('web');
+    expect(main.spec.ingressClassName).toBe('public');
+    expect(internal.metadata).toMatchObject({ name: 'web-internal', annotations: { a: 'b' } });
+    expect(internal.spec).toEqual({
+      ingressClassName: 'nginx', tls: [{ hosts: ['web.internal'], secretName: 'internal-tls' }],
+      rules: [{ host: 'web.internal', http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'web-stable', port: { number: 80 } } } }] } }],
+    });
+    expect([rollout.stableIngressName, rollout.stableIngressNames]).toEqual(['web', ['web', 'web-internal']]);
+  });
+
+  test('one stable Ingress: stableIngress, and stableIngressNames holds it', () => {
+    const { chart, rollout } = make();
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.trafficRouting).toEqual({ nginx: { stableIngress: 'web' } });
+    expect(rollout.stableIngressNames).toEqual(['web']);
+    expect(make({ trafficRouting: undefined }).rollout.stableIngressNames).toEqual([]);
+  });
+
   test('setCanaryScale, indefinite pause and custom service names', () => {
     const { chart, rollout } = make({
-      stableServiceName: 'web-main', canaryServiceName: 'web-next', dynamicStableScale: true,
+      stableServiceName: 'web-main', canaryServiceName: 'web-next',
       steps: [CanaryStep.setCanaryScale(CanaryScale.replicas(1)), CanaryStep.setWeight(20), CanaryStep.pause(),
         CanaryStep.setCanaryScale(CanaryScale.weight(50)), CanaryStep.setCanaryScale(CanaryScale.matchTrafficWeight())],
     });
@@ -188,7 +218,7 @@ describe('CanaryRollout props', () => {
       { setCanaryScale: { replicas: 1 } }, { setWeight: 20 }, { pause: {} }, { setCanaryScale: { weight: 50 } },
       { setCanaryScale: { matchTrafficWeight: true } },
     ]);
-    expect(r.spec.strategy.canary).toMatchObject({ stableService: 'web-main', canaryService: 'web-next', dynamicStableScale: true });
+    expect(r.spec.strategy.canary).toMatchObject({ stableService: 'web-main', canaryService: 'web-next' });
     expect(rollout.plan.promotionSeconds).toBe(Infinity);
   });
 
@@ -361,6 +391,29 @@ describe('CanaryRollout validation', () => {
   });
   test('fails on an nginx host that is not a DNS name', () => {
     expect(() => TrafficRouting.nginx({ host: 'https://app' })).toThrow("nginx host must be a lowercase DNS name such as app.example.com, got 'https://app'");
+  });
+  test('fails on dynamicStableScale with nginx routing, naming the issue', () => {
+    // GIVEN nginx routing and dynamicStableScale WHEN made THEN it fails, as this library's rule
+    failsExactly({ dynamicStableScale: true }, 'dynamicStableScale cannot be used with TrafficRouting.nginx, got dynamicStableScale: true: '
+      + 'remove dynamicStableScale (or route with TrafficRouting.gatewayApi) (a rule of cdk8s-progressive, not of Argo Rollouts: it scales the stable '
+      + 'pods to 0 at weight 100, and ingress-nginx then answers 503 although the canary has endpoints (argo-rollouts issue #1820))');
+  });
+  test('fails on additional nginx Ingresses with the same name', () => {
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngresses: [{ name: 'web-int', host: 'a.internal' }, { name: 'web-int', host: 'b.internal' }] }))
+      .toThrow(new Error("nginx additionalIngresses names must be unique, 'web-int' is given twice: rename one"));
+  });
+  test('fails on an additional nginx Ingress named like the rollout', () => {
+    // GIVEN an additional Ingress named 'web', the name of the first stable Ingress WHEN bound to rollout web THEN it fails
+    failsExactly({ trafficRouting: TrafficRouting.nginx({ host: 'a.example.com', additionalIngresses: [{ name: 'web', host: 'a.internal' }] }) },
+      "nginx additionalIngresses name 'web' is the name of the first stable Ingress (the rollout's name): rename it");
+  });
+  test('fails on an additional nginx Ingress with an invalid name or host', () => {
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngresses: [{ name: 'Web_Int', host: 'a.internal' }] }))
+      .toThrow("nginx additionalIngresses[0] name must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters), got 'Web_Int'");
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngresses: [{ name: 'web-int', host: 'A.internal' }] }))
+      .toThrow(new Error("nginx additionalIngresses[0] host must be a lowercase DNS name such as app.example.com, got 'A.internal'"));
+    expect(() => TrafficRouting.nginx({ host: 'a.example.com', additionalIngresses: [{ name: 'web-int', host: 'a.internal', path: 'api' }] }))
+      .toThrow(new Error("nginx additionalIngresses[0] path must start with '/', got 'api'"));
   });
   test('fails on an additional ingress annotation the controller owns', () => {
     // GIVEN canary-weight among the additional annotations WHEN the router is made THEN it fails, as this library's rule

@@ -47,6 +47,52 @@ describe('strict schema validation', () => {
   });
 });
 
+describe('strict schema validation of Gateway API objects', () => {
+  const route = (rule: object) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'web' },
+    spec: { parentRefs: [{ name: 'gw' }], rules: [rule] },
+  });
+
+  test('accepts a valid HTTPRoute', () => {
+    // GIVEN a rule with two weighted backends THEN no error
+    expect(schemaErrors(route({ backendRefs: [{ name: 'web-stable', port: 80, weight: 100 }, { name: 'web-canary', port: 80, weight: 0 }] }))).toEqual([]);
+  });
+
+  test('fails on an unknown field such as weigth in a backendRef', () => {
+    // GIVEN a typo THEN the strict schema of the v1.4.0 CRD names the field
+    expect(schemaErrors(route({ backendRefs: [{ name: 'web-stable', port: 80, weigth: 100 }] })))
+      .toEqual(["HTTPRoute/web: /spec/rules/0/backendRefs/0 must NOT have additional properties 'weigth'"]);
+  });
+
+  test('fails on a weight above the CRD maximum', () => {
+    expect(schemaErrors(route({ backendRefs: [{ name: 'web-stable', port: 80, weight: 1000001 }] })))
+      .toEqual(['HTTPRoute/web: /spec/rules/0/backendRefs/0/weight must be <= 1000000']);
+  });
+});
+
+describe('strict schema validation of Istio objects', () => {
+  const vs = (route: object) => ({
+    apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web' },
+    spec: { hosts: ['web'], http: [{ name: 'primary', route: [route] }] },
+  });
+
+  test('accepts a valid VirtualService, with apiVersion, kind and metadata that the Istio schema does not list', () => {
+    expect(schemaErrors(vs({ destination: { host: 'web-stable', port: { number: 80 } }, weight: 100 }))).toEqual([]);
+  });
+
+  test('fails on an unknown field such as weigth in a route', () => {
+    expect(schemaErrors(vs({ destination: { host: 'web-stable' }, weigth: 100 })))
+      .toEqual(["VirtualService/web: /spec/http/0/route/0 must NOT have additional properties 'weigth'"]);
+  });
+
+  test('fails on a DestinationRule subset without its required name', () => {
+    const dr = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'web' }, spec: { host: 'web', subsets: [{ labels: {} }] } };
+    expect(schemaErrors(dr)).toEqual(["DestinationRule/web: /spec/subsets/0 must have required property 'name'"]);
+  });
+});
+
 describe('schemas beyond Argo Rollouts and core Kubernetes', () => {
   test('validates a PodMonitor against the prometheus-operator schema', () => {
     const pm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p' },

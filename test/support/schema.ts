@@ -4,11 +4,12 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { CRD_DIR } = require('../../scripts/crds');
+const { SCHEMA_CRD_DIRS } = require('../../scripts/crds');
 
 /**
  * Strict validation of synthesized objects:
- * - argoproj.io objects against the openAPIV3Schema of the Argo Rollouts v1.9.1 CRDs, with unknown
+ * - argoproj.io and gateway.networking.k8s.io objects against the openAPIV3Schema of the Argo Rollouts v1.9.1
+ *   and Gateway API v1.4.0 (standard channel) CRDs kept in crds/, with unknown
  *   fields rejected wherever the schema does not say x-kubernetes-preserve-unknown-fields
  *   (the API server prunes unknown fields silently, which hides typos such as `setWeigth`);
  * - core Kubernetes objects, Argo CD Applications and prometheus-operator objects against the
@@ -44,11 +45,14 @@ function argo(): Map<string, ValidateFunction> {
   if (argoValidators) return argoValidators;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   argoValidators = new Map();
-  for (const file of fs.readdirSync(CRD_DIR).filter((f: string) => f.endsWith('-crd.yaml'))) {
-    const crd = YAML.parse(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'));
+  for (const file of SCHEMA_CRD_DIRS.flatMap((dir: string) => fs.readdirSync(dir).filter((f: string) => f.endsWith('-crd.yaml')).map((f) => path.join(dir, f)))) {
+    const crd = YAML.parse(fs.readFileSync(file, 'utf8'));
     for (const version of crd.spec.versions) {
       const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
-      argoValidators.set(key, ajv.compile(strict(version.schema.openAPIV3Schema)));
+      // The API server always takes apiVersion, kind and metadata at the root, even where a CRD's schema (Istio's) does not list them.
+      const schema = strict(version.schema.openAPIV3Schema);
+      schema.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...schema.properties };
+      argoValidators.set(key, ajv.compile(schema));
     }
   }
   return argoValidators;

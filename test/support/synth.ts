@@ -16,10 +16,12 @@ export async function cdk8sSynth(appFile: string, outdir: string, timeoutMs = 10
   return { status: typeof r.code === 'number' ? r.code : null, output: `${r.stdout}${r.stderr}` };
 }
 
-/** The files of a folder and their contents, for byte-for-byte comparison. */
+/** The files of a folder and its subfolders (by relative path) and their contents, for byte-for-byte comparison. */
 export function readTree(dir: string): Record<string, string> {
   if (!fs.existsSync(dir)) return {};
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .map((f) => [f.split(path.sep).join('/'), fs.readFileSync(path.join(dir, f), 'utf8')]));
 }
 
 /** A scratch folder inside the checkout (so that app files resolve the project's modules), removed by the caller. */

@@ -49,6 +49,7 @@ describe('a chart routed by Istio', () => {
     const plan = rollout.plan;
     expect(plan.steps.map((s) => s.description)).toEqual([
       'setMirrorRoute mirror-reads', 'setWeight 10', 'analysis orders-slo', 'pause 1m', 'setWeight 50', 'pause 1m', 'setMirrorRoute mirror-reads (remove)',
+      'promote: canary scaled to 3 pods',
     ]);
     expect(plan.steps[0]).toMatchObject({ seconds: 0, terms: ['route change, no wait'] });
     expect(plan.promotionSeconds).toBeLessThanOrEqual(300);

@@ -54,6 +54,17 @@ describe('timeToAbort', () => {
     expect(describeTimeToAbort(mid)).toBe('success-rate: 450s = (30s interval + 10s timeout) + 410s (consecutiveErrorLimit + 1) errors of up to 10s, 10s apart');
   });
 
+  test('the description names the term that decides: initialDelay only when it comes after window + one cycle (timeout included)', () => {
+    // GIVEN a 90s delay against a 60s window + 30s interval + 10s timeout = 100s: the window decides
+    const t = timeToAbort(metric({ initialDelay: Duration.seconds(90), window: Duration.minutes(1), timeout: Duration.seconds(10), consecutiveErrorLimit: 0 }));
+    expect(t.total).toBe(110);
+    expect(describeTimeToAbort(t)).toBe('success-rate: 110s = 60s window + (30s interval + 10s timeout) + 10s timeout');
+    // AND on the error path a 35s delay against a 30s interval + 10s timeout: the cycle decides
+    const e = timeToAbort(metric({ initialDelay: Duration.seconds(35), window: undefined, timeout: Duration.seconds(10), consecutiveErrorLimit: 10 }));
+    expect(e.total).toBe(40 + 11 * 10 + 10 * 10);
+    expect(describeTimeToAbort(e)).toBe('success-rate: 250s = (30s interval + 10s timeout) + 210s (consecutiveErrorLimit + 1) errors of up to 10s, 10s apart');
+  });
+
   test('instant errors retried every 10s', () => {
     const t = timeToAbort(metric({ consecutiveErrorLimit: 20, window: undefined }));
     expect(t).toMatchObject({ errors: 200, errorPath: 230, total: 230 });

@@ -1,5 +1,5 @@
 import {
-  formatSeconds, ownRule, parseDurationSeconds, validateDnsLabel, validateImage, validateInteger,
+  formatSeconds, ownRule, parseDurationSeconds, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger,
 } from '../../lib/rollout/internal-validation';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -72,6 +72,18 @@ describe('formatSeconds', () => {
     [Infinity, 'indefinite'], [NaN, 'indefinite'],
   ])('%d seconds read %s', (seconds, text) => {
     expect(formatSeconds(seconds)).toBe(text);
+  });
+});
+
+describe('validateDnsSubdomain (names of Secrets, ConfigMaps, claims)', () => {
+  const longest = ['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(61)].join('.');
+  test.each(['a', '0', 'db-credentials', 'app.config', 'a1.b-2.c', longest])('accepts %j', (value) => {
+    expect(() => validateDnsSubdomain('secret', value)).not.toThrow();
+  });
+
+  test.each(['', 'A', 'Db', '-a', 'a-', '.a', 'a.', 'a..b', 'a.-b', 'a-.b', 'a_b', 'a b', `${longest}e`])('refuses %j', (value) => {
+    expect(() => validateDnsSubdomain('secret', value)).toThrow(new Error(`secret must be a DNS-1123 subdomain (lowercase letters, digits, `
+      + `'-' and '.', starting and ending with a letter or digit, at most 253 characters), got '${value}'`));
   });
 });
 

@@ -117,7 +117,8 @@ export function judge(measured: Measurements, objectives: ResolvedObjectives): J
       : `canary served ${fmt(canaryRequests)} requests in the window, fewer than minRequests ${objectives.minRequests}: cannot judge yet`));
 
   // Below minRequests every other check is reported with its figures but cannot decide.
-  const gated = (c: Check): Check => (enoughTraffic || c.verdict === 'skipped'
+  // (Skipped comparisons are never gated: they judge nothing either way.)
+  const gated = (c: Check): Check => (enoughTraffic
     ? c
     : { ...c, verdict: 'inconclusive', reason: `${c.reason} (not judged: too few canary requests)` });
 

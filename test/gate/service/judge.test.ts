@@ -447,6 +447,12 @@ describe('judge: what each check reports besides its verdict', () => {
     expect(result.reasons.map((r) => r.split(':')[0])).toEqual(['traffic', 'successRate', 'latency', 'errorBudget']);
   });
 
+  test('a NaN quantile (no histogram data) with enough requests is inconclusive, never a fail or a pass', () => {
+    const result = judge({ canary: { requests: 1000, errors: 0, latency: NaN }, stable: healthyStable }, objectives);
+    expect(result.checks.filter((c) => c.name.startsWith('latency')).map((c) => c.verdict)).toEqual(['inconclusive', 'inconclusive']);
+    expect(result.verdict).toBe('inconclusive');
+  });
+
   test('figures the judge cannot compute read "no data"; a quantile in the +Inf bucket reads +Inf; -Inf is no latency', () => {
     // GIVEN no canary request beside a stable baseline: the canary's error ratio has no value
     const none = judge({ canary: { requests: 0, errors: 0, latency: NaN }, stable: healthyStable }, objectives);

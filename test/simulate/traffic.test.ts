@@ -194,6 +194,9 @@ describe('the series of a scenario', () => {
     expect(new Set(between.map(([v]) => v)).size).toBe(1);
     // the sum is the count times the mean, to 3 decimals
     const [count] = canary[canary.length - 1];
+    // about 100/s over the three trials' 59s of canary traffic each (Poisson: sd 133)
+    expect(count).toBeGreaterThan(17_700 * 0.97);
+    expect(count).toBeLessThan(17_700 * 1.03);
     const sum = Number(out.filter((l) => l.startsWith('h_sum{canary="up"}')).pop()!.split(' ')[1]);
     expect(sum).toBeCloseTo(count * Math.exp(Math.log(LatencyModel.DEFAULT.medianSeconds) + LatencyModel.DEFAULT.sigma ** 2 / 2), 2);
   });

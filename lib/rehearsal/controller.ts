@@ -437,6 +437,8 @@ export class RolloutEmulation {
             watch.abort();
             if (outcome && outcome.phase !== 'Successful') return this.react(outcome, index);
           }
+          // The rehearsal ends here: its background run stops measuring.
+          this.background?.terminate();
           return this.end({ result: 'paused', message: `paused at step ${index} until a human promotes (pause without duration)`, step: index });
         }
         const ms = scale.ms(step.pause.duration, 'pause', `pause at step ${index}`);

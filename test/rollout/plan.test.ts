@@ -199,6 +199,17 @@ describe('plan arithmetic with traffic routing (pods per weight, as Argo sizes t
     expect(plan.steps).toHaveLength(7);
   });
 
+  test('a weight of 0 runs no canary pod, whatever minPodsPerReplicaSet says', () => {
+    const plan = canaryPlan(routed([{ setWeight: 0 }, { setWeight: 10 }], { minPodsPerReplicaSet: 2 }), lookup);
+    expect(plan.steps.slice(0, 2).map((s) => [s.seconds, s.terms])).toEqual([[0, ['no new pod (0 canary pods)']], [10, ['pod readiness 10s (2 canary pods)']]]);
+  });
+
+  test('of two analyses that abort as fast, the first keeps the figure', () => {
+    // GIVEN a background analysis and a step analysis at the first step, with the same template
+    const plan = canaryPlan(routed([{ setWeight: 10 }, { analysis }], { analysis }), lookup);
+    expect(plan.abort).toMatchObject({ analysis: 'analysis at step 1 (slo)', seconds: 80 });
+  });
+
   test('with dynamicStableScale the time to abort adds the readiness of the stable pods that come back', () => {
     const steps = [{ setWeight: 10 }, { pause: { duration: '30s' } }];
     const plain = canaryPlan(routed(steps, { analysis }), lookup);

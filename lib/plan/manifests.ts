@@ -149,7 +149,7 @@ export function metricTimings(template: Json): AnalysisMetricTiming[] {
       consecutiveErrorLimit: integer('consecutiveErrorLimit', ARGO_METRIC_DEFAULTS.consecutiveErrorLimit),
       window: metricWindow(at, m.provider ?? {}, args),
       dryRun: dryRun.some((r: RegExp) => r.test(m.name)),
-      timeout: metricTimeout(m.provider ?? {}),
+      timeout: metricTimeout(at, m.provider ?? {}),
     };
   });
 }
@@ -207,8 +207,13 @@ function metricWindow(at: string, provider: Json, args: Map<string, string>): Du
  * (30s when unset), the web provider's `timeoutSeconds` (10s when unset or not positive); undefined for
  * providers this library does not time.
  */
-function metricTimeout(provider: Json): Duration | undefined {
-  if (provider.prometheus) return Duration.seconds(provider.prometheus.timeout ?? 30);
+function metricTimeout(at: string, provider: Json): Duration | undefined {
+  const timeout = provider.prometheus?.timeout;
+  if (timeout !== undefined && !(timeout > 0)) {
+    throw new Error(`${at}: prometheus timeout ${timeout} fails every measurement (Argo Rollouts errors on a negative timeout, and a `
+      + 'timeout of 0 is a deadline that has passed): remove it for the 30s default, or set a number of seconds such as 10');
+  }
+  if (provider.prometheus) return Duration.seconds(timeout ?? 30);
   if (provider.web) return Duration.seconds(provider.web.timeoutSeconds > 0 ? provider.web.timeoutSeconds : 10);
   return undefined;
 }

@@ -109,6 +109,12 @@ describe('metric timings', () => {
     expect(timeout({ job: { spec: {} } })).toBeUndefined();
   });
 
+  test.each([0, -5])('fails on a Prometheus timeout of %d, which fails every measurement in Argo', (value) => {
+    expect(() => timingsOf({ provider: { prometheus: { address: 'http://p:9090', query: 'up', timeout: value } } })).toThrow(
+      `AnalysisTemplate shop/t, metric m: prometheus timeout ${value} fails every measurement (Argo Rollouts errors on a negative timeout, `
+      + 'and a timeout of 0 is a deadline that has passed): remove it for the 30s default, or set a number of seconds such as 10');
+  });
+
   test('integers as strings, durations in seconds, count 0 with an interval is unbounded', () => {
     const [m] = timingsOf({ interval: 30, initialDelay: '1m30s', count: 0, failureLimit: '2', inconclusiveLimit: 1, consecutiveErrorLimit: '0' });
     expect([m.interval?.toSeconds(), m.initialDelay?.toSeconds(), m.count, m.failureLimit, m.inconclusiveLimit, m.consecutiveErrorLimit])

@@ -97,12 +97,12 @@ export function describeTimeToAbort(t: TimeToAbortTerms): string {
     else parts.push(`${t.window}s window`, cycle);
     if (t.failures > 0) parts.push(`${t.failures}s failureLimit x ${cycle}`);
     if (t.timeout > 0) parts.push(`${t.timeout}s timeout`);
-    if (t.single) parts.push('(a single measurement)');
   } else {
     parts.push(t.single || t.initialDelay > t.interval + t.timeout ? `${t.initialDelay}s initialDelay` : cycle);
     parts.push(`${t.errors}s (consecutiveErrorLimit + 1) errors${t.timeout > 0 ? ` of up to ${t.timeout}s` : ''}, 10s apart`);
   }
-  return `${t.metric}: ${t.total}s = ${parts.join(' + ').replace(' + (a single', ' (a single')}`;
+  const single = t.single && t.failurePath >= t.errorPath ? ' (a single measurement)' : '';
+  return `${t.metric}: ${t.total}s = ${parts.join(' + ')}${single}`;
 }
 
 /**

@@ -16,7 +16,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk } from '../cluster/kubectl';
 import { DemoMode } from '../demo/demo-service';
 import { VERDICT_PATH } from '../gate/contract';
@@ -29,7 +28,7 @@ import { LocalNginx, NginxRoutes } from './nginx';
 import { PodEndpoint, PodRunner, withTag } from './pod-runner';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider } from './providers';
-import { indefinitePauseWatchMs, readChart, realRate, RehearsalOptions } from './rehearse';
+import { chartDocuments, chartObjects, indefinitePauseWatchMs, realRate, RehearsalOptions } from './rehearse';
 import { TimeScale } from './time-scale';
 import { trafficByPhase, PhaseTraffic } from './timeline';
 
@@ -137,23 +136,19 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   const loadRate = realRate(options.rate ?? 20, scale.factor);
   const kubeconfig = options.kubeconfig;
   if (!fs.existsSync(kubeconfig)) throw new Error(`kubeconfig ${kubeconfig} does not exist: start the local control plane with npm run cluster:up`);
-  if (!fs.existsSync(options.chart)) throw new Error(`chart ${options.chart} does not exist, run cdk8s synth or pass --chart dist/<file>`);
-  const docs: Json[] = parseAllDocuments(fs.readFileSync(options.chart, 'utf8')).map((d) => d.toJSON()).filter((d) => d && typeof d === 'object');
-  const rollouts = docs.filter((d) => d.kind === 'Rollout' && (!options.rollout || d.metadata?.name === options.rollout));
-  if (rollouts.length !== 1) {
-    throw new Error(`${options.chart} must hold exactly one Rollout or name one with --rollout, got ${rollouts.map((r) => r.metadata?.name).join(', ') || 'none'}`);
-  }
-  const name: string = rollouts[0].metadata.name;
-  const namespace = options.namespace ?? rollouts[0].metadata.namespace ?? 'default';
-  const canarySpec: Json = rollouts[0].spec.strategy?.canary;
-  const pauseWatchMs = indefinitePauseWatchMs(readChart(options.chart, name), scale.factor);
+  const docs = chartDocuments(options.chart);
+  const chart = chartObjects(docs, options.chart, options.rollout);
+  const name: string = chart.rollout.metadata.name;
+  const namespace = options.namespace ?? chart.rollout.metadata.namespace ?? 'default';
+  const canarySpec: Json = chart.rollout.spec.strategy?.canary;
+  const pauseWatchMs = indefinitePauseWatchMs(chart, scale.factor);
   const nginxRouting: Json | undefined = canarySpec?.trafficRouting?.nginx;
   if (!nginxRouting?.stableIngress) {
     throw new Error(`rollout ${name}: the argo engine routes traffic from strategy.canary.trafficRouting.nginx.stableIngress, which is not set: use --engine emulated`);
   }
   const annotationPrefix: string = nginxRouting.annotationPrefix ?? 'nginx.ingress.kubernetes.io';
   const canaryIngressName = `${name}-${nginxRouting.stableIngress}-canary`;
-  const budgets = recordedBudgets(rollouts[0].metadata, `rollout ${namespace}/${name}`);
+  const budgets = recordedBudgets(chart.rollout.metadata, `rollout ${namespace}/${name}`);
   const timeoutMs = options.timeoutMs ?? Math.round((budgets.promotionSeconds / scale.factor) * 1000) + 120_000;
   const k = (args: string[], input?: string) => kubectlOk(kubeconfig, args, input !== undefined ? { input } : {});
 

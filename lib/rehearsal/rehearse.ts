@@ -96,8 +96,17 @@ export interface ChartObjects {
 
 /** Reads the Rollout and (Cluster)AnalysisTemplates of a synthesized chart. */
 export function readChart(file: string, rolloutName?: string): ChartObjects {
+  return chartObjects(chartDocuments(file), file, rolloutName);
+}
+
+/** The objects of a synthesized chart file. */
+export function chartDocuments(file: string): Json[] {
   if (!fs.existsSync(file)) throw new Error(`chart ${file} does not exist, run cdk8s synth or pass --chart dist/<file>`);
-  const docs: Json[] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJSON()).filter((d) => d && typeof d === 'object');
+  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJSON()).filter((d) => d && typeof d === 'object');
+}
+
+/** The Rollout (the only one, or the one named) and the (Cluster)AnalysisTemplates among a chart's objects. */
+export function chartObjects(docs: readonly Json[], file: string, rolloutName?: string): ChartObjects {
   const rollouts = docs.filter((d) => d.kind === 'Rollout' && (!rolloutName || d.metadata?.name === rolloutName));
   if (rollouts.length !== 1) {
     const names = docs.filter((d) => d.kind === 'Rollout').map((d) => d.metadata?.name);

@@ -70,6 +70,19 @@ export abstract class SliSource {
   }
 
   /**
+   * Istio's standard metrics, no change to the application: `istio_requests_total` and
+   * `istio_request_duration_milliseconds` as reported by the sidecar of the pod that served the request
+   * (`reporter="destination"`), scraped from each pod's own sidecar (Envoy's `/stats/prometheus` on its port
+   * `http-envoy-prom`, 15090) by an emitted PodMonitor that puts the pod label `rollouts-pod-template-hash` on
+   * every series, as for `SliSource.app`. The canary is told apart by the ReplicaSet whose pod served the request,
+   * not by Istio's own labels: `destination_workload` is the Rollout's name for both ReplicaSets, and
+   * `destination_canonical_revision` is read once, when the sidecar is injected.
+   */
+  public static istio(props: IstioSliProps = {}): SliSource {
+    return new IstioSliSource(props);
+  }
+
+  /**
    * Your own PromQL for good and total events (and latency buckets). Every vector selector in
    * them gets the canary's matchers injected, and `$window` is replaced by the objective's window.
    */
@@ -413,6 +426,145 @@ class IngressNginxSliSource extends SliSource {
   public latencyQuantile(track: Track, quantile: number, window: Duration): string {
     const w = promDuration('window', window);
     return `histogram_quantile(${quantile}, sum by (le) (rate(${this.prefix}_request_duration_seconds_bucket{${this.selector(track)}}[${w}])))`;
+  }
+}
+
+/** Props of `SliSource.istio()`. */
+export interface IstioSliProps {
+  /**
+   * Response codes that count as errors (a PromQL regex on Istio's `response_code` label).
+   * @default '5..'
+   */
+  readonly errorCodeRegex?: string;
+  /**
+   * The series label holding the pod-template hash.
+   * @default 'rollouts_pod_template_hash'
+   */
+  readonly hashLabel?: string;
+  /**
+   * The series label holding the pod's namespace.
+   * @default 'namespace'
+   */
+  readonly namespaceLabel?: string;
+  /**
+   * Extra equality matchers added to every query, e.g. `{ request_protocol: 'grpc' }`.
+   * @default - none
+   */
+  readonly matchers?: Record<string, string>;
+  /**
+   * Emit a PodMonitor that scrapes the sidecar of each of the rollout's pods (port `http-envoy-prom`,
+   * `/stats/prometheus`) and relabels the pod label `rollouts-pod-template-hash` (plus namespace and pod)
+   * onto the series.
+   * @default true
+   */
+  readonly podMonitor?: boolean;
+  /**
+   * Labels selecting the rollout's pods, for the PodMonitor (the rollout's selector). Required when `podMonitor` is on.
+   * @default - none
+   */
+  readonly matchLabels?: Record<string, string>;
+  /**
+   * Scrape interval of the PodMonitor.
+   * @default 15s
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Labels on the PodMonitor, so that your Prometheus' podMonitorSelector picks it up.
+   * @default - none
+   */
+  readonly podMonitorLabels?: Record<string, string>;
+}
+
+/** Istio's request metrics, reported by the sidecar of the pod that served the request. */
+const ISTIO_REQUESTS = 'istio_requests_total';
+const ISTIO_DURATION_MS = 'istio_request_duration_milliseconds';
+
+class IstioSliSource extends SliSource {
+  public readonly kind = 'istio';
+  public readonly hasLatency = true;
+  private readonly errorRegex: string;
+  private readonly hashLabel: string;
+  private readonly namespaceLabel: string;
+  private readonly extra: LabelMatcher[];
+
+  constructor(private readonly props: IstioSliProps) {
+    super();
+    this.errorRegex = labelValue('sliSource.istio errorCodeRegex', props.errorCodeRegex ?? '5..');
+    this.hashLabel = labelName('sliSource.istio hashLabel', props.hashLabel ?? 'rollouts_pod_template_hash');
+    this.namespaceLabel = labelName('sliSource.istio namespaceLabel', props.namespaceLabel ?? 'namespace');
+    this.extra = staticMatchers('sliSource.istio matchers', props.matchers);
+    const reserved = this.extra.map((m) => m.name).filter((n) => ['reporter', 'response_code', this.hashLabel, this.namespaceLabel].includes(n));
+    if (reserved.length > 0) {
+      throw new Error(`sliSource.istio matchers must not set ${reserved.join(', ')}, which the queries set themselves: remove ${reserved.join(', ')}`);
+    }
+    if ((props.podMonitor ?? true) && Object.keys(props.matchLabels ?? {}).length === 0) {
+      throw new Error('sliSource.istio matchLabels must select the rollout\'s pods for the PodMonitor, got none: '
+        + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the sidecars yourself');
+    }
+    if (props.scrapeInterval !== undefined) promDuration('sliSource.istio scrapeInterval', props.scrapeInterval);
+  }
+
+  public args(track: Track): SliArg[] {
+    return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
+  }
+
+  /**
+   * Matchers of a track, or of the service's other versions without one: every pod of the namespace scraped with a
+   * hash but the canary (a series without the hash, from another scrape of the same sidecar, is never counted).
+   */
+  private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
+    const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
+    const byHash: LabelMatcher[] = track
+      ? [{ name: this.hashLabel, op: '=', value: argRef(hash.name) }]
+      : [{ name: this.hashLabel, op: '!=', value: argRef(CANARY_HASH_ARG.name) }, { name: this.hashLabel, op: '!=', value: '' }];
+    return renderMatchers([
+      { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
+      ...byHash,
+      { name: 'reporter', op: '=', value: 'destination' },
+      ...this.extra,
+      ...more,
+    ]);
+  }
+
+  public eventCounts(track: Track, window: Duration): EventCounts {
+    return this.counts(track, promDuration('window', window));
+  }
+
+  public serviceEventCounts(period: Duration): EventCounts {
+    return this.counts(undefined, promDuration('period', period));
+  }
+
+  private counts(track: Track | undefined, range: string): EventCounts {
+    const good = this.selector(track, [{ name: 'response_code', op: '!~', value: this.errorRegex }]);
+    return {
+      good: `(sum(increase(${ISTIO_REQUESTS}{${good}}[${range}])) or vector(0))`,
+      total: `sum(increase(${ISTIO_REQUESTS}{${this.selector(track)}}[${range}]))`,
+    };
+  }
+
+  public successRatio(track: Track, window: Duration): string {
+    const w = promDuration('window', window);
+    const good = this.selector(track, [{ name: 'response_code', op: '!~', value: this.errorRegex }]);
+    return `(sum(rate(${ISTIO_REQUESTS}{${good}}[${w}])) or vector(0)) / sum(rate(${ISTIO_REQUESTS}{${this.selector(track)}}[${w}]))`;
+  }
+
+  /** Istio's histogram is in milliseconds; the quantile is returned in seconds. */
+  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
+    const w = promDuration('window', window);
+    return `(histogram_quantile(${quantile}, sum by (le) (rate(${ISTIO_DURATION_MS}_bucket{${this.selector(track)}}[${w}]))) / 1000)`;
+  }
+
+  public bind(scope: Construct): void {
+    if (!(this.props.podMonitor ?? true)) return;
+    new CanaryPodMonitor(scope, 'PodMonitor', {
+      matchLabels: this.props.matchLabels!,
+      port: 'http-envoy-prom',
+      path: '/stats/prometheus',
+      interval: this.props.scrapeInterval ?? Duration.seconds(15),
+      labels: this.props.podMonitorLabels,
+      hashLabel: this.hashLabel,
+      namespaceLabel: this.namespaceLabel,
+    });
   }
 }
 

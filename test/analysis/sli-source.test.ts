@@ -63,6 +63,67 @@ describe('SliSource.app', () => {
   });
 });
 
+describe('SliSource.istio', () => {
+  const istio = () => SliSource.istio({ matchLabels: { 'app.kubernetes.io/name': 'orders' } });
+
+  test('canary queries read the destination sidecar\'s series of the canary pod-template hash, latency in seconds', () => {
+    // GIVEN the Istio source with its defaults
+    const q = istio().successRatio('canary', W);
+    // THEN both sides select the canary's hash and the server-side reports only
+    expect(q).toBe('(sum(rate(istio_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}", reporter="destination", response_code!~"5.."}[2m])) or vector(0))'
+      + ' / sum(rate(istio_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}", reporter="destination"}[2m]))');
+    expect(vectorSelectors(q)).toHaveLength(2);
+    // AND the histogram, in milliseconds, is turned into seconds
+    expect(istio().latencyQuantile('canary', 0.95, W)).toBe(
+      '(histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}", reporter="destination"}[2m]))) / 1000)');
+    expect(istio().args('canary').map((a) => a.name)).toEqual(['namespace', 'canary-hash']);
+    expect(istio().successRatio('stable', W)).toContain('rollouts_pod_template_hash="{{args.stable-hash}}"');
+  });
+
+  test('the service\'s other versions: every hash but the canary\'s, never a series without a hash', () => {
+    const { total } = istio().serviceEventCounts(Duration.days(28));
+    expect(total).toBe('sum(increase(istio_requests_total{namespace="{{args.namespace}}", rollouts_pod_template_hash!="{{args.canary-hash}}", '
+      + 'rollouts_pod_template_hash!="", reporter="destination"}[672h]))');
+  });
+
+  test('error codes, labels and matchers are configurable', () => {
+    const s = SliSource.istio({ podMonitor: false, errorCodeRegex: '5..|429', hashLabel: 'hash', namespaceLabel: 'ns', matchers: { request_protocol: 'grpc' } });
+    expect(s.eventCounts('canary', W).good).toBe('(sum(increase(istio_requests_total{ns="{{args.namespace}}", hash="{{args.canary-hash}}", reporter="destination", '
+      + 'request_protocol="grpc", response_code!~"5..|429"}[2m])) or vector(0))');
+  });
+
+  test('emits a PodMonitor on the sidecar\'s Envoy metrics port that puts the pod-template hash on the series', () => {
+    // GIVEN the source bound to a chart
+    const chart = new Chart(new App(), 'c');
+    SliSource.istio({ matchLabels: { app: 'orders' }, scrapeInterval: Duration.seconds(10), podMonitorLabels: { release: 'prom' } }).bind(chart);
+    // THEN the PodMonitor scrapes port http-envoy-prom (istio-proxy's 15090) at /stats/prometheus
+    const [monitor] = chart.toJson();
+    expect(monitor.metadata.labels).toEqual({ release: 'prom' });
+    expect(monitor.spec.selector).toEqual({ matchLabels: { app: 'orders' } });
+    expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'http-envoy-prom', path: '/stats/prometheus', interval: '10s' });
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings[0]).toEqual({
+      sourceLabels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], targetLabel: 'rollouts_pod_template_hash', action: 'replace',
+    });
+    // AND without it, nothing
+    const bare = new Chart(new App(), 'd');
+    SliSource.istio({ podMonitor: false }).bind(bare);
+    expect(bare.toJson()).toEqual([]);
+  });
+
+  test('fails without pods for the PodMonitor, on a matcher the queries set, and on an injection', () => {
+    expect(() => SliSource.istio()).toThrow(new Error('sliSource.istio matchLabels must select the rollout\'s pods for the PodMonitor, got none: '
+      + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the sidecars yourself'));
+    expect(() => SliSource.istio({ podMonitor: false, matchers: { reporter: 'source' } })).toThrow(new Error(
+      'sliSource.istio matchers must not set reporter, which the queries set themselves: remove reporter'));
+    expect(() => SliSource.istio({ podMonitor: false, errorCodeRegex: '5.."} or vector(1) #' })).toThrow(
+      /^sliSource.istio errorCodeRegex must be a non-empty label value without quotes/);
+  });
+
+  test('cannot be judged by the slo-gate', () => {
+    expect(() => istio()._gate()).toThrow(/^the istio sli source cannot be judged by the slo-gate/);
+  });
+});
+
 describe('SliSource.ingressNginx', () => {
   const nginx = () => SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePort: 80 });
 
@@ -155,6 +216,7 @@ test('promtool accepts every query of every source, canary and stable', () => {
   const sources = {
     app: app(),
     nginx: SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePort: 80 }),
+    istio: SliSource.istio({ podMonitor: false }),
     custom: SliSource.custom({ totalEvents: 'rate(x[$window])', goodEvents: 'rate(x{c="ok"}[$window])', latencyBuckets: 'rate(d_bucket[$window])' }),
   };
   for (const [name, s] of Object.entries(sources)) {

@@ -115,10 +115,20 @@ export interface RolloutNetworkOptions {
    * @default - the rollout's routerPods; without them, see IngressControllerOptions
    */
   readonly ingressController?: IngressControllerOptions;
-  /** Let Prometheus scrape the metrics port. @default true */
+  /**
+   * Let Prometheus scrape the metrics port, and the metrics port of the router's sidecar in the rollout's pods when it
+   * has one (Istio's 15090, which `SliSource.istio` reads).
+   * @default true
+   */
   readonly allowPrometheusScrape?: boolean;
   /** Where Prometheus runs. @default - see PrometheusScrapeOptions */
   readonly prometheus?: PrometheusScrapeOptions;
+  /**
+   * Let the router's sidecar in the rollout's pods reach its control plane (Istio: istiod on 15012), without which
+   * the sidecar never becomes ready. Only applies when the rollout's routing has a sidecar.
+   * @default true
+   */
+  readonly allowSidecarControlPlane?: boolean;
   /** Let the pods resolve names with the cluster DNS. @default true */
   readonly allowDns?: boolean;
   /** Where the cluster DNS runs. @default - see DnsOptions */
@@ -143,9 +153,10 @@ export interface LockedDownNetworkProps {
 export class LockedDownNetwork extends Construct {
   /**
    * Locks down a web workload such as a CanaryRollout in one call: default deny, then its traffic router's
-   * pods (the rollout's `routerPods`: the ingress-nginx controller, or the Gateway's pods) may call its traffic
-   * port, Prometheus may scrape its metrics port, and it may use the cluster DNS. Add its own destinations with
-   * `allowTo` on the returned network.
+   * pods (the rollout's `routerPods`: the ingress-nginx controller, the Gateway's pods, Istio's ingress gateway and
+   * mesh callers) may call its traffic port, Prometheus may scrape its metrics port, and it may use the cluster DNS.
+   * With a router whose sidecar runs in the rollout's pods (Istio), that sidecar may reach its control plane and
+   * Prometheus may scrape its metrics port. Add its own destinations with `allowTo` on the returned network.
    */
   public static forRollout(scope: Construct, id: string, rollout: INetworkWorkload, options: RolloutNetworkOptions = {}): LockedDownNetwork {
     const network = new LockedDownNetwork(scope, id, { workload: rollout });
@@ -155,7 +166,7 @@ export class LockedDownNetwork extends Construct {
         network.allowFromIngressController(options.ingressController);
       } else if (routerPods.length === 0) {
         throw new Error(`LockedDownNetwork.forRollout cannot tell which pods route traffic to '${rollout.node.id}' from its traffic routing `
-          + '(an existing HTTPRoute, or Istio, where the callers\' sidecars send it): pass ingressController with the router\'s pods, '
+          + '(an existing HTTPRoute, or Istio with meshCallers [] and no ingress gateway): pass ingressController with the router\'s pods, '
           + 'or set allowIngressController to false and allowFrom the callers');
       } else {
         for (const pods of routerPods) {
@@ -164,6 +175,16 @@ export class LockedDownNetwork extends Construct {
       }
     }
     if (options.allowPrometheusScrape ?? true) network.allowPrometheusScrape(options.prometheus);
+    const sidecar = (rollout.routerPods ?? []).find((pods) => pods.sidecar !== undefined)?.sidecar;
+    if (sidecar !== undefined) {
+      if ((options.allowPrometheusScrape ?? true) && sidecar.metricsPort !== (options.prometheus?.port ?? rollout.metricsPort)) {
+        network.allowPrometheusScrape({ ...options.prometheus, port: sidecar.metricsPort });
+      }
+      if (options.allowSidecarControlPlane ?? true) {
+        const { namespace, podLabels } = sidecar.controlPlane;
+        network.allowTo(NetworkPeer.pods({ namespace, labels: podLabels }), [NetworkPort.tcp(sidecar.controlPlanePort)]);
+      }
+    }
     if (options.allowDns ?? true) network.allowDns(options.dns);
     return network;
   }

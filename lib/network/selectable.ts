@@ -36,4 +36,20 @@ export interface RouterPods {
   readonly namespace?: string;
   /** Labels the pods carry. */
   readonly podLabels: Record<string, string>;
+  /**
+   * The router's sidecar in each of the workload's own pods, through which these pods reach the workload (Istio):
+   * what that sidecar must reach, and where its metrics are scraped.
+   * @default - no sidecar in the workload's pods
+   */
+  readonly sidecar?: MeshSidecar;
+}
+
+/** A service mesh's sidecar proxy in each pod of a workload (Istio's istio-proxy). */
+export interface MeshSidecar {
+  /** The control plane's pods the sidecar takes its configuration and certificates from (Istio: istiod). */
+  readonly controlPlane: RouterPods;
+  /** The control plane's port (Istio: 15012, xDS and the CA over TLS). */
+  readonly controlPlanePort: number;
+  /** The sidecar's own metrics port, outside its traffic capture (Istio: 15090, Envoy's `/stats/prometheus`). */
+  readonly metricsPort: number;
 }

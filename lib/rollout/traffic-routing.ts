@@ -366,6 +366,37 @@ export interface IstioTrafficRoutingProps {
   readonly stableSubsetName?: string;
   /** With subsetLevel and an existing DestinationRule: @default 'canary' */
   readonly canarySubsetName?: string;
+  /**
+   * Where the pods of the ingress gateway named in `gateways` run: `LockedDownNetwork.forRollout` lets them call the
+   * rollout's pods when the VirtualService applies to a gateway other than `mesh` (or is an existing one).
+   * @default - Istio's default ingress gateway: namespace istio-system, label istio: ingressgateway
+   */
+  readonly ingressGateway?: RouterPods;
+  /**
+   * The pods that call the rollout through their own sidecars, when the VirtualService applies to the mesh (`gateways`
+   * unset or naming `mesh`, or an existing VirtualService): `LockedDownNetwork.forRollout` lets them in. `[]` for none.
+   * @default - the pods of the rollout's namespace that have a sidecar (label security.istio.io/tlsMode: istio, set by sidecar injection)
+   */
+  readonly meshCallers?: RouterPods[];
+  /**
+   * Where istiod runs, which the sidecar in each of the rollout's pods must reach (port 15012) to start.
+   * @default - namespace istio-system, label app: istiod
+   */
+  readonly istiod?: RouterPods;
+}
+
+/** Istio's default ingress gateway, as its installation profiles deploy it. */
+const ISTIO_INGRESS_GATEWAY: RouterPods = { namespace: 'istio-system', podLabels: { istio: 'ingressgateway' } };
+/** istiod, as Istio's installation profiles deploy it. */
+const ISTIOD: RouterPods = { namespace: 'istio-system', podLabels: { app: 'istiod' } };
+/** The label sidecar injection puts on every pod it gives a sidecar. */
+const ISTIO_SIDECAR_LABELS = { 'security.istio.io/tlsMode': 'istio' };
+
+function validateRouterPods(prop: string, pods: RouterPods): void {
+  if (Object.keys(pods.podLabels).length === 0) {
+    throw new Error(`${prop} podLabels must select the pods, got {}: give the labels the pods carry`);
+  }
+  if (pods.namespace !== undefined) validateDnsLabel(`${prop} namespace`, pods.namespace);
 }
 
 /** The name of the HTTP route of an emitted VirtualService. */
@@ -376,6 +407,24 @@ class IstioTrafficRouting extends TrafficRouting {
 
   public get _weightedRouteNames(): string[] {
     return this.props.virtualServiceName === undefined ? [ISTIO_ROUTE] : [...this.props.routes ?? []];
+  }
+
+  /**
+   * The ingress gateway's pods when a gateway other than `mesh` routes, the mesh callers when the mesh routes (both for an
+   * existing VirtualService, whose gateways are not known), each reaching the rollout through the rollout's own sidecar.
+   */
+  public _routerPods(namespace: string | undefined): RouterPods[] {
+    const p = this.props;
+    const bound = p.virtualServiceName !== undefined;
+    const viaGateway = bound || (p.gateways ?? []).some((g) => g !== 'mesh');
+    const viaMesh = bound || p.gateways === undefined || p.gateways.includes('mesh');
+    const istiod = p.istiod ?? ISTIOD;
+    const sidecar = { controlPlane: { namespace: istiod.namespace ?? 'istio-system', podLabels: { ...istiod.podLabels } }, controlPlanePort: 15012, metricsPort: 15090 };
+    const pods = [
+      ...(viaGateway ? [p.ingressGateway ?? ISTIO_INGRESS_GATEWAY] : []),
+      ...(viaMesh ? p.meshCallers ?? [{ namespace, podLabels: ISTIO_SIDECAR_LABELS }] : []),
+    ];
+    return pods.map((pod) => ({ namespace: pod.namespace ?? namespace, podLabels: { ...pod.podLabels }, sidecar }));
   }
 
   constructor(private readonly props: IstioTrafficRoutingProps) {
@@ -414,6 +463,9 @@ class IstioTrafficRouting extends TrafficRouting {
         throw new Error(`istio ${unused.join(', ')} only apply to subset-level routing: set subsetLevel, or remove them`);
       }
     }
+    if (props.ingressGateway !== undefined) validateRouterPods('istio ingressGateway', props.ingressGateway);
+    (props.meshCallers ?? []).forEach((pods, i) => validateRouterPods(`istio meshCallers[${i}]`, pods));
+    if (props.istiod !== undefined) validateRouterPods('istio istiod', props.istiod);
     for (const route of props.routes ?? []) validateDnsLabel('istio routes', route);
     if (props.destinationRuleName !== undefined) validateSubdomain('istio destinationRuleName', props.destinationRuleName);
     if (props.stableSubsetName !== undefined) validateDnsLabel('istio stableSubsetName', props.stableSubsetName);

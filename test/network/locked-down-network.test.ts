@@ -307,14 +307,92 @@ describe('LockedDownNetwork.forRollout lets in the pods of the rollout\'s traffi
     expect(ingressRules(network)).toEqual(['ingress from pods app=envoy in namespace edge on TCP 8080']);
   });
 
-  it('fails when the routing does not tell where the router\'s pods run (an existing HTTPRoute, Istio)', () => {
-    for (const routing of [TrafficRouting.gatewayApi({ httpRouteName: 'shop' }), TrafficRouting.istio()]) {
+  it('fails when the routing does not tell where the router\'s pods run (an existing HTTPRoute, Istio with no callers)', () => {
+    for (const routing of [TrafficRouting.gatewayApi({ httpRouteName: 'shop' }), TrafficRouting.istio({ meshCallers: [] })]) {
       const { chart, rollout } = rolloutWith(routing);
       expect(rollout.routerPods).toEqual([]);
       expect(() => LockedDownNetwork.forRollout(chart, 'Net', rollout)).toThrow(new Error(
-        "LockedDownNetwork.forRollout cannot tell which pods route traffic to 'shop' from its traffic routing (an existing HTTPRoute, or Istio, where the "
-        + "callers' sidecars send it): pass ingressController with the router's pods, or set allowIngressController to false and allowFrom the callers"));
+        "LockedDownNetwork.forRollout cannot tell which pods route traffic to 'shop' from its traffic routing (an existing HTTPRoute, or Istio with "
+        + "meshCallers [] and no ingress gateway): pass ingressController with the router's pods, or set allowIngressController to false and allowFrom the callers"));
       expect(LockedDownNetwork.forRollout(chart, 'Open', rollout, { allowIngressController: false }).rules).toHaveLength(2);
     }
+  });
+});
+
+describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh callers, and the rollout\'s own sidecar', () => {
+  const rolloutWith = (trafficRouting: TrafficRouting) => {
+    const chart = new Chart(Testing.app(), 'test');
+    const rollout = new CanaryRollout(chart, 'shop', {
+      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.setWeight(10), CanaryStep.pause()], trafficRouting,
+    });
+    return { chart, rollout };
+  };
+  const gateway = pod('istio-system', { istio: 'ingressgateway' });
+  const istiod = pod('istio-system', { app: 'istiod' });
+  const meshed = (namespace: string) => pod(namespace, { 'app.kubernetes.io/name': 'web', 'security.istio.io/tlsMode': 'istio' });
+  const kubeApi: Endpoint = { ip: '10.96.0.1' };
+
+  it('mesh routing (the default): the meshed pods of the rollout\'s namespace; the sidecar reaches istiod and is scraped on 15090', () => {
+    // GIVEN a rollout routed by Istio inside the mesh WHEN locked down
+    const { chart, rollout } = rolloutWith(TrafficRouting.istio());
+    const network = LockedDownNetwork.forRollout(chart, 'Net', rollout);
+    // THEN the rules say so
+    expect(network.rules.map((r) => r.description)).toEqual([
+      'ingress from pods security.istio.io/tlsMode=istio in namespace shop on TCP 8080',
+      'ingress from pods app.kubernetes.io/name=prometheus in namespace monitoring on TCP 8080',
+      'ingress from pods app.kubernetes.io/name=prometheus in namespace monitoring on TCP 15090',
+      'egress to pods app=istiod in namespace istio-system on TCP 15012',
+      'egress to pods k8s-app=kube-dns in namespace kube-system on UDP 53, TCP 53',
+    ]);
+    // AND the policies let exactly those through, to stable and canary alike
+    const objects = Testing.synth(chart);
+    const can = (from: Endpoint, to: Endpoint, port: number) => checkConnection(objects, { from, to, port }).allowed;
+    expect([can(meshed('shop'), canary, 8080), can(meshed('shop'), stable, 8080)]).toEqual([true, true]);
+    expect(can(meshed('other'), stable, 8080)).toBe(false);
+    expect(can(strangerSameNamespace, stable, 8080)).toBe(false);
+    expect(can(gateway, stable, 8080)).toBe(false);
+    expect(can(meshed('shop'), stable, 15090)).toBe(false);
+    expect([can(prometheus, canary, 15090), can(prometheus, stable, 15090)]).toEqual([true, true]);
+    expect([can(canary, istiod, 15012), can(stable, istiod, 15012)]).toEqual([true, true]);
+    expect(can(canary, istiod, 15010)).toBe(false);
+    expect(can(canary, kubeApi, 443)).toBe(false);
+  });
+
+  it('through an ingress gateway: its pods (istio-system, istio=ingressgateway), not the mesh; both with mesh named too', () => {
+    const viaGateway = rolloutWith(TrafficRouting.istio({ hosts: ['shop.example.com'], gateways: ['istio-system/public'] }));
+    expect(viaGateway.rollout.routerPods!.map((p) => [p.namespace, p.podLabels])).toEqual([['istio-system', { istio: 'ingressgateway' }]]);
+    const objects = (LockedDownNetwork.forRollout(viaGateway.chart, 'Net', viaGateway.rollout), Testing.synth(viaGateway.chart));
+    expect(checkConnection(objects, { from: gateway, to: canary, port: 8080 }).allowed).toBe(true);
+    expect(checkConnection(objects, { from: meshed('shop'), to: canary, port: 8080 }).allowed).toBe(false);
+    const both = rolloutWith(TrafficRouting.istio({ gateways: ['istio-system/public', 'mesh'] })).rollout;
+    expect(both.routerPods!.map((p) => p.namespace)).toEqual(['istio-system', 'shop']);
+    // an existing VirtualService, whose gateways are not known: both
+    expect(rolloutWith(TrafficRouting.istio({ virtualServiceName: 'shop' })).rollout.routerPods!.map((p) => p.namespace)).toEqual(['istio-system', 'shop']);
+  });
+
+  it('where the gateway, the callers and istiod run is configurable; the control plane egress can be left out', () => {
+    const { chart, rollout } = rolloutWith(TrafficRouting.istio({
+      gateways: ['edge/public', 'mesh'], ingressGateway: { namespace: 'edge', podLabels: { app: 'edge-gateway' } },
+      meshCallers: [{ namespace: 'web', podLabels: { 'app.kubernetes.io/name': 'web' } }], istiod: { namespace: 'istio', podLabels: { 'istio.io/rev': 'stable' } },
+    }));
+    const rules = LockedDownNetwork.forRollout(chart, 'Net', rollout).rules.map((r) => r.description);
+    expect(rules).toEqual(expect.arrayContaining([
+      'ingress from pods app=edge-gateway in namespace edge on TCP 8080',
+      'ingress from pods app.kubernetes.io/name=web in namespace web on TCP 8080',
+      'egress to pods istio.io/rev=stable in namespace istio on TCP 15012',
+    ]));
+    expect(rules).toHaveLength(6);
+    const bare = rolloutWith(TrafficRouting.istio());
+    const without = LockedDownNetwork.forRollout(bare.chart, 'Net', bare.rollout, { allowSidecarControlPlane: false, allowPrometheusScrape: false });
+    expect(without.rules.map((r) => r.description)).toEqual([
+      'ingress from pods security.istio.io/tlsMode=istio in namespace shop on TCP 8080',
+      'egress to pods k8s-app=kube-dns in namespace kube-system on UDP 53, TCP 53',
+    ]);
+  });
+
+  it('fails on router pods without labels or with a bad namespace', () => {
+    expect(() => TrafficRouting.istio({ ingressGateway: { podLabels: {} } })).toThrow(new Error(
+      'istio ingressGateway podLabels must select the pods, got {}: give the labels the pods carry'));
+    expect(() => TrafficRouting.istio({ meshCallers: [{ namespace: 'Web', podLabels: { app: 'web' } }] })).toThrow(/^istio meshCallers\[0\] namespace must be/);
   });
 });

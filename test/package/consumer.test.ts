@@ -52,12 +52,17 @@ const search = new CanaryRollout(routes, 'search', {
   trafficRouting: TrafficRouting.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', hostnames: ['search.example.com'] }),
 });
 LockedDownNetwork.forRollout(routes, 'search-network', search);
-new CanaryRollout(routes, 'cart', {
+const cart = new CanaryRollout(routes, 'cart', {
   namespace: 'shop',
   image: 'registry.example.com/cart:4.0.0',
   steps: [CanaryStep.setMirrorRoute({ name: 'mirror', matches: [{ path: StringMatch.prefix('/') }], percentage: 10 }), CanaryStep.setWeight(10), CanaryStep.pause()],
   trafficRouting: TrafficRouting.istio({ subsetLevel: true }),
 });
+// judged from Istio's metrics, locked down to the mesh callers and istiod
+const cartSlo = new SloAnalysis(routes, 'cart-slo', { templateName: 'cart-slo', sli: SliSource.istio({ matchLabels: cart.podSelectorLabels }), objectives: [SloObjective.successRate({ window })],
+  measurement: { interval: Duration.seconds(15), count: 2 } });
+cart.addAnalysis({ templates: [cartSlo] }, { atWeights: [10] });
+LockedDownNetwork.forRollout(routes, 'cart-network', cart);
 new ArgoRolloutsConfig(routes, 'rollouts', {
   trafficRouterPlugins: [TrafficRouterPlugin.gatewayApi({ location: 'https://example.com/gatewayapi-plugin-linux-amd64' })],
 });
@@ -109,9 +114,11 @@ describe('the npm package in a consumer project', () => {
     // AND the Gateway API and Istio rollouts and the controller's configuration are valid against their CRDs too
     const routed = read('routes.k8s.yaml');
     expect(routed.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/argo-rollouts-traffic-router-plugins', 'ClusterRoleBinding/argo-rollouts-traffic-router-plugins', 'ConfigMap/argo-rollouts-config',
-      'DestinationRule/cart', 'HTTPRoute/search', expect.stringMatching(/^NetworkPolicy\/routes-search-network-/), expect.stringMatching(/^NetworkPolicy\/routes-search-network-canary-/),
-      'PodDisruptionBudget/cart', 'PodDisruptionBudget/search', 'Rollout/cart', 'Rollout/search', 'Service/cart', 'Service/cart-canary', 'Service/cart-stable',
+      'AnalysisTemplate/cart-slo', 'ClusterRole/argo-rollouts-traffic-router-plugins', 'ClusterRoleBinding/argo-rollouts-traffic-router-plugins', 'ConfigMap/argo-rollouts-config',
+      'DestinationRule/cart', 'HTTPRoute/search',
+      expect.stringMatching(/^NetworkPolicy\/routes-cart-network-/), expect.stringMatching(/^NetworkPolicy\/routes-cart-network-canary-/),
+      expect.stringMatching(/^NetworkPolicy\/routes-search-network-/), expect.stringMatching(/^NetworkPolicy\/routes-search-network-canary-/),
+      'PodDisruptionBudget/cart', 'PodDisruptionBudget/search', expect.stringMatching(/^PodMonitor\/routes-cart-slo-podmonitor-/), 'Rollout/cart', 'Rollout/search', 'Service/cart', 'Service/cart-canary', 'Service/cart-stable',
       'Service/search-canary', 'Service/search-stable', 'VirtualService/cart',
     ]);
     expectValidManifests(routed);

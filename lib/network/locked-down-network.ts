@@ -111,7 +111,8 @@ export interface RolloutNetworkOptions {
   readonly allowIngressController?: boolean;
   /**
    * Where the traffic router's pods run, when they are not where the rollout's routing says
-   * (`routerPods`: the ingress-nginx controller for NGINX routing, the Gateway's pods for Gateway API routing).
+   * (`routerPods`: the ingress-nginx controller for NGINX routing, the Gateway's pods for Gateway API routing, the
+   * ingress gateway's pods and the mesh callers for Istio routing, whose sidecar rules stay).
    * @default - the rollout's routerPods; without them, see IngressControllerOptions
    */
   readonly ingressController?: IngressControllerOptions;

@@ -65,7 +65,7 @@ export abstract class TrafficRouting {
 
   /**
    * @internal The pods that send the routed traffic to the rollout's pods; empty when the router does not tell
-   * (a bound route, whose Gateway is unknown; Istio, where the callers' own sidecars send it).
+   * (a bound route, whose Gateway is unknown).
    */
   public _routerPods(_namespace: string | undefined): RouterPods[] { return []; }
 

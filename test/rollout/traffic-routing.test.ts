@@ -101,6 +101,18 @@ describe('TrafficRouting.gatewayApi', () => {
 });
 
 describe('TrafficRouting.istio', () => {
+  test('tells where its data plane runs: the ingress gateway, the mesh callers, and the sidecar in the rollout\'s pods', () => {
+    const routing = TrafficRouting.istio({ gateways: ['istio-system/public', 'mesh'] });
+    const sidecar = { controlPlane: { namespace: 'istio-system', podLabels: { app: 'istiod' } }, controlPlanePort: 15012, metricsPort: 15090 };
+    expect(routing._routerPods('shop')).toEqual([
+      { namespace: 'istio-system', podLabels: { istio: 'ingressgateway' }, sidecar },
+      { namespace: 'shop', podLabels: { 'security.istio.io/tlsMode': 'istio' }, sidecar },
+    ]);
+    expect(TrafficRouting.istio({ gateways: ['public'] })._routerPods('shop').map((p) => p.podLabels)).toEqual([{ istio: 'ingressgateway' }]);
+    expect(TrafficRouting.istio({ istiod: { podLabels: { 'istio.io/rev': 'canary' } } })._routerPods('shop')[0].sidecar!.controlPlane)
+      .toEqual({ namespace: 'istio-system', podLabels: { 'istio.io/rev': 'canary' } });
+  });
+
   test('host-level: a VirtualService whose one route holds the stable Service at 100 and the canary at 0, named in the Rollout', () => {
     // GIVEN Istio routing with the defaults
     const { chart } = make({ trafficRouting: TrafficRouting.istio() });

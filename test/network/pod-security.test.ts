@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { checkPodSecurity, PodSecurityLevel, podTemplates } from '../../lib/network/pod-security';
+import { CanaryRollout, CanaryStep, TrafficRouting } from '../../lib';
 
 /** A pod spec that satisfies the restricted profile and our own checks. */
 function hardenedPodSpec(): any {
@@ -229,3 +230,54 @@ function wrap(prefix: string, podSpec: any): any {
   at.spec = podSpec;
   return root;
 }
+
+describe('a rollout\'s pod as Istio\'s sidecar injector leaves it', () => {
+  // GIVEN the Rollout of a rollout routed by Istio, as synthesized (restricted)
+  const rolloutObject = () => {
+    const chart = new Chart(Testing.app(), 'mesh', { namespace: 'shop' });
+    new CanaryRollout(chart, 'shop', {
+      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.setWeight(10), CanaryStep.pause()], trafficRouting: TrafficRouting.istio(),
+    });
+    return Testing.synth(chart).find((o: any) => o.kind === 'Rollout');
+  };
+  const resources = { requests: { cpu: '10m', memory: '40Mi' }, limits: { cpu: '2', memory: '1Gi' } };
+  /** The sidecar as injected: UID 1337, every capability dropped, a read-only root filesystem. */
+  const proxy = {
+    name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.28.0', resources, ports: [{ name: 'http-envoy-prom', containerPort: 15090 }],
+    securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, capabilities: { drop: ['ALL'] } },
+  };
+  /** Without the CNI node agent: istio-init sets up the redirection itself, as root with NET_ADMIN and NET_RAW. */
+  const istioInit = {
+    name: 'istio-init', image: 'docker.io/istio/proxyv2:1.28.0', resources,
+    securityContext: {
+      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: false, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+    },
+  };
+  /** With the CNI node agent: istio-validation only checks the redirection, as the sidecar's user with nothing added. */
+  const istioValidation = { ...istioInit, name: 'istio-validation', securityContext: proxy.securityContext };
+  const inject = (init: any) => {
+    const rollout = rolloutObject();
+    const spec = rollout.spec.template.spec;
+    spec.initContainers = [...spec.initContainers ?? [], init];
+    spec.containers = [...spec.containers, proxy];
+    spec.volumes = [...spec.volumes ?? [], { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
+      { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } }];
+    return rollout;
+  };
+
+  it('without the CNI node agent, istio-init breaks "baseline" (NET_ADMIN, NET_RAW) and "restricted" (root)', () => {
+    const violations = checkPodSecurity([inject(istioInit)]).filter((v) => v.path.includes('initContainers'));
+    expect(violations.map((v) => [v.level, v.rule, v.path.replace('spec.template.spec.initContainers[0].securityContext.', '')])).toEqual([
+      [PodSecurityLevel.BASELINE, 'Capabilities', 'capabilities.add[0]'],
+      [PodSecurityLevel.BASELINE, 'Capabilities', 'capabilities.add[1]'],
+      [PodSecurityLevel.RESTRICTED, 'Running as Non-root', 'runAsNonRoot'],
+      [PodSecurityLevel.RESTRICTED, 'Running as Non-root user', 'runAsUser'],
+      [PodSecurityLevel.BEYOND_STANDARD, 'Read-only root filesystem', 'readOnlyRootFilesystem'],
+    ]);
+  });
+
+  it('with the CNI node agent, the injected pod still meets "restricted" and our own checks', () => {
+    expect(checkPodSecurity([inject(istioValidation)])).toEqual([]);
+  });
+});

@@ -382,6 +382,13 @@ describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh
       'egress to pods istio.io/rev=stable in namespace istio on TCP 15012',
     ]));
     expect(rules).toHaveLength(6);
+    // an explicit ingressController replaces the callers, not the sidecar's needs
+    const explicit = rolloutWith(TrafficRouting.istio());
+    expect(LockedDownNetwork.forRollout(explicit.chart, 'Net', explicit.rollout, { ingressController: { namespace: 'edge', podLabels: { app: 'envoy' } } })
+      .rules.map((r) => r.description)).toEqual(expect.arrayContaining([
+      'ingress from pods app=envoy in namespace edge on TCP 8080', 'egress to pods app=istiod in namespace istio-system on TCP 15012',
+      'ingress from pods app.kubernetes.io/name=prometheus in namespace monitoring on TCP 15090',
+    ]));
     const bare = rolloutWith(TrafficRouting.istio());
     const without = LockedDownNetwork.forRollout(bare.chart, 'Net', bare.rollout, { allowSidecarControlPlane: false, allowPrometheusScrape: false });
     expect(without.rules.map((r) => r.description)).toEqual([

@@ -514,7 +514,7 @@ describe('CanaryRollout time to abort', () => {
     const { chart, rollout } = make();
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50] });
     // WHEN synthesized / THEN the figure and its terms are shown
-    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m (the default once a rollout has an analysis) but the worst-case time from a bad canary to abort is '
       + '2m40s by the analysis at step 3 (slo): 1m10s until it starts + success-rate: 90s = 60s window + 30s interval: '
       + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort');
   });
@@ -526,9 +526,44 @@ describe('CanaryRollout time to abort', () => {
     expect(rollout.plan.abort?.seconds).toBe(90);
   });
 
-  test('fails on maxTimeToAbort without any analysis', () => {
-    const { chart } = make({ maxTimeToAbort: Duration.minutes(2) });
-    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is never (no analysis can fail the rollout)');
+  test('fails on maxTimeToAbort without any analysis, saying how to turn the budget off', () => {
+    const { chart } = make({ maxTimeToAbort: Duration.hours(24) });
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 24h but no analysis can abort the rollout, so the time to abort is never: '
+      + 'give it an analysis that can fail (not dry-run), or, if it is meant to run without one, turn the budget off with disableMaxTimeToAbort: true (no maxTimeToAbort)');
+  });
+
+  test('fails on the default budget with an analysis that cannot abort (dry-run), saying how to turn it off', () => {
+    // GIVEN a background analysis whose only metric is dry-run
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'dry', [], [metric('observe', { dryRun: true })])] }, { background: true });
+    // WHEN synthesized / THEN
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m (the default once a rollout has an analysis) but no analysis can abort the rollout, '
+      + 'so the time to abort is never: give it an analysis that can fail (not dry-run), or, if it is meant to run without one, turn the budget off '
+      + 'with disableMaxTimeToAbort: true (no maxTimeToAbort)');
+  });
+
+  test('disableMaxTimeToAbort turns the budget off at synth and records it for plan and rehearse', () => {
+    // GIVEN the same rollout with the budget turned off
+    const { chart, rollout } = make({ disableMaxTimeToAbort: true });
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'dry', [], [metric('observe', { dryRun: true })])] }, { background: true });
+    // WHEN synthesized (strict schemas) / THEN no budget error, and 'none' recorded
+    const metadata = rolloutOf(synthValid(chart)).metadata;
+    expect(metadata.annotations).toEqual({ 'cdk8s-progressive/max-time-to-abort': 'none' });
+    expect(recordedBudgets(metadata, 'Rollout web')).toEqual({ promotionSeconds: 600, abortSeconds: Infinity });
+  });
+
+  test('disableMaxPromotionTime records no promotion budget', () => {
+    const { chart } = make({ disableMaxPromotionTime: true, steps: [CanaryStep.setWeight(10), CanaryStep.pause()] });
+    const metadata = rolloutOf(synthValid(chart)).metadata;
+    expect(metadata.annotations).toEqual({ 'cdk8s-progressive/max-promotion-time': 'none' });
+    expect(recordedBudgets(metadata, 'Rollout web').promotionSeconds).toBe(Infinity);
+  });
+
+  test('fails on a budget both set and turned off', () => {
+    expect(() => make({ disableMaxTimeToAbort: true, maxTimeToAbort: Duration.minutes(3) })).toThrow(
+      'disableMaxTimeToAbort turns off the abort budget that maxTimeToAbort (3m) sets: keep one of them');
+    expect(() => make({ disableMaxPromotionTime: true, maxPromotionTime: Duration.minutes(3) })).toThrow(
+      'disableMaxPromotionTime turns off the promotion budget that maxPromotionTime (3m) sets: keep one of them');
   });
 });
 
@@ -552,6 +587,6 @@ describe('CanaryRollout budgets recorded on the Rollout', () => {
 
   test('fails to read a malformed recorded budget', () => {
     expect(() => recordedBudgets({ annotations: { 'cdk8s-progressive/max-time-to-abort': 'soon' } }, 'Rollout shop/web')).toThrow(
-      "Rollout shop/web: annotation cdk8s-progressive/max-time-to-abort must be a positive duration such as 12m or 1m30s, got 'soon': fix or remove it");
+      "Rollout shop/web: annotation cdk8s-progressive/max-time-to-abort must be a positive duration such as 12m or 1m30s, or 'none', got 'soon': fix or remove it");
   });
 });

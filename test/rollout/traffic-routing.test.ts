@@ -228,13 +228,15 @@ describe('header and mirror routes', () => {
 
   test('fails on a header route with NGINX routing, naming its own way to reach the canary by header', () => {
     expect(() => make({ trafficRouting: TrafficRouting.nginx({ host: 'a.example.com' }), steps: [CanaryStep.setWeight(5), header] })).toThrow(new Error(
-      'step 1 (setHeaderRoute canary-by-header) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got nginx: with ingress-nginx reach the canary '
+      'step 1 (setHeaderRoute canary-by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, '
+      + 'apisix or plugins, got nginx: with ingress-nginx reach the canary '
       + "by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"));
   });
 
   test('fails on a header route without traffic routing', () => {
     expect(() => make({ trafficRouting: undefined, steps: [header] })).toThrow(new Error(
-      'step 0 (setHeaderRoute canary-by-header) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got no traffic routing: set trafficRouting'));
+      'step 0 (setHeaderRoute canary-by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, '
+      + 'apisix or plugins, got no traffic routing: set trafficRouting'));
   });
 
   test('fails on a mirror route with the Gateway API, whose plugin does not mirror', () => {

@@ -1,10 +1,10 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { formatSeconds, validateDnsLabel, validateInteger } from './internal-validation';
 import { budgetAnnotations } from './plan';
-import { RolloutServiceProps, validateServiceProps } from './rollout-service';
-import { RolloutWorkload, validateWorkloadExclusive } from './rollout-workload';
+import { RolloutServiceProps } from './rollout-service';
+import { RolloutWorkload } from './rollout-workload';
 import { pdbMaxUnavailable, podTemplateJson, resolveWorkload, ResolvedWorkload, WorkloadProps } from './workload';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpec } from '../../imports/argoproj.io';
 
@@ -268,4 +268,60 @@ function metadataAnnotations(props: RolloutCommonProps): { [key: string]: string
 export function planSpec(spec: { [key: string]: any }, props: RolloutCommonProps): { [key: string]: any } {
   const template = props.workload?._manifest()?.spec?.template;
   return template ? { ...spec, template } : spec;
+}
+
+const RESERVED_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/managed-by'];
+
+/** Throws unless the service settings are valid; `servicePort` is the http port's. */
+export function validateServiceProps(s: RolloutServiceProps, servicePort: number): void {
+  const type = s.type ?? ServiceType.CLUSTER_IP;
+  if (type === ServiceType.EXTERNAL_NAME) {
+    throw new Error('service type must be ClusterIP, NodePort or LoadBalancer, got ExternalName: an ExternalName Service selects no pod, '
+      + 'so the controller could not switch it between versions');
+  }
+  if (s.nodePort !== undefined) {
+    if (type === ServiceType.CLUSTER_IP) {
+      throw new Error(`service nodePort (${s.nodePort}) needs type ServiceType.NODE_PORT or ServiceType.LOAD_BALANCER, got ClusterIP: set type or remove nodePort`);
+    }
+    validateInteger('service nodePort', s.nodePort, 1, 65535);
+  }
+  for (const key of Object.keys(s.labels ?? {})) {
+    if (RESERVED_LABELS.includes(key)) {
+      throw new Error(`service labels must not set '${key}': the rollout sets it on every object it emits; remove it`);
+    }
+  }
+  const names = new Set(['http']);
+  const ports = new Set([servicePort]);
+  (s.extraPorts ?? []).forEach((p, i) => {
+    const where = `service extraPorts[${i}]`;
+    if (p.name === undefined) throw new Error(`${where}.name must be set: a Service with several ports names each, e.g. name: 'grpc'`);
+    validateDnsLabel(`${where}.name`, p.name);
+    if (names.has(p.name)) throw new Error(`${where}.name '${p.name}' is taken${p.name === 'http' ? ' by the traffic port' : ''}: give each port its own name`);
+    names.add(p.name);
+    validateInteger(`${where}.port`, p.port, 1, 65535);
+    if (ports.has(p.port)) throw new Error(`${where}.port ${p.port} is taken by another port of the Service: give each port its own number`);
+    ports.add(p.port);
+    if (p.targetPort !== undefined) validateInteger(`${where}.targetPort`, p.targetPort, 1, 65535);
+    if (p.nodePort !== undefined) {
+      throw new Error(`${where}.nodePort must not be set, got ${p.nodePort}: both Services of the strategy carry the extra ports and a node port `
+        + 'belongs to one Service; leave it to the cluster');
+    }
+  });
+}
+
+/** The props that describe the pod itself, which a rollout taking its pod from a Deployment must not set. */
+const POD_PROPS: (keyof WorkloadProps)[] = [
+  'image', 'env', 'envVariables', 'envFrom', 'volumeMounts', 'initContainers', 'sidecars', 'imagePullPolicy', 'imagePullSecrets',
+  'podAnnotations', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'priorityClassName', 'securityContext',
+  'command', 'args', 'resources', 'liveness', 'readiness', 'startup', 'preStopDelay', 'terminationGracePeriod', 'serviceAccountName',
+  'automountServiceAccountToken', 'runAsUser', 'runAsGroup', 'fsGroup', 'seccompProfile', 'podLabels',
+];
+
+/** Throws when a rollout given a `workload` also describes a pod of its own. */
+export function validateWorkloadExclusive(props: WorkloadProps, workload: RolloutWorkload): void {
+  const set = POD_PROPS.filter((k) => props[k] !== undefined);
+  if (set.length > 0) {
+    throw new Error(`workload takes the pod from Deployment '${workload.deploymentName}', so ${set.join(', ')} would not be used: `
+      + 'set them on the Deployment, or remove workload to describe the pod here');
+  }
 }

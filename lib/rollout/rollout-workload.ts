@@ -1,7 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Deployment } from 'cdk8s-plus-27';
 import { ownRule } from './internal-validation';
-import type { WorkloadProps } from './workload';
 import { checkPodSecurity, PodSecurityLevel } from '../network/pod-security';
 
 /** What the controller does with the referenced Deployment's own pods (Argo's `workloadRef.scaleDown`). */
@@ -116,14 +115,14 @@ export class RolloutWorkload {
     const labels = d.spec?.template?.metadata?.labels ?? {};
     const missing = Object.entries(this.selectorLabels).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
     if (missing.length > 0) {
-      errors.push(`${where}'s pod template lacks the selector labels ${missing.join(', ')}: the Rollout's selector must match the pods it creates; `
+      errors.push(`workload: the pod template of Deployment '${this.deploymentName}' lacks the selector labels ${missing.join(', ')}: the Rollout's selector must match the pods it creates; `
         + 'add them to the pod template');
     }
     if (standard !== 'privileged') {
       const breaking = checkPodSecurity([d], { beyondStandard: false })
         .filter((v) => standard === 'restricted' || v.level === PodSecurityLevel.BASELINE);
       if (breaking.length > 0) {
-        errors.push(`${where}'s pod breaks the Pod Security Standard '${standard}' at ${breaking.map((v) => `${v.path} (${v.rule})`).join(', ')}: `
+        errors.push(`workload: the pod of Deployment '${this.deploymentName}' breaks the Pod Security Standard '${standard}' at ${breaking.map((v) => `${v.path} (${v.rule})`).join(', ')}: `
           + `${breaking[0].message}; the rollout runs this pod: fix it on the Deployment (cdk8s-plus 27 models neither a seccomp profile nor `
           + 'dropping ALL capabilities: ApiObject.of(deployment).addJsonPatch(JsonPatch.add(\'/spec/template/spec/securityContext/seccompProfile\', '
           + '{ type: \'RuntimeDefault\' }), ...)), or, if the namespace enforces a laxer standard, say so with podSecurityStandard');
@@ -135,21 +134,4 @@ export class RolloutWorkload {
 
 function sorted(o: { [key: string]: string }): [string, string][] {
   return Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** The props that describe the pod itself, which a rollout taking its pod from a Deployment must not set. */
-const POD_PROPS: (keyof WorkloadProps)[] = [
-  'image', 'env', 'envVariables', 'envFrom', 'volumeMounts', 'initContainers', 'sidecars', 'imagePullPolicy', 'imagePullSecrets',
-  'podAnnotations', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'priorityClassName', 'securityContext',
-  'command', 'args', 'resources', 'liveness', 'readiness', 'startup', 'preStopDelay', 'terminationGracePeriod', 'serviceAccountName',
-  'automountServiceAccountToken', 'runAsUser', 'runAsGroup', 'fsGroup', 'seccompProfile', 'podLabels',
-];
-
-/** @internal Throws when a rollout given a `workload` also describes a pod of its own. */
-export function validateWorkloadExclusive(props: WorkloadProps, workload: RolloutWorkload): void {
-  const set = POD_PROPS.filter((k) => props[k] !== undefined);
-  if (set.length > 0) {
-    throw new Error(`workload takes the pod from Deployment '${workload.deploymentName}', so ${set.join(', ')} would not be used: `
-      + 'set them on the Deployment, or remove workload to describe the pod here');
-  }
 }

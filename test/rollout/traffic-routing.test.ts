@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
-import { CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, StringMatch, TrafficRouting } from '../../lib';
+import { CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, LockedDownNetwork, StringMatch, TrafficRouting } from '../../lib';
 import * as YAML from 'yaml';
 import { synthValid } from '../support/schema';
 
@@ -301,7 +301,10 @@ describe('TrafficRouting.custom', () => {
       steps: [CanaryStep.setWeight(100), header],
     });
     expect(rollout.routerPods).toEqual([{ namespace: 'projectcontour', podLabels: { app: 'envoy' } }]);
-    const routing = rolloutOf(synthValid(chart)).spec.strategy.canary.trafficRouting;
+    LockedDownNetwork.forRollout(chart, 'net', rollout);
+    const objs = synthValid(chart);
+    expect(JSON.stringify(byKind(objs, 'NetworkPolicy'))).toContain('{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"projectcontour"}},"podSelector":{"matchLabels":{"app":"envoy"}}}');
+    const routing = rolloutOf(objs).spec.strategy.canary.trafficRouting;
     expect(routing.managedRoutes).toEqual([{ name: 'by-header' }]);
     expect(routing.plugins).toEqual({ 'argoproj-labs/contour': { trafficRouteName: 'web' } });
   });

@@ -5,6 +5,8 @@ export * from './rollout/rollout-analysis';
 export * from './rollout/traffic-routing';
 export * from './rollout/argo-rollouts-config';
 export * from './rollout/workload';
+export * from './rollout/rollout-workload';
+export * from './rollout/rollout-service';
 export * from './rollout/plan';
 export * from './analysis/template-ref';
 export * from './network/selectable';

@@ -81,19 +81,28 @@ export function effectiveBudgets(r: ManifestRolloutPlan, o: { maxPromotion?: num
 }
 
 /** The plan of one Rollout as text: a header, the steps table, the totals against the budgets. */
-export function formatRolloutPlan(r: ManifestRolloutPlan, budgets: PlanBudgets, svg?: string): string {
+export function formatRolloutPlan(r: ManifestRolloutPlan, budgets: PlanBudgets, svg?: string, flags: { maxPromotion?: number; maxAbort?: number } = {}): string {
   const strategy = r.strategy === 'canary' ? 'canary' : 'blue-green';
   const promotion = r.plan.promotionSeconds;
   const abort = r.plan.abort?.seconds ?? Infinity;
-  const verdict = (value: number, budget: number) => (value <= budget ? 'within' : 'OVER');
+  // A budget the Rollout records (or the default) is changed on the rollout; one from a flag, by the flag.
+  const judged = (what: string, value: number, budget: number, prop: string, flag: boolean) => {
+    if (!Number.isFinite(budget)) return `${what} ${formatSeconds(value)} (no budget)`;
+    if (value <= budget) return `${what} ${formatSeconds(value)} within ${formatSeconds(budget)}`;
+    return `${what} ${formatSeconds(value)} OVER ${formatSeconds(budget)}${flag ? '' : ` (raise ${prop}, or turn it off with ${disable(prop)}: true)`}`;
+  };
   return [
     `Rollout ${qualified(r.namespace, r.name)} (${strategy}, ${r.source})`,
     `   #  ${'step'.padEnd(34)}${' weight'.padEnd(14)}${'+time'.padEnd(10)} = ${'ends at'.padEnd(9)} made of`,
     formatPlan(r.plan),
-    `  budgets: promotion ${formatSeconds(promotion)} ${verdict(promotion, budgets.promotionSeconds)} ${formatSeconds(budgets.promotionSeconds)}, `
-      + `abort ${formatSeconds(abort)} ${verdict(abort, budgets.abortSeconds)} ${formatSeconds(budgets.abortSeconds)}`,
+    `  budgets: ${judged('promotion', promotion, budgets.promotionSeconds, 'maxPromotionTime', flags.maxPromotion !== undefined)}, `
+      + `${judged('abort', abort, budgets.abortSeconds, 'maxTimeToAbort', flags.maxAbort !== undefined)}`,
     ...(svg ? [`  timeline: ${svg}`] : []),
   ].join('\n');
+}
+
+function disable(prop: string): string {
+  return `disable${prop[0].toUpperCase()}${prop.slice(1)}`;
 }
 
 /** The plan as plain JSON: seconds as numbers, null for indefinite. */
@@ -133,13 +142,17 @@ export async function runPlan(args: string[]): Promise<number> {
     const budgets = effectiveBudgets(r, o);
     fs.writeFileSync(svg, renderTimeline(r.plan, {
       title: `Rollout ${qualified(r.namespace, r.name)} (${r.strategy === 'canary' ? 'canary' : 'blue-green'})`,
-      maxPromotionSeconds: budgets.promotionSeconds, maxAbortSeconds: budgets.abortSeconds,
+      maxPromotionSeconds: finite(budgets.promotionSeconds), maxAbortSeconds: finite(budgets.abortSeconds),
       weightLabel: r.strategy === 'canary' ? undefined : 'traffic to the new version (%)',
     }));
-    return o.json ? planJson(r, svg, budgets) : formatRolloutPlan(r, budgets, svg);
+    return o.json ? planJson(r, svg, budgets) : formatRolloutPlan(r, budgets, svg, o);
   });
   process.stdout.write(o.json ? `${JSON.stringify(printed, null, 2)}\n` : `${printed.join('\n\n')}\n`);
   return 0;
+}
+
+function finite(seconds: number): number | undefined {
+  return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 /** The `plan` sub-command. */

@@ -92,6 +92,8 @@ export interface ISloGate {
 export interface SloGateProps extends Omit<WorkloadProps, 'liveness' | 'readiness' | 'startup' | 'command' | 'args'> {
   /** @default 'slo-gate' */
   readonly name?: string;
+  /** The slo-gate image, pinned by a tag or a digest. */
+  readonly image: string;
   /**
    * URL of the Prometheus HTTP API the gate queries, without credentials (see prometheusBasicAuthSecret).
    * @default 'http://prometheus-operated.monitoring.svc:9090'

@@ -1,11 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload } from '../network/selectable';
-import { addPdb, addRollout, addServices, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { addPdb, addRollout, addServices, planSpec, resolveRolloutWorkload, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule, validateInteger } from './internal-validation';
 import { analysisErrors, noteUse, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
 import { blueGreenPlan, planBudgetErrors, RolloutPlan } from './plan';
-import { resolveWorkload } from './workload';
 
 /** Props of a blue-green rollout. */
 export interface BlueGreenRolloutProps extends RolloutCommonProps {
@@ -63,11 +62,13 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   /** The Rollout object. */
   public readonly resource: ApiObject;
   private readonly renderSpec: () => { [key: string]: any };
+  private readonly props: BlueGreenRolloutProps;
   private readonly analyses: RolloutAnalysis[];
 
   constructor(scope: Construct, id: string, props: BlueGreenRolloutProps) {
     super(scope, id);
-    const w = resolveWorkload(id, props);
+    this.props = props;
+    const w = resolveRolloutWorkload(id, props);
     this.rolloutName = w.name;
     this.namespace = w.namespace;
     this.podSelectorLabels = w.selectorLabels;
@@ -91,15 +92,16 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
     for (const a of this.analyses) noteUse(a, 'inline');
     this.node.addValidation({
       validate: () => {
-        const errors: string[] = [];
+        const errors: string[] = props.workload?._errors(this.resource.metadata.namespace, props.podSecurityStandard ?? 'restricted') ?? [];
         for (const [where, analysis] of [['prePromotionAnalysis', props.prePromotionAnalysis], ['postPromotionAnalysis', props.postPromotionAnalysis]] as const) {
           if (analysis) errors.push(...analysisErrors(where, analysis, true));
         }
-        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort);
+        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
       },
     });
 
-    addServices(this, w, [['ActiveService', this.activeServiceName], ['PreviewService', this.previewServiceName]]);
+    addServices(this, w, [['ActiveService', this.activeServiceName], ['PreviewService', this.previewServiceName]], props.service,
+      props.workload && w.port);
     addPdb(this, w, props);
     const rollout = addRollout(this, w, props, () => ({
       blueGreen: {
@@ -122,7 +124,7 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   /** The nominal timing: preview ready, pre-promotion analysis, auto-promotion delay, switch, post-promotion analysis. */
   public get plan(): RolloutPlan {
     const templates = this.analyses.flatMap((a) => a.templates);
-    return blueGreenPlan(this.renderSpec(), (name, cluster) =>
+    return blueGreenPlan(planSpec(this.renderSpec(), this.props), (name, cluster) =>
       templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
   }
 }

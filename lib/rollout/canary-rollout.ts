@@ -2,12 +2,11 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
-import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { addPdb, addRollout, addServices, planSpec, resolveRolloutWorkload, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
 import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
 import { analysisErrors, BackgroundAnalysis, noteUse, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
-import { resolveWorkload } from './workload';
 
 /** Labels the controller puts on canary and stable pods while a rollout runs (canaryMetadata / stableMetadata). */
 export const CANARY_LABELS: { readonly [key: string]: string } = { track: 'canary' };
@@ -27,7 +26,8 @@ export interface CanaryRolloutProps extends RolloutCommonProps {
   /** @default - `<name>-canary` */
   readonly canaryServiceName?: string;
   /**
-   * Analysis that runs in the background from `startingStep` until the rollout ends.
+   * Analysis that runs in the background from `startingStep` until the rollout ends. Its default start differs from
+   * Argo Rollouts': the step after the first setWeight, not step 0 (see `BackgroundAnalysis.startingStep`).
    * @default - none
    */
   readonly backgroundAnalysis?: BackgroundAnalysis;
@@ -58,7 +58,8 @@ export interface AddAnalysisOptions {
    */
   readonly atWeights?: number[];
   /**
-   * Also run it in the background from this step index (true: from the step after the first setWeight).
+   * Also run it in the background from this step index (true: from the step after the first setWeight, where
+   * Argo Rollouts' own default is step 0; give 0 for that).
    * @default - not in the background
    */
   readonly background?: boolean | number;
@@ -96,13 +97,15 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** The Rollout object. */
   public readonly resource: ApiObject;
   private readonly renderSpec: () => { [key: string]: any };
+  private readonly props: CanaryRolloutProps;
 
   private readonly _steps: CanaryStep[];
   private background?: BackgroundAnalysis;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
-    const w = resolveWorkload(id, props);
+    this.props = props;
+    const w = resolveRolloutWorkload(id, props);
     this.rolloutName = w.name;
     this.namespace = w.namespace;
     this.trafficPort = w.port;
@@ -123,7 +126,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     validateRouteSteps(this._steps, props.trafficRouting);
     for (const step of this._steps) noteUse(step.action.analysis, 'inline');
 
-    addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
+    addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]], props.service,
+      props.workload && w.port);
     const routing = props.trafficRouting?._bind(this, {
       rolloutName: w.name, namespace: w.namespace, stableServiceName: this.stableServiceName, canaryServiceName: this.canaryServiceName,
       servicePort: w.servicePort,
@@ -157,9 +161,10 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
 
     this.node.addValidation({
       validate: () => {
-        const errors = this._steps.flatMap((s, i) => (s.action.analysis ? analysisErrors(`step ${i} (analysis)`, s.action.analysis, true) : []));
+        const errors = props.workload?._errors(this.resource.metadata.namespace, props.podSecurityStandard ?? 'restricted') ?? [];
+        errors.push(...this._steps.flatMap((s, i) => (s.action.analysis ? analysisErrors(`step ${i} (analysis)`, s.action.analysis, true) : [])));
         if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false));
-        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort);
+        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
       },
     });
   }
@@ -170,7 +175,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** The nominal timing of the plan. */
   public get plan(): RolloutPlan {
     const templates = [...this._steps.flatMap((s) => s.action.analysis?.templates ?? []), ...(this.background?.templates ?? [])];
-    return canaryPlan(this.renderSpec(), (name, cluster) =>
+    return canaryPlan(planSpec(this.renderSpec(), this.props), (name, cluster) =>
       templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
   }
 
@@ -280,12 +285,13 @@ function validateRouteSteps(steps: CanaryStep[], routing: TrafficRouting | undef
     const a = step.action;
     if (a.route === undefined) return;
     const router = routing?._router;
-    if (a.kind === 'setHeaderRoute' && router !== 'istio' && router !== 'gatewayApi') {
-      throw new Error(`step ${i} (setHeaderRoute ${a.route}) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got ${router ?? 'no traffic routing'}: `
+    if (a.kind === 'setHeaderRoute' && !routing?._headerRoutes) {
+      throw new Error(`step ${i} (setHeaderRoute ${a.route}) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, `
+        + `apisix or plugins, got ${router === 'custom' ? 'a custom router with none of them' : router ?? 'no traffic routing'}: `
         + (router === 'nginx' ? "with ingress-nginx reach the canary by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"
           : 'set trafficRouting'));
     }
-    if (a.kind === 'setMirrorRoute' && router !== 'istio') {
+    if (a.kind === 'setMirrorRoute' && !routing?._mirrorRoutes) {
       throw new Error(`step ${i} (setMirrorRoute ${a.route}) needs TrafficRouting.istio, got ${router ?? 'no traffic routing'}: the controller mirrors `
         + 'traffic with Istio only; remove the step or route with Istio');
     }

@@ -83,7 +83,7 @@ export const BUDGET_ANNOTATIONS = {
   maxTimeToAbort: 'cdk8s-progressive/max-time-to-abort',
 } as const;
 
-/** The budgets a plan is judged against, in seconds. */
+/** The budgets a plan is judged against, in seconds (Infinity: no budget). */
 export interface PlanBudgets {
   readonly promotionSeconds: number;
   readonly abortSeconds: number;
@@ -92,23 +92,33 @@ export interface PlanBudgets {
 /** What a Rollout that records no budget is judged against: 10 minutes to promote, 2 minutes to abort. */
 export const DEFAULT_BUDGETS: PlanBudgets = { promotionSeconds: 600, abortSeconds: 120 };
 
-/** The annotations that record the budgets a chart set; undefined when it set none. */
-export function budgetAnnotations(maxPromotion?: Duration, maxAbort?: Duration): { [key: string]: string } | undefined {
+/** The value of a budget annotation that turns the budget off (disableMaxPromotionTime, disableMaxTimeToAbort). */
+export const NO_BUDGET = 'none';
+
+/** The annotations that record the budgets a chart set or turned off; undefined when it did neither. */
+export function budgetAnnotations(maxPromotion?: Duration, maxAbort?: Duration, noPromotionBudget?: boolean, noAbortBudget?: boolean):
+{ [key: string]: string } | undefined {
   const out: { [key: string]: string } = {};
   if (maxPromotion) out[BUDGET_ANNOTATIONS.maxPromotionTime] = formatSeconds(maxPromotion.toSeconds());
+  if (noPromotionBudget) out[BUDGET_ANNOTATIONS.maxPromotionTime] = NO_BUDGET;
   if (maxAbort) out[BUDGET_ANNOTATIONS.maxTimeToAbort] = formatSeconds(maxAbort.toSeconds());
+  if (noAbortBudget) out[BUDGET_ANNOTATIONS.maxTimeToAbort] = NO_BUDGET;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** The budgets recorded on a Rollout's metadata, each falling back to DEFAULT_BUDGETS; throws on a malformed value. */
+/**
+ * The budgets recorded on a Rollout's metadata, each falling back to DEFAULT_BUDGETS; `none` is no budget
+ * (Infinity); throws on a malformed value.
+ */
 export function recordedBudgets(metadata: Json | undefined, where: string): PlanBudgets {
   const read = (key: string, fallback: number): number => {
     const value = metadata?.annotations?.[key];
     if (value === undefined) return fallback;
+    if (value === NO_BUDGET) return Infinity;
     let seconds: number | undefined;
     try { seconds = parseDurationSeconds(String(value)); } catch { seconds = undefined; }
     if (seconds === undefined || !(seconds > 0)) {
-      throw new Error(`${where}: annotation ${key} must be a positive duration such as 12m or 1m30s, got '${value}': fix or remove it`);
+      throw new Error(`${where}: annotation ${key} must be a positive duration such as 12m or 1m30s, or '${NO_BUDGET}', got '${value}': fix or remove it`);
     }
     return seconds;
   };
@@ -317,20 +327,24 @@ export function formatPlan(plan: RolloutPlan): string {
 
 /**
  * What synth says when a plan misses a budget: the promotion budget when set, the abort budget when
- * set or (2 minutes) as soon as the plan has an analysis.
+ * set or (2 minutes) as soon as the plan has an analysis, unless turned off (`noAbortBudget`).
  */
-export function planBudgetErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration): string[] {
+export function planBudgetErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration, noAbortBudget?: boolean): string[] {
   const errors: string[] = [];
   if (maxPromotion && plan.promotionSeconds > maxPromotion.toSeconds()) {
     errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
       + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
-      + `or raise maxPromotionTime. The plan:\n${formatPlan(plan)}`);
+      + `or raise maxPromotionTime${Number.isFinite(plan.promotionSeconds) ? '' : ' (or turn the budget off with disableMaxPromotionTime: true)'}. `
+      + `The plan:\n${formatPlan(plan)}`);
   }
-  const maxAbort = maxAbortTime ?? (plan.analyses.length > 0 ? Duration.minutes(2) : undefined);
+  const maxAbort = noAbortBudget ? undefined : maxAbortTime ?? (plan.analyses.length > 0 ? Duration.minutes(2) : undefined);
   if (maxAbort && (plan.abort?.seconds ?? Infinity) > maxAbort.toSeconds()) {
-    errors.push(`maxTimeToAbort is ${formatSeconds(maxAbort.toSeconds())} but the worst-case time from a bad canary to abort is `
-      + `${describeAbort(plan.abort)}: shorten the window, interval or initialDelay, lower failureLimit, start the analysis `
-      + 'earlier, or raise maxTimeToAbort');
+    const budget = `maxTimeToAbort is ${formatSeconds(maxAbort.toSeconds())}${maxAbortTime ? '' : ' (the default once a rollout has an analysis)'}`;
+    errors.push(plan.abort
+      ? `${budget} but the worst-case time from a bad canary to abort is ${describeAbort(plan.abort)}: shorten the window, interval or `
+        + 'initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort'
+      : `${budget} but no analysis can abort the rollout, so the time to abort is never: give it an analysis that can fail (not dry-run), `
+        + 'or, if it is meant to run without one, turn the budget off with disableMaxTimeToAbort: true (no maxTimeToAbort)');
   }
   return errors;
 }

@@ -79,8 +79,13 @@ function effectiveArgs(analysis: RolloutAnalysis): AnalysisArg[] {
 /** An analysis that runs in the background for the rest of the rollout. */
 export interface BackgroundAnalysis extends RolloutAnalysis {
   /**
-   * Index of the step from which the background analysis runs.
-   * @default - the step after the first setWeight: as soon as the canary receives traffic
+   * Index of the step from which the background analysis runs; 0 for Argo Rollouts' own default (from the start,
+   * before any canary pod is ready).
+   *
+   * Unlike Argo Rollouts, which starts it at step 0 when `startingStep` is unset, this library starts it once the
+   * canary takes traffic, and always writes the step it chose into the Rollout: an analysis of the canary's traffic
+   * that starts before there is any measures nothing (Inconclusive, a pause) or judges the stable version.
+   * @default - the step after the first setWeight above 0 (as soon as the canary receives traffic); step 0 when no step sets a weight
    */
   readonly startingStep?: number;
 }

@@ -4,7 +4,7 @@ import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
 import { addService } from './internal-rollout';
 import { RouterPods } from '../network/selectable';
 import { ownRule, validateDnsLabel } from './internal-validation';
-import { RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
+import { RolloutSpecStrategyCanaryTrafficRouting, toJson_RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
 import { DestinationRule, VirtualService } from '../../imports/networking.istio.io';
 
@@ -60,7 +60,20 @@ export abstract class TrafficRouting {
     return new IstioTrafficRouting(props);
   }
 
-  /** @internal The router's name (`nginx`, `gatewayApi`, `istio`), for the rules that depend on it. */
+  /**
+   * A router this library does not model (SMI, ALB, Ambassador, APISIX, App Mesh, Traefik, a plugin, ...), given as the
+   * Rollout's `strategy.canary.trafficRouting` in Argo Rollouts v1.9.1's own words, e.g.
+   * `TrafficRouting.custom({ spec: { smi: { rootService: 'web', trafficSplitName: 'web' } } })`. Synth checks every
+   * field name against v1.9.1's trafficRouting and the controller's rules on it; the steps' header and mirror routes
+   * are checked against what the routers in it support (header routes: istio, alb, apisix or a plugin; mirror routes:
+   * istio). The objects the router needs (TrafficSplit, Ingress, Mapping, ...) are yours to emit; a plugin needs the
+   * controller to load it (`ArgoRolloutsConfig`). `managedRoutes` is filled from the steps.
+   */
+  public static custom(props: CustomTrafficRoutingProps): TrafficRouting {
+    return new CustomTrafficRouting(props);
+  }
+
+  /** @internal The router's name (`nginx`, `gatewayApi`, `istio`, `custom`), for the rules that depend on it. */
   public abstract readonly _router: string;
 
   /**
@@ -68,6 +81,12 @@ export abstract class TrafficRouting {
    * (a bound route, whose Gateway is unknown).
    */
   public _routerPods(_namespace: string | undefined): RouterPods[] { return []; }
+
+  /** @internal The router supports setHeaderRoute steps. */
+  public get _headerRoutes(): boolean { return this._router === 'istio' || this._router === 'gatewayApi'; }
+
+  /** @internal The router supports setMirrorRoute steps. */
+  public get _mirrorRoutes(): boolean { return this._router === 'istio'; }
 
   /** @internal Names of the routes whose weights the controller sets, which a managed route must not take. */
   public get _weightedRouteNames(): string[] { return []; }
@@ -78,14 +97,17 @@ export abstract class TrafficRouting {
 
 /** One Ingress through ingress-nginx: the host and path it serves, its class, TLS and annotations. */
 export interface NginxIngressOptions {
-  /** Host the Ingress serves, e.g. `orchestrator.example.com`. */
-  readonly host: string;
+  /**
+   * Host the Ingress serves, e.g. `orchestrator.example.com`.
+   * @default - every host: a rule without a host, for requests that match no other Ingress' host
+   */
+  readonly host?: string;
   /** @default '/' */
   readonly path?: string;
   /** @default 'nginx' */
   readonly ingressClassName?: string;
   /**
-   * Secret holding the TLS certificate for `host`.
+   * Secret holding the TLS certificate for `host` (without a host: the certificate for every host the Ingress serves).
    * @default - no TLS on the Ingress
    */
   readonly tlsSecretName?: string;
@@ -141,7 +163,7 @@ const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-
 
 /** Throws unless the settings of one Ingress are valid; `prop` names it in messages. */
 function validateIngressOptions(prop: string, o: NginxIngressOptions): void {
-  if (!HOSTNAME.test(o.host)) {
+  if (o.host !== undefined && !HOSTNAME.test(o.host)) {
     throw new Error(`${prop} host must be a lowercase DNS name such as app.example.com, got '${o.host}'`);
   }
   if (o.path !== undefined && !o.path.startsWith('/')) {
@@ -209,7 +231,7 @@ function addIngress(scope: Construct, id: string, name: string, o: NginxIngressO
     metadata: { name, namespace: options.namespace, labels: options.labels, annotations: o.annotations },
     spec: {
       ingressClassName: o.ingressClassName ?? 'nginx',
-      tls: o.tlsSecretName ? [{ hosts: [o.host], secretName: o.tlsSecretName }] : undefined,
+      tls: o.tlsSecretName ? [{ hosts: o.host === undefined ? undefined : [o.host], secretName: o.tlsSecretName }] : undefined,
       rules: [{
         host: o.host,
         http: {
@@ -518,5 +540,87 @@ class IstioTrafficRouting extends TrafficRouting {
         },
       },
     };
+  }
+}
+
+/** A traffic router given as the Rollout's trafficRouting JSON. */
+export interface CustomTrafficRoutingProps {
+  /**
+   * The Rollout's `strategy.canary.trafficRouting` without `managedRoutes`, e.g.
+   * `{ alb: { ingress: 'web', servicePort: 80 } }` or `{ plugins: { 'argoproj-labs/contour': { trafficRouteName: 'web' } } }`.
+   */
+  readonly spec: { [key: string]: any };
+  /**
+   * The pods that send the routed traffic to the rollout (the router's data plane), which
+   * `LockedDownNetwork.forRollout` lets in.
+   * @default - none known: let the router's pods in yourself
+   */
+  readonly routerPods?: RouterPods[];
+}
+
+/** The fields of trafficRouting in Argo Rollouts v1.9.1 (its Rollout CRD). */
+const TRAFFIC_ROUTING_FIELDS = ['alb', 'ambassador', 'apisix', 'appMesh', 'istio', 'managedRoutes', 'maxTrafficWeight', 'nginx', 'plugins', 'smi', 'traefik'];
+
+/** The paths of `given` that `known` (its v1.9.1-typed rendering) lost: fields v1.9.1 does not know. */
+function unknownPaths(given: any, known: any, path: string): string[] {
+  if (given === null || typeof given !== 'object') return [];
+  if (Array.isArray(given)) return given.flatMap((g, i) => unknownPaths(g, Array.isArray(known) ? known[i] : undefined, `${path}[${i}]`));
+  return Object.entries(given).flatMap(([k, v]) => {
+    if (v === undefined) return [];
+    if (known === null || typeof known !== 'object' || !(k in known)) return [`${path}.${k}`];
+    return unknownPaths(v, known[k], `${path}.${k}`);
+  });
+}
+
+class CustomTrafficRouting extends TrafficRouting {
+  public readonly _router = 'custom';
+  private readonly spec: RolloutSpecStrategyCanaryTrafficRouting;
+
+  constructor(private readonly props: CustomTrafficRoutingProps) {
+    super();
+    const spec = props.spec;
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw new Error(`custom traffic routing spec must be the trafficRouting object, got ${JSON.stringify(spec)}`);
+    }
+    for (const key of Object.keys(spec)) {
+      if (!TRAFFIC_ROUTING_FIELDS.includes(key)) {
+        throw new Error(`custom traffic routing spec has '${key}', which is not a trafficRouting field of Argo Rollouts v1.9.1: use one of `
+          + `${TRAFFIC_ROUTING_FIELDS.filter((f) => f !== 'managedRoutes').join(', ')}`);
+      }
+    }
+    if (spec.managedRoutes !== undefined) {
+      throw new Error('custom traffic routing spec must not set managedRoutes: the rollout fills it from the names of its setHeaderRoute and setMirrorRoute steps; remove it');
+    }
+    const all = TRAFFIC_ROUTING_FIELDS.filter((f) => !['managedRoutes', 'maxTrafficWeight'].includes(f));
+    const routers = all.filter((f) => spec[f] !== undefined);
+    if (routers.length === 0) throw new Error(`custom traffic routing spec names no router: set one of ${all.join(', ')}`);
+    const unknown = unknownPaths(spec, toJson_RolloutSpecStrategyCanaryTrafficRouting(spec as RolloutSpecStrategyCanaryTrafficRouting), 'trafficRouting')
+      .filter((p) => !p.startsWith('trafficRouting.plugins.'));
+    if (unknown.length > 0) {
+      throw new Error(`custom traffic routing spec has ${unknown.join(', ')}, not a field of Argo Rollouts v1.9.1's trafficRouting: `
+        + 'fix the name (the API server would drop it silently)');
+    }
+    if (spec.maxTrafficWeight !== undefined) {
+      if (!Number.isInteger(spec.maxTrafficWeight) || spec.maxTrafficWeight < 1) {
+        throw new Error(`custom traffic routing maxTrafficWeight must be an integer >= 1, got ${JSON.stringify(spec.maxTrafficWeight)}`);
+      }
+      if (spec.nginx === undefined && spec.plugins === undefined) {
+        throw new Error(`custom traffic routing maxTrafficWeight (${spec.maxTrafficWeight}) needs nginx or plugins, got ${routers.join(', ')}: `
+          + 'the controller supports it with those only; remove it');
+      }
+    }
+    this.spec = spec as RolloutSpecStrategyCanaryTrafficRouting;
+  }
+
+  public get _headerRoutes(): boolean {
+    return ['istio', 'alb', 'apisix', 'plugins'].some((k) => (this.spec as any)[k] !== undefined);
+  }
+
+  public get _mirrorRoutes(): boolean { return this.spec.istio !== undefined; }
+
+  public _routerPods(): RouterPods[] { return [...this.props.routerPods ?? []]; }
+
+  public _bind(): TrafficRoutingConfig {
+    return { spec: this.spec };
   }
 }

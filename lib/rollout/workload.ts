@@ -132,8 +132,12 @@ export interface WorkloadProps {
    * @default - the chart's namespace
    */
   readonly namespace?: string;
-  /** Container image, pinned by a tag (not `latest`) or a digest. */
-  readonly image: string;
+  /**
+   * Container image, pinned by a tag (not `latest`) or a digest. Required unless a rollout takes its pod from a
+   * Deployment (`workload`).
+   * @default - none: required
+   */
+  readonly image?: string;
   /**
    * Container port that serves traffic, named `http`.
    * @default 8080
@@ -289,7 +293,13 @@ export interface WorkloadProps {
    */
   readonly seccompProfile?: SeccompProfile;
   /**
-   * Pods that voluntary disruptions (node drains) may take down at once, in the PodDisruptionBudget.
+   * Pods that voluntary disruptions (node drains) may take down at once: the PodDisruptionBudget's maxUnavailable
+   * (not a rolling-update setting).
+   * @default 1
+   */
+  readonly pdbMaxUnavailable?: number;
+  /**
+   * @deprecated use `pdbMaxUnavailable`: this is the PodDisruptionBudget's, not the canary strategy's.
    * @default 1
    */
   readonly maxUnavailable?: number;
@@ -314,8 +324,25 @@ const DEFAULT_RESOURCES: ContainerResources = {
   memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
 };
 
-/** Checks the props every workload shares and resolves their defaults. */
-export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkload {
+/** The pod of a workload taken from elsewhere (a Deployment a rollout references): its labels and default port. */
+export interface ReferencedPod {
+  readonly selectorLabels: { [key: string]: string };
+  readonly defaultPort?: number;
+}
+
+/** The PodDisruptionBudget's maxUnavailable, from pdbMaxUnavailable or its deprecated name maxUnavailable. */
+export function pdbMaxUnavailable(props: WorkloadProps): number {
+  if (props.pdbMaxUnavailable !== undefined && props.maxUnavailable !== undefined) {
+    throw new Error(`maxUnavailable (${props.maxUnavailable}) is the deprecated name of pdbMaxUnavailable (${props.pdbMaxUnavailable}): keep pdbMaxUnavailable only`);
+  }
+  return props.pdbMaxUnavailable ?? props.maxUnavailable ?? 1;
+}
+
+/**
+ * Checks the props every workload shares and resolves their defaults. `referenced`: the pod comes from elsewhere
+ * (no image of ours), with these selector labels.
+ */
+export function resolveWorkload(id: string, props: WorkloadProps, referenced?: ReferencedPod): ResolvedWorkload {
   const name = props.name ?? id;
   if (props.name === undefined) {
     try {
@@ -328,8 +355,14 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
   }
   validateDnsLabel('name', name);
   if (props.namespace !== undefined) validateDnsLabel('namespace', props.namespace);
-  validateImage('image', props.image);
-  const port = props.port ?? 8080;
+  if (!referenced) {
+    if (props.image === undefined) {
+      throw new Error('image must be set: give the container image pinned by a tag or digest, e.g. image: \'registry.example.com/app:1.4.2\', '
+        + 'or take the pod from a Deployment with workload: RolloutWorkload.fromDeployment(deployment)');
+    }
+    validateImage('image', props.image);
+  }
+  const port = props.port ?? referenced?.defaultPort ?? 8080;
   validateInteger('port', port, 1, 65535);
   const metricsPort = props.metricsPort ?? port;
   validateInteger('metricsPort', metricsPort, 1, 65535);
@@ -337,7 +370,8 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
   validateInteger('servicePort', servicePort, 1, 65535);
   const replicas = props.replicas ?? 3;
   validateInteger('replicas', replicas, 0);
-  validateInteger('maxUnavailable', props.maxUnavailable ?? 1, 1, undefined, 'a PodDisruptionBudget with maxUnavailable 0 blocks every node drain');
+  validateInteger(props.maxUnavailable !== undefined ? 'maxUnavailable' : 'pdbMaxUnavailable', pdbMaxUnavailable(props), 1, undefined,
+    'a PodDisruptionBudget with maxUnavailable 0 blocks every node drain');
   validateInteger('runAsUser', props.runAsUser ?? 10001, 1);
   if (props.runAsGroup !== undefined) validateInteger('runAsGroup', props.runAsGroup, 0);
   if (props.fsGroup !== undefined) validateInteger('fsGroup', props.fsGroup, 0);
@@ -360,7 +394,7 @@ export function resolveWorkload(id: string, props: WorkloadProps): ResolvedWorkl
     servicePort,
     replicas,
     minReadySeconds,
-    selectorLabels: { 'app.kubernetes.io/name': name },
+    selectorLabels: referenced ? { ...referenced.selectorLabels } : { 'app.kubernetes.io/name': name },
   };
 }
 
@@ -414,7 +448,7 @@ function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplate
       initContainers: extra.initContainers,
       containers: [{
         name: w.name,
-        image: props.image,
+        image: props.image!,
         imagePullPolicy: props.imagePullPolicy,
         command: props.command,
         args: props.args,

@@ -85,10 +85,25 @@ describe('cdk8s-progressive plan', () => {
       '    cdk8s-progressive/max-promotion-time: 7m\n    cdk8s-progressive/max-time-to-abort: 1m30s\n'));
     // WHEN planned, THEN the recorded budgets are used, on the timeline too
     const r = run(['plan', file, '--svg-dir', tmp]);
-    expect(r.stdout).toContain('  budgets: promotion 7m40s OVER 7m, abort 1m40s OVER 1m30s\n');
+    expect(r.stdout).toContain('  budgets: promotion 7m40s OVER 7m (raise maxPromotionTime, or turn it off with disableMaxPromotionTime: true), '
+      + 'abort 1m40s OVER 1m30s (raise maxTimeToAbort, or turn it off with disableMaxTimeToAbort: true)\n');
     expect(fs.readFileSync(path.join(tmp, 'amas-prod-amas-orchestrator.svg'), 'utf8')).toContain('>promotion budget 7m</text>');
     // AND a flag wins over what is recorded
-    expect(run(['plan', file, '--svg-dir', tmp, '--max-abort', '2m']).stdout).toContain('  budgets: promotion 7m40s OVER 7m, abort 1m40s within 2m\n');
+    expect(run(['plan', file, '--svg-dir', tmp, '--max-abort', '2m']).stdout).toContain('  budgets: promotion 7m40s OVER 7m (raise maxPromotionTime, '
+      + 'or turn it off with disableMaxPromotionTime: true), abort 1m40s within 2m\n');
+  });
+
+  test('a budget the Rollout turned off is not judged, on the timeline either', () => {
+    // GIVEN the example with both budgets turned off (disableMaxPromotionTime, disableMaxTimeToAbort)
+    const file = path.join(tmp, 'chart.yaml');
+    fs.writeFileSync(file, fs.readFileSync(path.join(DIST, 'amas-prod.k8s.yaml'), 'utf8').replace('    cdk8s-progressive/max-promotion-time: 10m\n',
+      '    cdk8s-progressive/max-promotion-time: none\n    cdk8s-progressive/max-time-to-abort: none\n'));
+    // WHEN planned / THEN no verdict and no budget line
+    const r = run(['plan', file, '--svg-dir', tmp]);
+    expect(r.stdout).toContain('  budgets: promotion 7m40s (no budget), abort 1m40s (no budget)\n');
+    const svg = fs.readFileSync(path.join(tmp, 'amas-prod-amas-orchestrator.svg'), 'utf8');
+    expect(svg).toContain('>full promotion: 7m40s</text>');
+    expect(svg).not.toMatch(/\(budget|budget \d|budget indefinite/);
   });
 
   test('fails with exit code 1 on a malformed recorded budget', () => {
@@ -96,7 +111,7 @@ describe('cdk8s-progressive plan', () => {
     fs.writeFileSync(file, fs.readFileSync(path.join(DIST, 'amas-prod.k8s.yaml'), 'utf8')
       .replace('cdk8s-progressive/max-promotion-time: 10m', 'cdk8s-progressive/max-promotion-time: ten minutes'));
     expect(run(['plan', file, '--svg-dir', tmp])).toEqual({ code: 1, stdout: '', stderr: `cdk8s-progressive plan: Rollout amas-prod/amas-orchestrator (${file}): `
-      + "annotation cdk8s-progressive/max-promotion-time must be a positive duration such as 12m or 1m30s, got 'ten minutes': fix or remove it\n" });
+      + "annotation cdk8s-progressive/max-promotion-time must be a positive duration such as 12m or 1m30s, or 'none', got 'ten minutes': fix or remove it\n" });
   });
 
   test('--json prints the plans as JSON', () => {

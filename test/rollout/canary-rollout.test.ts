@@ -514,7 +514,7 @@ describe('CanaryRollout time to abort', () => {
     const { chart, rollout } = make();
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { atWeights: [50] });
     // WHEN synthesized / THEN the figure and its terms are shown
-    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m (the default once a rollout has an analysis) but the worst-case time from a bad canary to abort is '
       + '2m40s by the analysis at step 3 (slo): 1m10s until it starts + success-rate: 90s = 60s window + 30s interval: '
       + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort');
   });
@@ -526,9 +526,44 @@ describe('CanaryRollout time to abort', () => {
     expect(rollout.plan.abort?.seconds).toBe(90);
   });
 
-  test('fails on maxTimeToAbort without any analysis', () => {
-    const { chart } = make({ maxTimeToAbort: Duration.minutes(2) });
-    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is never (no analysis can fail the rollout)');
+  test('fails on maxTimeToAbort without any analysis, saying how to turn the budget off', () => {
+    const { chart } = make({ maxTimeToAbort: Duration.hours(24) });
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 24h but no analysis can abort the rollout, so the time to abort is never: '
+      + 'give it an analysis that can fail (not dry-run), or, if it is meant to run without one, turn the budget off with disableMaxTimeToAbort: true (no maxTimeToAbort)');
+  });
+
+  test('fails on the default budget with an analysis that cannot abort (dry-run), saying how to turn it off', () => {
+    // GIVEN a background analysis whose only metric is dry-run
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'dry', [], [metric('observe', { dryRun: true })])] }, { background: true });
+    // WHEN synthesized / THEN
+    expect(() => Testing.synth(chart)).toThrow('maxTimeToAbort is 2m (the default once a rollout has an analysis) but no analysis can abort the rollout, '
+      + 'so the time to abort is never: give it an analysis that can fail (not dry-run), or, if it is meant to run without one, turn the budget off '
+      + 'with disableMaxTimeToAbort: true (no maxTimeToAbort)');
+  });
+
+  test('disableMaxTimeToAbort turns the budget off at synth and records it for plan and rehearse', () => {
+    // GIVEN the same rollout with the budget turned off
+    const { chart, rollout } = make({ disableMaxTimeToAbort: true });
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'dry', [], [metric('observe', { dryRun: true })])] }, { background: true });
+    // WHEN synthesized (strict schemas) / THEN no budget error, and 'none' recorded
+    const metadata = rolloutOf(synthValid(chart)).metadata;
+    expect(metadata.annotations).toEqual({ 'cdk8s-progressive/max-time-to-abort': 'none' });
+    expect(recordedBudgets(metadata, 'Rollout web')).toEqual({ promotionSeconds: 600, abortSeconds: Infinity });
+  });
+
+  test('disableMaxPromotionTime records no promotion budget', () => {
+    const { chart } = make({ disableMaxPromotionTime: true, steps: [CanaryStep.setWeight(10), CanaryStep.pause()] });
+    const metadata = rolloutOf(synthValid(chart)).metadata;
+    expect(metadata.annotations).toEqual({ 'cdk8s-progressive/max-promotion-time': 'none' });
+    expect(recordedBudgets(metadata, 'Rollout web').promotionSeconds).toBe(Infinity);
+  });
+
+  test('fails on a budget both set and turned off', () => {
+    expect(() => make({ disableMaxTimeToAbort: true, maxTimeToAbort: Duration.minutes(3) })).toThrow(
+      'disableMaxTimeToAbort turns off the abort budget that maxTimeToAbort (3m) sets: keep one of them');
+    expect(() => make({ disableMaxPromotionTime: true, maxPromotionTime: Duration.minutes(3) })).toThrow(
+      'disableMaxPromotionTime turns off the promotion budget that maxPromotionTime (3m) sets: keep one of them');
   });
 });
 
@@ -552,6 +587,68 @@ describe('CanaryRollout budgets recorded on the Rollout', () => {
 
   test('fails to read a malformed recorded budget', () => {
     expect(() => recordedBudgets({ annotations: { 'cdk8s-progressive/max-time-to-abort': 'soon' } }, 'Rollout shop/web')).toThrow(
-      "Rollout shop/web: annotation cdk8s-progressive/max-time-to-abort must be a positive duration such as 12m or 1m30s, got 'soon': fix or remove it");
+      "Rollout shop/web: annotation cdk8s-progressive/max-time-to-abort must be a positive duration such as 12m or 1m30s, or 'none', got 'soon': fix or remove it");
+  });
+});
+
+describe('CanaryRollout frictions', () => {
+  test("background analysis starts once the canary takes traffic, not at Argo's step 0, and the step is always written", () => {
+    // GIVEN a pause before the first weight, and a background analysis without startingStep
+    const { chart, rollout } = make({ steps: [CanaryStep.pause(Duration.seconds(30)), CanaryStep.setWeight(10), CanaryStep.pause(Duration.minutes(1))] });
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { background: true });
+    // WHEN synthesized / THEN it starts after setWeight 10 (step 1), written as startingStep 2
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.analysis.startingStep).toBe(2);
+  });
+
+  test("startingStep 0 gives Argo's default start", () => {
+    const { chart, rollout } = make();
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { background: 0 });
+    expect(rolloutOf(synthValid(chart)).spec.strategy.canary.analysis.startingStep).toBe(0);
+  });
+
+  test('annotations and labels on the Rollout object, e.g. a notifications subscription, beside the budgets', () => {
+    // GIVEN
+    const { chart } = make({
+      annotations: { 'notifications.argoproj.io/subscribe.on-rollout-aborted.slack': 'deploys' },
+      labels: { team: 'payments' },
+      maxPromotionTime: Duration.minutes(10),
+    });
+    // WHEN
+    const r = rolloutOf(synthValid(chart));
+    // THEN on the Rollout only, not on its pods
+    expect(r.metadata.annotations).toEqual({
+      'notifications.argoproj.io/subscribe.on-rollout-aborted.slack': 'deploys', 'cdk8s-progressive/max-promotion-time': '10m',
+    });
+    expect(r.metadata.labels).toEqual({ 'team': 'payments', 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/managed-by': 'cdk8s-progressive' });
+    expect(r.spec.template.metadata.annotations).toBeUndefined();
+    expect(r.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'web' });
+  });
+
+  test('fails on Rollout annotations or labels the rollout sets itself', () => {
+    expect(() => make({ annotations: { 'cdk8s-progressive/max-time-to-abort': '1h' } })).toThrow(
+      "annotations must not set 'cdk8s-progressive/max-time-to-abort': the rollout sets it itself (budgets are maxPromotionTime and maxTimeToAbort, the name is name); remove it");
+    expect(() => make({ labels: { 'app.kubernetes.io/name': 'other' } })).toThrow("labels must not set 'app.kubernetes.io/name'");
+  });
+
+  test('pdbMaxUnavailable sets the PodDisruptionBudget, not the strategy', () => {
+    const objs = synthValid(make({ pdbMaxUnavailable: 2 }).chart);
+    expect(byKind(objs, 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe(2);
+    expect(rolloutOf(objs).spec.strategy.canary.maxUnavailable).toBeUndefined();
+  });
+
+  test('fails on pdbMaxUnavailable 0, and on it with its deprecated name', () => {
+    expect(() => make({ pdbMaxUnavailable: 0 })).toThrow('pdbMaxUnavailable must be an integer >= 1, got 0');
+    expect(() => make({ pdbMaxUnavailable: 2, maxUnavailable: 1 })).toThrow(
+      'maxUnavailable (1) is the deprecated name of pdbMaxUnavailable (2): keep pdbMaxUnavailable only');
+  });
+
+  test('an nginx Ingress without host: a rule for every host, TLS without hosts', () => {
+    // GIVEN
+    const { chart } = make({ trafficRouting: TrafficRouting.nginx({ tlsSecretName: 'web-tls' }) });
+    // WHEN synthesized (strict schemas)
+    const ingress = byKind(synthValid(chart), 'Ingress')[0];
+    // THEN
+    expect(ingress.spec.rules).toEqual([{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-stable', port: { number: 80 } } } }] } }]);
+    expect(ingress.spec.tls).toEqual([{ secretName: 'web-tls' }]);
   });
 });

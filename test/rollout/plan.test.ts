@@ -228,7 +228,7 @@ describe('budgets', () => {
     // the background analysis aborts in 80s: within 2m
     expect(planBudgetErrors(plan([{ setWeight: 10 }, { pause: {} }], true))).toEqual([]);
     const slow = canaryPlan(spec([{ setWeight: 10 }], analysis), () => [metric('slow', { window: Duration.minutes(5) })]);
-    expect(planBudgetErrors(slow)).toEqual(['maxTimeToAbort is 2m but the worst-case time from a bad canary to abort is '
+    expect(planBudgetErrors(slow)).toEqual(['maxTimeToAbort is 2m (the default once a rollout has an analysis) but the worst-case time from a bad canary to abort is '
       + '5m30s by the background analysis from step 0 (slo): 0s until it starts + slow: 330s = 300s window + 30s interval: '
       + 'shorten the window, interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort']);
   });
@@ -245,8 +245,20 @@ describe('budgets', () => {
 
   test('an abort budget with no analysis that can abort is missed', () => {
     expect(planBudgetErrors(plan([{ setWeight: 10 }]), undefined, Duration.minutes(5)))
-      .toEqual(['maxTimeToAbort is 5m but the worst-case time from a bad canary to abort is never (no analysis can fail the rollout): shorten the window, '
-        + 'interval or initialDelay, lower failureLimit, start the analysis earlier, or raise maxTimeToAbort']);
+      .toEqual(['maxTimeToAbort is 5m but no analysis can abort the rollout, so the time to abort is never: give it an analysis that can fail '
+        + '(not dry-run), or, if it is meant to run without one, turn the budget off with disableMaxTimeToAbort: true (no maxTimeToAbort)']);
+  });
+
+  test('a budget turned off is never missed', () => {
+    const slow = canaryPlan(spec([{ setWeight: 10 }], analysis), () => [metric('slow', { window: Duration.minutes(5) })]);
+    expect(planBudgetErrors(slow, undefined, undefined, true)).toEqual([]);
+    expect(planBudgetErrors(plan([{ setWeight: 10 }]), undefined, undefined, true)).toEqual([]);
+  });
+
+  test('a budget turned off is recorded as none and read back as no budget', () => {
+    expect(budgetAnnotations(undefined, undefined, true, true)).toEqual({ 'cdk8s-progressive/max-promotion-time': 'none', 'cdk8s-progressive/max-time-to-abort': 'none' });
+    expect(recordedBudgets({ annotations: budgetAnnotations(undefined, undefined, true, true) }, 'Rollout web'))
+      .toEqual({ promotionSeconds: Infinity, abortSeconds: Infinity });
   });
 
   test('budgets become annotations in Go durations; none set, no annotations', () => {
@@ -265,7 +277,7 @@ describe('budgets', () => {
 
   test.each(['0s', '0', 'soon', ''])('a recorded budget of %j is refused', (value) => {
     expect(() => recordedBudgets({ annotations: { 'cdk8s-progressive/max-promotion-time': value } }, 'Rollout shop/web')).toThrow(
-      `Rollout shop/web: annotation cdk8s-progressive/max-promotion-time must be a positive duration such as 12m or 1m30s, got '${value}': fix or remove it`);
+      `Rollout shop/web: annotation cdk8s-progressive/max-promotion-time must be a positive duration such as 12m or 1m30s, or 'none', got '${value}': fix or remove it`);
   });
 });
 

@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
-import { CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, StringMatch, TrafficRouting } from '../../lib';
+import { CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, LockedDownNetwork, StringMatch, TrafficRouting } from '../../lib';
+import * as YAML from 'yaml';
 import { synthValid } from '../support/schema';
 
 const gatewayApi = () => TrafficRouting.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateways', hostnames: ['app.example.com'] });
@@ -240,13 +243,15 @@ describe('header and mirror routes', () => {
 
   test('fails on a header route with NGINX routing, naming its own way to reach the canary by header', () => {
     expect(() => make({ trafficRouting: TrafficRouting.nginx({ host: 'a.example.com' }), steps: [CanaryStep.setWeight(5), header] })).toThrow(new Error(
-      'step 1 (setHeaderRoute canary-by-header) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got nginx: with ingress-nginx reach the canary '
+      'step 1 (setHeaderRoute canary-by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, '
+      + 'apisix or plugins, got nginx: with ingress-nginx reach the canary '
       + "by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"));
   });
 
   test('fails on a header route without traffic routing', () => {
     expect(() => make({ trafficRouting: undefined, steps: [header] })).toThrow(new Error(
-      'step 0 (setHeaderRoute canary-by-header) needs TrafficRouting.istio or TrafficRouting.gatewayApi, got no traffic routing: set trafficRouting'));
+      'step 0 (setHeaderRoute canary-by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, '
+      + 'apisix or plugins, got no traffic routing: set trafficRouting'));
   });
 
   test('fails on a mirror route with the Gateway API, whose plugin does not mirror', () => {
@@ -280,5 +285,73 @@ describe('header and mirror routes', () => {
       .toThrow('setMirrorRoute percentage must be an integer between 0 and 100, got 101');
     expect(() => StringMatch.exact('')).toThrow(new Error("StringMatch.exact needs a value, got ''"));
     expect(() => CanaryStep.removeHeaderRoute('Canary_1')).toThrow("removeHeaderRoute name must be a DNS-1123 label");
+  });
+});
+
+describe('TrafficRouting.custom', () => {
+  const smi = () => TrafficRouting.custom({ spec: { smi: { rootService: 'web', trafficSplitName: 'web' } } });
+
+  test('emits the given trafficRouting as the Rollout says it, and the plan times it as routed', () => {
+    // GIVEN an SMI-routed canary (Linkerd), a router this library does not model
+    const { chart, rollout } = make({ trafficRouting: smi(), steps: [CanaryStep.setWeight(5), CanaryStep.pause(Duration.seconds(30))] });
+    // WHEN synthesized (strict v1.9.1 schema)
+    const objs = synthValid(chart);
+    // THEN the router's JSON, nothing emitted for it, and the plan counts routed canary pods (1 of 3 at 5%)
+    expect(rolloutOf(objs).spec.strategy.canary.trafficRouting).toEqual({ smi: { rootService: 'web', trafficSplitName: 'web' } });
+    expect(objs.map((o) => o.kind).sort()).toEqual(['PodDisruptionBudget', 'Rollout', 'Service', 'Service']);
+    expect(rollout.plan.steps[0].terms).toEqual(['pod readiness 10s (1 canary pod)']);
+    expect(rollout.routerPods).toEqual([]);
+  });
+
+  test('router pods given become the rollout\'s routerPods (for LockedDownNetwork.forRollout); header routes allowed with a plugin, filled into managedRoutes', () => {
+    const header = CanaryStep.setHeaderRoute('by-header', { 'X-Canary': StringMatch.exact('1') });
+    const { chart, rollout } = make({
+      trafficRouting: TrafficRouting.custom({
+        spec: { plugins: { 'argoproj-labs/contour': { trafficRouteName: 'web' } }, maxTrafficWeight: 1000 },
+        routerPods: [{ namespace: 'projectcontour', podLabels: { app: 'envoy' } }],
+      }),
+      steps: [CanaryStep.setWeight(100), header],
+    });
+    expect(rollout.routerPods).toEqual([{ namespace: 'projectcontour', podLabels: { app: 'envoy' } }]);
+    LockedDownNetwork.forRollout(chart, 'net', rollout);
+    const objs = synthValid(chart);
+    expect(JSON.stringify(byKind(objs, 'NetworkPolicy'))).toContain('{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"projectcontour"}},"podSelector":{"matchLabels":{"app":"envoy"}}}');
+    const routing = rolloutOf(objs).spec.strategy.canary.trafficRouting;
+    expect(routing.managedRoutes).toEqual([{ name: 'by-header' }]);
+    expect(routing.plugins).toEqual({ 'argoproj-labs/contour': { trafficRouteName: 'web' } });
+  });
+
+  test('fails on a header route with a router that has none (SMI), and on a mirror route without istio', () => {
+    const header = CanaryStep.setHeaderRoute('by-header', { 'X-Canary': StringMatch.exact('1') });
+    expect(() => make({ trafficRouting: smi(), steps: [CanaryStep.setWeight(5), header] })).toThrow(
+      'step 1 (setHeaderRoute by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, apisix or plugins, '
+      + 'got a custom router with none of them: set trafficRouting');
+    const mirror = CanaryStep.setMirrorRoute({ name: 'mirror', matches: [{ path: StringMatch.prefix('/') }] });
+    expect(() => make({ trafficRouting: TrafficRouting.custom({ spec: { alb: { ingress: 'web', servicePort: 80 } } }), steps: [mirror] }))
+      .toThrow('step 0 (setMirrorRoute mirror) needs TrafficRouting.istio, got custom');
+  });
+
+  test.each<[string, object, string]>([
+    ['an unknown router', { linkerd: {} }, "custom traffic routing spec has 'linkerd', which is not a trafficRouting field of Argo Rollouts v1.9.1: use one of "
+      + 'alb, ambassador, apisix, appMesh, istio, maxTrafficWeight, nginx, plugins, smi, traefik'],
+    ['a misspelt nested field', { smi: { rootService: 'web', trafficSplit: 'web' } }, 'custom traffic routing spec has trafficRouting.smi.trafficSplit, not a field of '
+      + "Argo Rollouts v1.9.1's trafficRouting: fix the name (the API server would drop it silently)"],
+    ['managedRoutes', { istio: {}, managedRoutes: [{ name: 'x' }] }, 'custom traffic routing spec must not set managedRoutes: the rollout fills it from the names of its '
+      + 'setHeaderRoute and setMirrorRoute steps; remove it'],
+    ['no router', { maxTrafficWeight: 100 }, 'custom traffic routing spec names no router: set one of alb, ambassador, apisix, appMesh, istio, nginx, plugins, smi, traefik'],
+    ['maxTrafficWeight with SMI', { smi: {}, maxTrafficWeight: 1000 }, 'custom traffic routing maxTrafficWeight (1000) needs nginx or plugins, got smi: '
+      + 'the controller supports it with those only; remove it'],
+  ])('fails on %s', (_what, spec, message) => {
+    expect(() => TrafficRouting.custom({ spec })).toThrow(new Error(message));
+  });
+
+  test('accepts every trafficRouting router of the v1.9.1 CRD', () => {
+    // the CRD kept in the repository is the reference
+    const crd = YAML.parse(fs.readFileSync(path.join(__dirname, '../../crds/argo-rollouts-v1.9.1/rollout-crd.yaml'), 'utf8'));
+    const fields = Object.keys(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.strategy.properties.canary.properties.trafficRouting.properties);
+    expect(fields.length).toBeGreaterThan(8);
+    for (const field of fields.filter((f) => !['managedRoutes', 'maxTrafficWeight'].includes(f))) {
+      expect(() => TrafficRouting.custom({ spec: { [field]: {} } })).not.toThrow();
+    }
   });
 });

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { kubectl, kubectlOk } from '../cluster/kubectl';
 import { DemoMode } from '../demo/demo-service';
 import { VERDICT_PATH } from '../gate/contract';
-import { recordedBudgets } from '../rollout/plan';
+import { DEFAULT_BUDGETS, recordedBudgets } from '../rollout/plan';
 import { parseDurationSeconds } from '../rollout/internal-validation';
 import { sleep, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
@@ -142,6 +142,10 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   const namespace = options.namespace ?? chart.rollout.metadata.namespace ?? 'default';
   const canarySpec: Json = chart.rollout.spec.strategy?.canary;
   const pauseWatchMs = indefinitePauseWatchMs(chart, scale.factor);
+  if (!chart.rollout.spec.template) {
+    throw new Error(`rollout ${name} takes its pods from workloadRef (${chart.rollout.spec.workloadRef?.kind} ${chart.rollout.spec.workloadRef?.name}), `
+      + 'which the argo engine cannot change to a canary image: use --engine emulated');
+  }
   const nginxRouting: Json | undefined = canarySpec?.trafficRouting?.nginx;
   if (!nginxRouting?.stableIngress) {
     throw new Error(`rollout ${name}: the argo engine routes traffic from strategy.canary.trafficRouting.nginx.stableIngress, which is not set: use --engine emulated`);
@@ -149,7 +153,9 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   const annotationPrefix: string = nginxRouting.annotationPrefix ?? 'nginx.ingress.kubernetes.io';
   const canaryIngressName = `${name}-${nginxRouting.stableIngress}-canary`;
   const budgets = recordedBudgets(chart.rollout.metadata, `rollout ${namespace}/${name}`);
-  const timeoutMs = options.timeoutMs ?? Math.round((budgets.promotionSeconds / scale.factor) * 1000) + 120_000;
+  // A chart with its promotion budget turned off is still bounded, by the default budget.
+  const promotionSeconds = Number.isFinite(budgets.promotionSeconds) ? budgets.promotionSeconds : DEFAULT_BUDGETS.promotionSeconds;
+  const timeoutMs = options.timeoutMs ?? Math.round((promotionSeconds / scale.factor) * 1000) + 120_000;
   const k = (args: string[], input?: string) => kubectlOk(kubeconfig, args, input !== undefined ? { input } : {});
 
   const started = Date.now();

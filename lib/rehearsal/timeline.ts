@@ -138,7 +138,7 @@ export function durationOf(ms: number | undefined, factor: number): Duration2 | 
 /** The summary as text. */
 export function formatSummary(s: RehearsalSummary): string {
   const d = (x: Duration2, budget: number) => `${formatSeconds(x.planSeconds)} plan time (${x.realSeconds.toFixed(1)}s real), `
-    + `${x.planSeconds <= budget ? 'within' : 'OVER'} the ${formatSeconds(budget)} budget`;
+    + (Number.isFinite(budget) ? `${x.planSeconds <= budget ? 'within' : 'OVER'} the ${formatSeconds(budget)} budget` : 'no budget');
   const rows = s.load.byPhase.map((p) => `    ${p.phase.padEnd(44)} ${String(p.requests).padStart(6)} ${String(p.non2xx).padStart(7)}`
     + `   (canary ${p.canaryRequests}, canary non-2xx ${p.canaryNon2xx})`);
   return [

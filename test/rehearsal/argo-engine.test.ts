@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
-import { parseAllDocuments } from 'yaml';
-import { clusterObjects, tokenSecrets } from '../../lib/rehearsal/argo-engine';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { clusterObjects, rehearseOnCluster, tokenSecrets } from '../../lib/rehearsal/argo-engine';
 import { nginxConfig } from '../../lib/rehearsal/nginx';
 import { modeOfImage, withTag } from '../../lib/rehearsal/pod-runner';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
@@ -63,5 +65,25 @@ describe('the objects applied to the cluster', () => {
     expect(tokenSecrets(objects, 'rehearse-x', 't0ken')).toEqual([
       { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'slo-gate-token', namespace: 'rehearse-x' }, stringData: { token: 't0ken' } },
     ]);
+  });
+});
+
+describe('rehearseOnCluster refuses before it starts anything', () => {
+  test('a Rollout that takes its pods from workloadRef: the engine cannot give it a canary image', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'argo-engine-'));
+    try {
+      const withRef = (d: Json): Json => {
+        if (d.kind !== 'Rollout') return d;
+        const { template: _template, ...spec } = d.spec;
+        return { ...d, spec: { ...spec, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } };
+      };
+      const chart = path.join(dir, 'chart.yaml');
+      fs.writeFileSync(chart, docs().map((d) => stringify(withRef(d))).join('---\n'));
+      fs.writeFileSync(path.join(dir, 'kubeconfig'), '');
+      await expect(rehearseOnCluster({ chart, kubeconfig: path.join(dir, 'kubeconfig') }))
+        .rejects.toThrow(/takes its pods from workloadRef \(Deployment web\), which the argo engine cannot change to a canary image: use --engine emulated/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

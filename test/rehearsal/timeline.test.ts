@@ -18,4 +18,9 @@ describe('rehearsal summary', () => {
     const text = formatSummary(summary({ result: 'aborted', message: 'aborted', canaryStartToAbort: { realSeconds: 19, planSeconds: 190 } }));
     expect(text.split('\n')[1]).toBe('  canary start to abort: 3m10s plan time (19.0s real), OVER the 3m budget');
   });
+
+  test('says there is no budget when the Rollout turns it off', () => {
+    const text = formatSummary(summary({ budgets: { promotionSeconds: Infinity, abortSeconds: 180 }, timeToPromote: { realSeconds: 69, planSeconds: 690 } }));
+    expect(text.split('\n')[1]).toBe('  time to promote: 11m30s plan time (69.0s real), no budget');
+  });
 });

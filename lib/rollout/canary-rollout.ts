@@ -122,7 +122,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this._steps = [...props.steps];
     validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
     validateRouteSteps(this._steps, props.trafficRouting);
-    validateExperimentSteps(this._steps, props.trafficRouting, { ...props.podLabels, ...w.selectorLabels });
+    validateExperimentSteps(this._steps, props.trafficRouting, { ...props.podLabels, ...w.selectorLabels }, w.name);
     for (const step of this._steps) noteStepUse(step);
 
     addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]]);
@@ -305,10 +305,15 @@ function validateRouteSteps(steps: CanaryStep[], routing: TrafficRouting | undef
   });
 }
 
-/** Experiment analyses that decide when the step ends run as inline analyses do; the others as long as the experiment runs. */
+/**
+ * The analyses of an experiment with a required analysis decide when the step ends (the experiment waits for every
+ * run), so they run as inline analyses do; without one they run as long as the experiment, as background analyses.
+ */
 function noteStepUse(step: CanaryStep): void {
   noteUse(step.action.analysis, 'inline');
-  for (const a of step.action.experiment?.analyses ?? []) noteUse({ templates: [a.template] }, a.requiredForCompletion ? 'inline' : 'background');
+  const analyses = step.action.experiment?.analyses ?? [];
+  const use = analyses.some((a) => a.requiredForCompletion) ? 'inline' : 'background';
+  for (const a of analyses) noteUse({ templates: [a.template] }, use);
 }
 
 /**
@@ -316,7 +321,7 @@ function noteStepUse(step: CanaryStep): void {
  * plugins; of this library's routers Istio, and the Gateway API plugin, which adds the experiment's Services to
  * its HTTPRoute rule); a selector must select the template's pods.
  */
-function validateExperimentSteps(steps: CanaryStep[], routing: TrafficRouting | undefined, podLabels: { [key: string]: string }): void {
+function validateExperimentSteps(steps: CanaryStep[], routing: TrafficRouting | undefined, podLabels: { [key: string]: string }, rolloutName: string): void {
   let weight = 0;
   steps.forEach((step, i) => {
     if (step.action.kind === 'setWeight') weight = step.action.weight!;
@@ -337,6 +342,13 @@ function validateExperimentSteps(steps: CanaryStep[], routing: TrafficRouting | 
         + ownRule('the stable Service gets 100 minus all of them, and the routers clamp a negative share to 0'));
     }
     for (const t of experiment.templates) {
+      // The controller names an unnamed Service after the ReplicaSet: <rollout>-<hash of up to 10>-<revision>-<step>-<template>.
+      const serviceNameLength = rolloutName.length + 10 + 4 + String(i).length + t.name.length + 4;
+      if ((t.createService || t.weight !== undefined) && t.serviceName === undefined && serviceNameLength > 63) {
+        throw new Error(`step ${i} (experiment) template '${t.name}' gets a Service named <rollout>-<pod-template-hash>-<revision>-${i}-${t.name}, `
+          + `up to ${serviceNameLength} characters by revision 9999, above the 63 a Service name may have: set serviceName or shorten the template name `
+          + ownRule('the Service fails to be created, which errors the experiment and aborts the rollout, once the name outgrows 63 characters'));
+      }
       for (const [key, value] of Object.entries(t.selector ?? {})) {
         // The template copies the ReplicaSet's pod template, which carries the canary or stable metadata labels.
         const label = t.labels?.[key] ?? { ...podLabels, ...(t.specRef === ExperimentSpecRef.CANARY ? CANARY_LABELS : STABLE_LABELS) }[key];

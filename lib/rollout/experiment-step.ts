@@ -54,7 +54,7 @@ export interface ExperimentTemplate {
   readonly createService?: boolean;
   /**
    * Name of the template's Service; implies createService.
-   * @default - the name of the template's ReplicaSet: `<rollout>-<hash>-<revision>-<step>-<template>-<hash>`
+   * @default - the name of the template's ReplicaSet: `<rollout>-<pod-template-hash>-<revision>-<step>-<template>`
    */
   readonly serviceName?: string;
 }
@@ -73,7 +73,9 @@ export interface ExperimentAnalysis {
   readonly args?: AnalysisArg[];
   /**
    * The step ends when the analyses complete (all of them, since the experiment then waits for every run) rather
-   * than when the duration has passed.
+   * than when the duration has passed. In a step with a required analysis, every SloAnalysis judges as a step
+   * does (positive evidence, 4 measurements unless given a count); otherwise as a background guard, for the
+   * duration.
    * @default false
    */
   readonly requiredForCompletion?: boolean;
@@ -153,17 +155,6 @@ export function validateExperiment(props: ExperimentStepProps): void {
       }
     }
   }
-  const required = (props.analyses ?? []).filter((a) => a.requiredForCompletion);
-  if (required.length > 0) {
-    for (const a of props.analyses ?? []) {
-      const endless = a.template.metrics.find((m) => m.interval !== undefined && m.count === undefined);
-      if (endless) {
-        throw new Error(`experiment analysis '${a.name}' metric '${endless.name}' of template '${a.template.templateName}' runs until stopped (interval without count), `
-          + `but analysis '${required[0].name}' is requiredForCompletion: set a count, or drop requiredForCompletion and set a duration `
-          + ownRule('with a requiredForCompletion analysis the experiment waits for every analysis to complete, so it would never end'));
-      }
-    }
-  }
   const metrics = (props.analyses ?? []).flatMap((a) => a.template.metrics.map((m) => m.name));
   for (const pattern of props.dryRunMetrics ?? []) {
     let re: RegExp;
@@ -177,9 +168,23 @@ export function validateExperiment(props: ExperimentStepProps): void {
   }
 }
 
-/** What the controller would reject about the analyses' args (the same rules as analysis steps). */
+/**
+ * What the controller would reject about the analyses' args (the same rules as analysis steps), and analyses that
+ * would keep the step from ending; checked at synth, once the rollout has told the templates how it runs them.
+ */
 export function experimentAnalysisErrors(where: string, props: ExperimentStepProps): string[] {
-  return (props.analyses ?? []).flatMap((a) => analysisErrors(`${where} analysis '${a.name}'`, asRolloutAnalysis(a), false));
+  const errors = (props.analyses ?? []).flatMap((a) => analysisErrors(`${where} analysis '${a.name}'`, asRolloutAnalysis(a), false));
+  const required = (props.analyses ?? []).find((a) => a.requiredForCompletion);
+  if (!required) return errors;
+  for (const a of props.analyses ?? []) {
+    const endless = a.template.metrics.find((m) => m.interval !== undefined && m.count === undefined);
+    if (endless) {
+      errors.push(`${where} analysis '${a.name}' metric '${endless.name}' of template '${a.template.templateName}' runs until stopped (interval without count), `
+        + `but analysis '${required.name}' is requiredForCompletion: set a count, or drop requiredForCompletion and set a duration `
+        + ownRule('with a requiredForCompletion analysis the experiment waits for every analysis to complete, so it would never end'));
+    }
+  }
+  return errors;
 }
 
 function asRolloutAnalysis(a: ExperimentAnalysis): RolloutAnalysis {

@@ -5,7 +5,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import {
   AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, canaryPlan, ExperimentSpecRef, ExperimentStepProps, formatPlan, planRollouts,
-  parseManifest, rehearsal, StringMatch, TrafficRouting,
+  parseManifest, rehearsal, SliSource, SloAnalysis, StringMatch, TrafficRouting,
 } from '../../lib';
 import { metric, TemplateRef } from '../support/fake-template';
 import { synthValid } from '../support/schema';
@@ -132,16 +132,6 @@ describe('CanaryStep.experiment refusals', () => {
       "experiment analysis 'a' arg 'h' refers to template 'baseline', which the step does not have: use one of 'canary'");
   });
 
-  test('fails on an analysis that runs until stopped when one is requiredForCompletion', () => {
-    const endless = slo(chart, 'endless', { count: undefined });
-    fails({ templates: [canaryTemplate], analyses: [{ name: 'req', template: slo(chart, 'req'), requiredForCompletion: true }, { name: 'bg', template: endless }] },
-      "experiment analysis 'bg' metric 'success-rate' of template 'endless' runs until stopped (interval without count), but analysis 'req' is "
-      + 'requiredForCompletion: set a count, or drop requiredForCompletion and set a duration (a rule of cdk8s-progressive, not of Argo Rollouts: '
-      + 'with a requiredForCompletion analysis the experiment waits for every analysis to complete, so it would never end)');
-    // AND without requiredForCompletion the duration ends it: accepted
-    expect(() => CanaryStep.experiment({ templates: [canaryTemplate], duration: Duration.minutes(1), analyses: [{ name: 'bg', template: endless }] })).not.toThrow();
-  });
-
   test('fails on a dryRunMetrics entry that matches no metric, or is no regular expression', () => {
     fails({ templates: [canaryTemplate], analyses: [{ name: 'a', template: slo(chart, 'd1') }], dryRunMetrics: ['latency'] },
       "experiment dryRunMetrics 'latency' matches no metric of the analyses (success-rate): the controller fails such an analysis, fix the name or remove it");
@@ -177,6 +167,40 @@ describe('experiment steps in a CanaryRollout', () => {
       .toThrow("step 0 (experiment) template 'baseline' selector track=canary does not select its pods, which carry track=stable");
     const ok = make(() => [CanaryStep.experiment({ templates: [{ ...canaryTemplate, selector: { 'app.kubernetes.io/name': 'web', 'track': 'canary' } }] })]);
     expect(() => synthValid(ok.chart)).not.toThrow();
+  });
+
+  test('fails on a template whose Service, named by the controller, would outgrow 63 characters; a serviceName avoids it', () => {
+    const long = 'an-experiment-template-name-that-is-longer';
+    expect(() => make(() => [CanaryStep.experiment({ templates: [{ ...canaryTemplate, name: long, weight: 10 }] })]))
+      .toThrow(new Error(`step 0 (experiment) template '${long}' gets a Service named <rollout>-<pod-template-hash>-<revision>-0-${long}, up to 64 characters `
+        + 'by revision 9999, above the 63 a Service name may have: set serviceName or shorten the template name (a rule of cdk8s-progressive, not of '
+        + 'Argo Rollouts: the Service fails to be created, which errors the experiment and aborts the rollout, once the name outgrows 63 characters)'));
+    expect(() => make(() => [CanaryStep.experiment({ templates: [{ ...canaryTemplate, name: long, weight: 10, serviceName: 'web-exp' }] })])).not.toThrow();
+    expect(() => make(() => [CanaryStep.experiment({ templates: [{ ...canaryTemplate, name: long }] })])).not.toThrow();
+  });
+
+  test('fails at synth on an analysis that runs until stopped when one is requiredForCompletion; a duration ends it otherwise', () => {
+    const steps = (required: boolean) => (c: Chart) => [CanaryStep.experiment({
+      templates: [canaryTemplate], duration: Duration.minutes(1),
+      analyses: [{ name: 'req', template: slo(c, 'req'), requiredForCompletion: required }, { name: 'bg', template: slo(c, 'endless', { count: undefined }) }],
+    })];
+    expect(() => Testing.synth(make(steps(true), { maxTimeToAbort: Duration.minutes(10) }).chart)).toThrow("step 0 (experiment) analysis 'bg' metric "
+      + "'success-rate' of template 'endless' runs until stopped (interval without count), but analysis 'req' is requiredForCompletion: set a count, or drop "
+      + 'requiredForCompletion and set a duration (a rule of cdk8s-progressive, not of Argo Rollouts: with a requiredForCompletion analysis the experiment '
+      + 'waits for every analysis to complete, so it would never end)');
+    expect(() => synthValid(make(steps(false), { maxTimeToAbort: Duration.minutes(10) }).chart)).not.toThrow();
+  });
+
+  test('an SloAnalysis without count judges as a step with a required analysis (4 measurements), else as a background guard', () => {
+    const sloOf = (c: Chart) => new SloAnalysis(c, 'slo', { sli: SliSource.app({ matchLabels: { 'app.kubernetes.io/name': 'web' } }) });
+    const counts = (required: boolean) => {
+      let analysis: SloAnalysis | undefined;
+      make((c) => [CanaryStep.experiment({ templates: [canaryTemplate], duration: Duration.minutes(5),
+        analyses: [{ name: 'a', template: analysis = sloOf(c), requiredForCompletion: required }] })]);
+      return analysis!.metrics.map((m) => m.count);
+    };
+    expect(counts(true)).toEqual([4, 4]);
+    expect(counts(false)).toEqual([undefined, undefined]);
   });
 
   test('fails at synth on an analysis arg the template needs and nobody passes, as for analysis steps', () => {

@@ -265,10 +265,18 @@ function experimentTiming(experiment: Json, index: number, start: number, ready:
     terms.push('no duration and no requiredForCompletion analysis: waits for a human to promote');
   }
   const available = start + ready;
-  const analyses: PlanAnalysis[] = runs.map((r) => ({
-    description: `experiment analysis ${r.ref.name} at step ${index} (${r.ref.templateName})`, background: false,
-    startSeconds: available, seconds: r.seconds, metrics: r.metrics,
-  }));
+  const required = refs.some((a) => a.requiredForCompletion);
+  const analyses: PlanAnalysis[] = [];
+  for (const r of runs) {
+    const description = `experiment analysis ${r.ref.name} at step ${index} (${r.ref.templateName})`;
+    // Without a required analysis the experiment ends, and stops its runs, when the duration has passed.
+    const worst = worstTimeToAbort(r.metrics)?.total;
+    if (!required && worst !== undefined && worst > run) {
+      terms.push(`${description} cannot abort within the ${formatSeconds(run)} duration (worst case ${formatSeconds(worst)})`);
+      continue;
+    }
+    analyses.push({ description, background: false, startSeconds: available, seconds: required ? r.seconds : Math.min(r.seconds, run), metrics: r.metrics });
+  }
   return { description: `experiment ${names}`, seconds: ready + run, terms, analyses, canaryTraffic: weighted.some((t: Json) => t.specRef === 'canary') };
 }
 

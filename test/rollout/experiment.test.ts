@@ -181,7 +181,7 @@ describe('experiment steps in a CanaryRollout', () => {
 
   test('fails at synth on an analysis that runs until stopped when one is requiredForCompletion; a duration ends it otherwise', () => {
     const steps = (required: boolean) => (c: Chart) => [CanaryStep.experiment({
-      templates: [canaryTemplate], duration: Duration.minutes(1),
+      templates: [canaryTemplate], duration: Duration.minutes(5),
       analyses: [{ name: 'req', template: slo(c, 'req'), requiredForCompletion: required }, { name: 'bg', template: slo(c, 'endless', { count: undefined }) }],
     })];
     expect(() => Testing.synth(make(steps(true), { maxTimeToAbort: Duration.minutes(10) }).chart)).toThrow("step 0 (experiment) analysis 'bg' metric "
@@ -251,6 +251,18 @@ describe('plan timing of experiment steps', () => {
     expect(plan.analyses).toEqual([expect.objectContaining({ description: 'experiment analysis a at step 2 (fast)', background: false, startSeconds: 80, seconds: 50 })]);
     expect(plan.steps[2].terms).toEqual(['experiment pods readiness 10s', 'traffic canary 10%', 'duration 5m']);
     expect(plan.abort).toMatchObject({ analysis: 'experiment analysis a at step 2 (fast)', startsAfter: 70, seconds: 70 + 80 });
+  });
+
+  test('without a required analysis, the duration stops the runs: one that cannot abort within it counts for nothing', () => {
+    // GIVEN a 1m experiment whose analysis needs 80s at worst to abort (a 1m window and a 20s interval)
+    const plan = canaryPlan(spec([{ setWeight: 10 }, experiment({ duration: '1m', analyses: [{ name: 'a', templateName: 'fast' }] })]), lookup);
+    // THEN no analysis of the plan can abort, and the step says why
+    expect([plan.analyses, plan.abort]).toEqual([[], undefined]);
+    expect(plan.steps[1].terms[2]).toBe('experiment analysis a at step 1 (fast) cannot abort within the 1m duration (worst case 1m20s)');
+    // AND with 2m it can; the run is cut at the duration
+    const longer = canaryPlan(spec([{ setWeight: 10 }, experiment({ duration: '2m', analyses: [{ name: 'a', templateName: 'slow' }] })]), lookup);
+    expect(longer.analyses.map((a) => a.seconds)).toEqual([90]);
+    expect(longer.abort?.analysis).toBe('experiment analysis a at step 1 (slow)');
   });
 
   test('the step\'s dryRun keeps a metric from aborting; a weighted canary template is the canary\'s first traffic', () => {

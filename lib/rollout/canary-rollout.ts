@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
-import { experimentAnalysisErrors, ExperimentSpecRef } from './experiment-step';
+import { experimentAnalysisErrors, experimentArgErrors, ExperimentSpecRef } from './experiment-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
 import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
@@ -159,9 +159,10 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
 
     this.node.addValidation({
       validate: () => {
-        const errors = this._steps.flatMap((s, i) => (s.action.analysis ? analysisErrors(`step ${i} (analysis)`, s.action.analysis, true)
+        const errors = this._steps.flatMap((s, i) => (s.action.analysis
+          ? [...analysisErrors(`step ${i} (analysis)`, s.action.analysis, true), ...experimentArgErrors(`step ${i} (analysis)`, s.action.analysis)]
           : s.action.experiment ? experimentAnalysisErrors(`step ${i} (experiment)`, s.action.experiment) : []));
-        if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false));
+        if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false), ...experimentArgErrors('backgroundAnalysis', this.background));
         return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort);
       },
     });

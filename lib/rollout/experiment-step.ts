@@ -187,6 +187,13 @@ export function experimentAnalysisErrors(where: string, props: ExperimentStepPro
   return errors;
 }
 
+/** An analysis outside an experiment that passes an experiment template's hash, which nothing resolves there. */
+export function experimentArgErrors(where: string, analysis: RolloutAnalysis): string[] {
+  return (analysis.args ?? []).filter((arg) => /\{\{\s*templates\./.test(arg._render().value ?? '')).map((arg) =>
+    `${where} passes arg '${arg.name}' = '${arg._render().value}', which only an experiment step's analysis resolves: pass it in CanaryStep.experiment's `
+    + `analyses, or use AnalysisArg.podTemplateHash ${ownRule('elsewhere the analysis receives the placeholder as it is, and its queries select nothing')}`);
+}
+
 function asRolloutAnalysis(a: ExperimentAnalysis): RolloutAnalysis {
   return { templates: [a.template], args: a.args };
 }

@@ -203,6 +203,16 @@ describe('experiment steps in a CanaryRollout', () => {
     expect(counts(false)).toEqual([undefined, undefined]);
   });
 
+  test('fails at synth on an experiment template\'s hash passed to an analysis step or the background analysis', () => {
+    const { chart, rollout } = make((c) => [CanaryStep.setWeight(10),
+      CanaryStep.analysis({ templates: [slo(c)], args: [AnalysisArg.experimentPodTemplateHash('canary-hash', 'canary')] })]);
+    rollout.addAnalysis({ templates: [slo(chart, 'bg')], args: [AnalysisArg.experimentPodTemplateHash('h', 'canary')] }, { background: true });
+    expect(() => Testing.synth(chart)).toThrow("step 1 (analysis) passes arg 'canary-hash' = '{{templates.canary.podTemplateHash}}', which only an experiment "
+      + "step's analysis resolves: pass it in CanaryStep.experiment's analyses, or use AnalysisArg.podTemplateHash (a rule of cdk8s-progressive, not of "
+      + 'Argo Rollouts: elsewhere the analysis receives the placeholder as it is, and its queries select nothing)');
+    expect(() => Testing.synth(chart)).toThrow("backgroundAnalysis passes arg 'h' = '{{templates.canary.podTemplateHash}}'");
+  });
+
   test('fails at synth on an analysis arg the template needs and nobody passes, as for analysis steps', () => {
     const { chart } = make((c) => [CanaryStep.experiment({
       templates: [canaryTemplate], duration: Duration.minutes(1),

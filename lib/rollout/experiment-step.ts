@@ -136,8 +136,12 @@ export function validateExperiment(props: ExperimentStepProps): void {
   }
   if (props.duration !== undefined) {
     const seconds = props.duration.toSeconds({ integral: false });
-    if (!Number.isInteger(seconds) || seconds <= 0) {
-      throw new Error(`experiment duration must be a whole number of seconds above 0, got ${seconds}s `
+    if (!Number.isInteger(seconds)) {
+      throw new Error(`experiment duration must be a whole number of seconds, got ${seconds}s: round it `
+        + ownRule('this library writes durations and plans in whole seconds'));
+    }
+    if (seconds <= 0) {
+      throw new Error(`experiment duration must be above 0, got ${seconds}s: set a duration, or leave it out to wait for promotion `
         + ownRule('a duration of 0 ends the experiment as soon as its pods are available, before any analysis has measured'));
     }
   }

@@ -119,10 +119,11 @@ describe('CanaryStep.experiment refusals', () => {
   });
 
   test('fails on a duration of 0 or a fraction of a second', () => {
-    fails({ templates: [canaryTemplate], duration: Duration.seconds(0) }, 'experiment duration must be a whole number of seconds above 0, got 0s '
-      + '(a rule of cdk8s-progressive, not of Argo Rollouts: a duration of 0 ends the experiment as soon as its pods are available, before any analysis has measured)');
-    expect(() => CanaryStep.experiment({ templates: [canaryTemplate], duration: Duration.millis(1500) }))
-      .toThrow('experiment duration must be a whole number of seconds above 0, got 1.5s');
+    fails({ templates: [canaryTemplate], duration: Duration.seconds(0) }, 'experiment duration must be above 0, got 0s: set a duration, or leave it out to '
+      + 'wait for promotion (a rule of cdk8s-progressive, not of Argo Rollouts: a duration of 0 ends the experiment as soon as its pods are available, '
+      + 'before any analysis has measured)');
+    fails({ templates: [canaryTemplate], duration: Duration.millis(1500) }, 'experiment duration must be a whole number of seconds, got 1.5s: round it '
+      + '(a rule of cdk8s-progressive, not of Argo Rollouts: this library writes durations and plans in whole seconds)');
   });
 
   test('fails on a repeated analysis name, and on an arg naming a template the step does not have', () => {

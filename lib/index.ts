@@ -1,5 +1,6 @@
 export * from './rollout/canary-rollout';
 export * from './rollout/canary-step';
+export { ExperimentSpecRef, ExperimentTemplate, ExperimentAnalysis, ExperimentStepProps } from './rollout/experiment-step';
 export * from './rollout/blue-green-rollout';
 export * from './rollout/rollout-analysis';
 export * from './rollout/traffic-routing';

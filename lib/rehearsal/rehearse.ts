@@ -244,6 +244,11 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const { rollout, templates, clusterTemplates } = readChart(options.chart, options.rollout);
   const name: string = rollout.metadata.name;
   const namespace: string = rollout.metadata.namespace ?? 'default';
+  const experiment = (rollout.spec?.strategy?.canary?.steps ?? []).findIndex((s: Json) => s.experiment !== undefined);
+  if (experiment >= 0) {
+    throw new Error(`rollout ${name} step ${experiment} is an experiment, which the emulated controller does not run (it would skip the step and `
+      + 'its analyses, and misjudge the rollout): rehearse a chart without the experiment step; the plan command times it');
+  }
   const hashes = { stable: podTemplateHash(rollout.spec.template, 'stable'), canary: podTemplateHash(rollout.spec.template, `canary-${mode}`) };
   print(`rehearsal of rollout ${namespace}/${name} from ${options.chart}: ${mode} canary, time-scale ${scale.factor} `
     + `(every duration divided by ${scale.factor}: pauses, intervals, initialDelay, the ${ERROR_RETRY_SECONDS}s error retry, scale-down delays, query windows)`);

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
+import { experimentAnalysisErrors, experimentArgErrors, ExperimentSpecRef } from './experiment-step';
 import { addPdb, addRollout, addServices, planSpec, resolveRolloutWorkload, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
 import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
@@ -124,7 +125,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this._steps = [...props.steps];
     validateSteps(this._steps, props.allowWeightDecrease ?? false, routed);
     validateRouteSteps(this._steps, props.trafficRouting);
-    for (const step of this._steps) noteUse(step.action.analysis, 'inline');
+    validateExperimentSteps(this._steps, props.trafficRouting, { ...props.podLabels, ...w.selectorLabels }, w.name);
+    for (const step of this._steps) noteStepUse(step);
 
     addServices(this, w, [['StableService', this.stableServiceName], ['CanaryService', this.canaryServiceName]], props.service,
       props.workload && w.port);
@@ -162,8 +164,10 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     this.node.addValidation({
       validate: () => {
         const errors = props.workload?._errors(this.resource.metadata.namespace, props.podSecurityStandard ?? 'restricted') ?? [];
-        errors.push(...this._steps.flatMap((s, i) => (s.action.analysis ? analysisErrors(`step ${i} (analysis)`, s.action.analysis, true) : [])));
-        if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false));
+        errors.push(...this._steps.flatMap((s, i) => (s.action.analysis
+          ? [...analysisErrors(`step ${i} (analysis)`, s.action.analysis, true), ...experimentArgErrors(`step ${i} (analysis)`, s.action.analysis)]
+          : s.action.experiment ? experimentAnalysisErrors(`step ${i} (experiment)`, s.action.experiment) : [])));
+        if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false), ...experimentArgErrors('backgroundAnalysis', this.background));
         return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
       },
     });
@@ -174,7 +178,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
 
   /** The nominal timing of the plan. */
   public get plan(): RolloutPlan {
-    const templates = [...this._steps.flatMap((s) => s.action.analysis?.templates ?? []), ...(this.background?.templates ?? [])];
+    const templates = [...this._steps.flatMap((s) => [...s.action.analysis?.templates ?? [], ...(s.action.experiment?.analyses ?? []).map((a) => a.template)]),
+      ...(this.background?.templates ?? [])];
     return canaryPlan(planSpec(this.renderSpec(), this.props), (name, cluster) =>
       templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
   }
@@ -304,5 +309,61 @@ function validateRouteSteps(steps: CanaryStep[], routing: TrafficRouting | undef
       throw new Error(`step ${i} (${a.kind} ${a.route}) uses the name of a ${other} route: each managed route is either a header or a mirror route, rename one`);
     }
     kinds.set(a.route, a.kind);
+  });
+}
+
+/**
+ * The analyses of an experiment with a required analysis decide when the step ends (the experiment waits for every
+ * run), so they run as inline analyses do; without one they run as long as the experiment, as background analyses.
+ */
+function noteStepUse(step: CanaryStep): void {
+  noteUse(step.action.analysis, 'inline');
+  const analyses = step.action.experiment?.analyses ?? [];
+  const use = analyses.some((a) => a.requiredForCompletion) ? 'inline' : 'background';
+  for (const a of analyses) noteUse({ templates: [a.template] }, use);
+}
+
+/**
+ * Experiment template weights need a router that takes extra destinations (validation.go: ALB, SMI, Istio and
+ * plugins; of this library's routers Istio, and the Gateway API plugin, which adds the experiment's Services to
+ * its HTTPRoute rule); a selector must select the template's pods.
+ */
+function validateExperimentSteps(steps: CanaryStep[], routing: TrafficRouting | undefined, podLabels: { [key: string]: string }, rolloutName: string): void {
+  let weight = 0;
+  steps.forEach((step, i) => {
+    if (step.action.kind === 'setWeight') weight = step.action.weight!;
+    const experiment = step.action.experiment;
+    if (!experiment) return;
+    const router = routing?._router;
+    const weighted = experiment.templates.filter((t) => t.weight !== undefined);
+    if (weighted.length > 0 && router !== 'istio' && router !== 'gatewayApi') {
+      throw new Error(`step ${i} (experiment) template '${weighted[0].name}' sets weight ${weighted[0].weight}, which needs TrafficRouting.istio or `
+        + `TrafficRouting.gatewayApi, got ${router ?? 'no traffic routing'}: ${router === 'nginx'
+          ? 'the controller gives experiment weights through ALB, SMI, Istio and plugin routers only, not NGINX; remove weight (reach the template through its Service with createService) or change router'
+          : 'the controller refuses experiment weights without traffic routing; set trafficRouting or remove weight'}`);
+    }
+    const total = weight + weighted.reduce((sum, t) => sum + t.weight!, 0);
+    if (total > 100) {
+      throw new Error(`step ${i} (experiment) sends ${total}% of the traffic: setWeight ${weight} before it plus template weights `
+        + `${weighted.map((t) => `${t.name} ${t.weight}`).join(', ')}; lower them to 100 together `
+        + ownRule('the stable Service gets 100 minus all of them, and the routers clamp a negative share to 0'));
+    }
+    for (const t of experiment.templates) {
+      // The controller names an unnamed Service after the ReplicaSet: <rollout>-<hash of up to 10>-<revision>-<step>-<template>.
+      const serviceNameLength = rolloutName.length + 10 + 4 + String(i).length + t.name.length + 4;
+      if ((t.createService || t.weight !== undefined) && t.serviceName === undefined && serviceNameLength > 63) {
+        throw new Error(`step ${i} (experiment) template '${t.name}' gets a Service named <rollout>-<pod-template-hash>-<revision>-${i}-${t.name}, `
+          + `up to ${serviceNameLength} characters by revision 9999, above the 63 a Service name may have: set serviceName or shorten the template name `
+          + ownRule('the Service fails to be created, which errors the experiment and aborts the rollout, once the name outgrows 63 characters'));
+      }
+      for (const [key, value] of Object.entries(t.selector ?? {})) {
+        // The template copies the ReplicaSet's pod template, which carries the canary or stable metadata labels.
+        const label = t.labels?.[key] ?? { ...podLabels, ...(t.specRef === ExperimentSpecRef.CANARY ? CANARY_LABELS : STABLE_LABELS) }[key];
+        if (label !== value) {
+          throw new Error(`step ${i} (experiment) template '${t.name}' selector ${key}=${value} does not select its pods, which carry `
+            + `${label === undefined ? `no label ${key}` : `${key}=${label}`}: add ${key}: '${value}' to the template's labels, or fix the selector`);
+        }
+      }
+    }
   });
 }

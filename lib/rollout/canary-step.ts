@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
 import { formatSeconds, ownRule, validateDnsLabel, validateInteger } from './internal-validation';
+import { describeExperiment, ExperimentStepProps, renderExperiment, validateExperiment } from './experiment-step';
+import { parseArgoStep } from './internal-argo-step';
 import { RolloutAnalysis, renderAnalysis } from './rollout-analysis';
 import { RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../../imports/argoproj.io';
 
@@ -72,7 +74,12 @@ function validateRouteName(prop: string, name: string): void {
   validateDnsLabel(prop, name);
 }
 
-/** One step of a canary rollout. Each step does exactly one thing, as the controller requires. */
+/**
+ * One step of a canary rollout. Each factory makes a step that does one thing. The controller itself refuses a
+ * step that sets more than one of setWeight, pause, experiment and analysis, but accepts setCanaryScale,
+ * setHeaderRoute, setMirrorRoute or plugin beside one of them (Argo v1.9.1 validation.go, hasMultipleStepsType);
+ * this library does not build such combined steps.
+ */
 export class CanaryStep {
   /** Sends `weight` percent of the traffic to the canary (0-100). */
   public static setWeight(weight: number): CanaryStep {
@@ -155,6 +162,57 @@ export class CanaryStep {
   }
 
   /**
+   * Runs an Argo Experiment: ReplicaSets of the stable and/or canary pod template beside the rollout's own pods,
+   * optionally with traffic (`weight`, Istio or Gateway API routing) and analyses. The step ends when the duration
+   * has passed, or, with a requiredForCompletion analysis, when the analyses have completed; with neither it waits
+   * until a human promotes the rollout. An analysis that fails or errors aborts the rollout.
+   */
+  public static experiment(props: ExperimentStepProps): CanaryStep {
+    validateExperiment(props);
+    return new CanaryStep({ kind: 'experiment', experiment: props }, { experiment: renderExperiment(props) });
+  }
+
+  /**
+   * A step written as Argo's own JSON, e.g. `{ setWeight: 20 }` or `{ plugin: { name: 'acme/step', config: {...} } }`:
+   * one of the step kinds of Argo Rollouts v1.9.1, with the fields its CRD lists. A kind this library builds is
+   * checked and planned as its factory's step would be; a plugin step is passed as given and the plan lists it
+   * as not timed. analysis and experiment steps reference templates by name only, so they are refused here: use
+   * CanaryStep.analysis or CanaryStep.experiment, which check the templates' args and time their metrics.
+   */
+  public static fromArgoJson(step: { [key: string]: any }): CanaryStep {
+    const parsed = parseArgoStep(step);
+    switch (parsed.kind) {
+      case 'setWeight': return CanaryStep.setWeight(parsed.value);
+      case 'pause': return parsed.value === undefined ? CanaryStep.pause() : CanaryStep.pause(Duration.seconds(parsed.value));
+      case 'setCanaryScale': {
+        const v = parsed.value;
+        return CanaryStep.setCanaryScale(v.replicas !== undefined ? CanaryScale.replicas(v.replicas)
+          : v.weight !== undefined ? CanaryScale.weight(v.weight) : CanaryScale.matchTrafficWeight());
+      }
+      case 'setHeaderRoute': {
+        const v = parsed.value;
+        if (v.match === undefined) return CanaryStep.removeHeaderRoute(v.name);
+        return CanaryStep.setHeaderRoute(v.name, Object.fromEntries(v.match.map((m: any) => [m.headerName, stringMatch(m.headerValue)])));
+      }
+      case 'setMirrorRoute': {
+        const v = parsed.value;
+        if (v.match === undefined) return CanaryStep.removeMirrorRoute(v.name);
+        return CanaryStep.setMirrorRoute({
+          name: v.name,
+          percentage: v.percentage,
+          matches: v.match.map((m: any) => ({
+            method: m.method && stringMatch(m.method),
+            path: m.path && stringMatch(m.path),
+            headers: m.headers && Object.fromEntries(Object.entries(m.headers).map(([h, x]: [string, any]) => [h, stringMatch(x)])),
+          })),
+        });
+      }
+      case 'plugin':
+        return new CanaryStep({ kind: 'plugin', detail: parsed.value.name }, { plugin: { name: parsed.value.name, config: parsed.value.config } });
+    }
+  }
+
+  /**
    * The common plan: for each weight, set it then pause. `weightsWithPauses([10, 25, 50, 75], Duration.minutes(1))`
    * gives 10% -> 1m -> 25% -> 1m -> 50% -> 1m -> 75% -> 1m, then the rollout promotes to 100%.
    */
@@ -179,20 +237,30 @@ export class CanaryStep {
       case 'analysis': return `analysis ${a.analysis!.templates.map((t) => t.templateName).join('+')}`;
       case 'setHeaderRoute': return `setHeaderRoute ${a.route} (${a.detail})`;
       case 'setMirrorRoute': return `setMirrorRoute ${a.route} (${a.detail})`;
+      case 'experiment': return describeExperiment(a.experiment!);
+      case 'plugin': return `plugin ${a.detail}`;
     }
   }
 }
 
 /** What a step does. */
 export interface CanaryStepAction {
-  readonly kind: 'setWeight' | 'pause' | 'setCanaryScale' | 'analysis' | 'setHeaderRoute' | 'setMirrorRoute';
+  readonly kind: 'setWeight' | 'pause' | 'setCanaryScale' | 'analysis' | 'setHeaderRoute' | 'setMirrorRoute' | 'experiment' | 'plugin';
   readonly weight?: number;
   /** Undefined for an indefinite pause. */
   readonly pauseSeconds?: number;
   readonly scale?: CanaryScale;
   readonly analysis?: RolloutAnalysis;
+  readonly experiment?: ExperimentStepProps;
   /** The managed route a setHeaderRoute or setMirrorRoute step sets or removes. */
   readonly route?: string;
-  /** What a setHeaderRoute or setMirrorRoute step does, for descriptions. */
+  /** What a setHeaderRoute or setMirrorRoute step does, or a plugin step's plugin, for descriptions. */
   readonly detail?: string;
+}
+
+/** A StringMatch from Argo's JSON (exactly one of exact, prefix, regex; checked by the parser). */
+function stringMatch(json: { exact?: string; prefix?: string; regex?: string }): StringMatch {
+  if (json.exact !== undefined) return StringMatch.exact(json.exact);
+  if (json.prefix !== undefined) return StringMatch.prefix(json.prefix);
+  return StringMatch.regex(json.regex!);
 }

@@ -205,6 +205,14 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
       seconds = analysisRunDuration(metrics) ?? Infinity;
       terms.push(`analysis ${formatSeconds(seconds)}`);
       analyses.push({ description: `analysis at step ${index} (${names})`, background: false, startSeconds: start, seconds, metrics });
+    } else if (step.experiment !== undefined) {
+      const e = experimentTiming(step.experiment, index, start, ready, metricsOf);
+      description = e.description;
+      seconds = e.seconds;
+      terms.push(...e.terms);
+      analyses.push(...e.analyses);
+      // A canary template with a weight takes users' traffic once its pods are available.
+      if (e.canaryTraffic && canaryStart === undefined) canaryStart = start + ready;
     } else if (step.setHeaderRoute !== undefined || step.setMirrorRoute !== undefined) {
       const kind = step.setHeaderRoute !== undefined ? 'setHeaderRoute' : 'setMirrorRoute';
       const route = step[kind];
@@ -237,6 +245,49 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
   // Argo with dynamicStableScale: on abort the weight steps back as the stable pods it scaled down become available again.
   const restore = canary.dynamicStableScale ? ready : 0;
   return { steps: out, promotionSeconds: cumulative, canaryStartSeconds, analyses, abort: fastestAbort(analyses, canaryStartSeconds, restore) };
+}
+
+/**
+ * The timing of an experiment step (Argo v1.9.1 experiments/experiment.go): its templates' pods become available,
+ * then the duration runs and every analysis starts. With a requiredForCompletion analysis the experiment ends when
+ * every analysis has completed, before the duration has passed as after it; else when the duration has passed; with
+ * neither it runs until a human promotes the rollout.
+ */
+function experimentTiming(experiment: Json, index: number, start: number, ready: number, metricsOf: (analysis: Json) => AnalysisMetricTiming[]) {
+  const names = (experiment.templates ?? []).map((t: Json) => t.name).join('+');
+  const refs: Json[] = experiment.analyses ?? [];
+  const runs = refs.map((a) => {
+    const metrics = metricsOf({ templates: [{ templateName: a.templateName, clusterScope: a.clusterScope }], dryRun: experiment.dryRun });
+    return { ref: a, metrics, seconds: analysisRunDuration(metrics) ?? Infinity };
+  });
+  const weighted = (experiment.templates ?? []).filter((t: Json) => (t.weight ?? 0) > 0);
+  const terms = [`experiment pods readiness ${formatSeconds(ready)}`,
+    ...(weighted.length > 0 ? [`traffic ${weighted.map((t: Json) => `${t.name} ${t.weight}%`).join(', ')}`] : [])];
+  let run: number;
+  if (refs.some((a) => a.requiredForCompletion)) {
+    run = Math.max(0, ...runs.map((r) => r.seconds));
+    terms.push(`analyses ${formatSeconds(run)} (requiredForCompletion: until every analysis completes)`);
+  } else if (experiment.duration !== undefined) {
+    run = parseDurationSeconds(experiment.duration);
+    terms.push(`duration ${formatSeconds(run)}`);
+  } else {
+    run = Infinity;
+    terms.push('no duration and no requiredForCompletion analysis: waits for a human to promote');
+  }
+  const available = start + ready;
+  const required = refs.some((a) => a.requiredForCompletion);
+  const analyses: PlanAnalysis[] = [];
+  for (const r of runs) {
+    const description = `experiment analysis ${r.ref.name} at step ${index} (${r.ref.templateName})`;
+    // Without a required analysis the experiment ends, and stops its runs, when the duration has passed.
+    const worst = worstTimeToAbort(r.metrics)?.total;
+    if (!required && worst !== undefined && worst > run) {
+      terms.push(`${description} cannot abort within the ${formatSeconds(run)} duration (worst case ${formatSeconds(worst)})`);
+      continue;
+    }
+    analyses.push({ description, background: false, startSeconds: available, seconds: required ? r.seconds : Math.min(r.seconds, run), metrics: r.metrics });
+  }
+  return { description: `experiment ${names}`, seconds: ready + run, terms, analyses, canaryTraffic: weighted.some((t: Json) => t.specRef === 'canary') };
 }
 
 /**

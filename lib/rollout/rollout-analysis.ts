@@ -38,6 +38,14 @@ export class AnalysisArg {
     return new AnalysisArg(name, { name, valueFrom: { fieldRef: { fieldPath } } });
   }
 
+  /**
+   * In an experiment step's analysis: the pod-template hash of one of the step's templates (Argo's
+   * `{{templates.<template>.podTemplateHash}}`), e.g. to select the baseline's pods and the canary's apart.
+   */
+  public static experimentPodTemplateHash(name: string, template: string): AnalysisArg {
+    return new AnalysisArg(name, { name, value: `{{templates.${template}.podTemplateHash}}` });
+  }
+
   /** @internal The value a template suggests for one of its args. */
   public static _fromValueFrom(name: string, valueFrom: RolloutArgValueFrom): AnalysisArg {
     return new AnalysisArg(name, { name, valueFrom });

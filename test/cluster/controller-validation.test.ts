@@ -146,6 +146,25 @@ const INVALID_SPEC: Case[] = [
     message: 'spec.strategy.dynamicStableScale: Invalid value: true: Canary dynamicStableScale cannot be used with scaleDownDelaySeconds',
   },
   {
+    rule: 'a step has at most one of setWeight, pause, experiment, analysis', name: 'weight-and-pause-in-one-step',
+    yaml: [rollout('weight-and-pause-in-one-step', '    canary: { steps: [{ setWeight: 50, pause: { duration: 10 } }] }')],
+    message: 'Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause',
+  },
+  {
+    rule: 'an experiment template `weight` needs a router that takes it', name: 'experiment-weight-without-router',
+    yaml: [rollout('experiment-weight-without-router', '    canary: { steps: [{ experiment: { templates: [{ name: canary, specRef: canary, weight: 10 }] } }] }')],
+    message: 'Experiment template weight cannot be set unless TrafficRouting is enabled',
+  },
+  {
+    rule: 'an experiment template `weight` needs a router that takes it', name: 'experiment-weight-with-nginx',
+    yaml: [rollout('experiment-weight-with-nginx', `    canary:
+      stableService: stable
+      canaryService: canary
+      trafficRouting: { nginx: { stableIngress: web } }
+      steps: [{ experiment: { templates: [{ name: canary, specRef: canary, weight: 10 }] } }, { setWeight: 50 }]`)],
+    message: 'Experiment template weight is only available for TrafficRouting with SMI, ALB, Istio and Plugins at this time',
+  },
+  {
     rule: '`setHeaderRoute` needs Istio or a plugin router (here the Gateway API); `setMirrorRoute` needs Istio', name: 'header-route-with-nginx',
     yaml: [rollout('header-route-with-nginx', `    canary:
       stableService: stable

@@ -272,6 +272,20 @@ describe('plans of rollouts', () => {
       + 'add the file that defines it, or fix templateName');
   });
 
+  test('an experiment step\'s analyses are looked up like a step analysis\'s, and time the step when required', () => {
+    // GIVEN an experiment whose required analysis runs 3 measurements 20s apart, and one whose template is not in the manifests
+    const experiment = (templateName: string) => rollout({ canary: { steps: [{ experiment: {
+      templates: [{ name: 'canary', specRef: 'canary' }], duration: '10m', analyses: [{ name: 'a', templateName, requiredForCompletion: true }],
+    } }] } });
+    const t = template('slo', { metrics: [{ name: 'm', interval: '20s', count: 3, provider: prom('up') }] });
+    // WHEN planned THEN the step lasts the pods' readiness and the run (2 x 20s), not the duration
+    const [p] = planRollouts(objects(t, experiment('slo')));
+    expect(p.plan.steps[0]).toMatchObject({ description: 'experiment canary', seconds: 10 + 40 });
+    expect(p.plan.analyses.map((a) => [a.description, a.startSeconds, a.seconds])).toEqual([['experiment analysis a at step 0 (slo)', 10, 40]]);
+    // AND a template the manifests lack is named
+    expect(() => planRollouts(objects(t, experiment('gone')))).toThrow("Rollout shop/web (test.yaml) references AnalysisTemplate 'gone' in namespace shop");
+  });
+
   test('fails on a rollout without a canary or blue-green strategy', () => {
     expect(() => planRollouts(objects(rollout({})))).toThrow(
       'Rollout shop/web (test.yaml) has neither strategy.canary nor strategy.blueGreen: the plan knows these two strategies');

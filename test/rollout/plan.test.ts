@@ -31,11 +31,11 @@ describe('plan arithmetic', () => {
 
   test('setCanaryScale takes pod readiness; header and mirror routes take no time; a step the plan does not know is listed, not timed', () => {
     const plan = canaryPlan(spec([{ setCanaryScale: { replicas: 2 } }, { setCanaryScale: { weight: 30 } }, { setCanaryScale: { matchTrafficWeight: true } },
-      { setHeaderRoute: { name: 'h' } }, { setMirrorRoute: { name: 'm', match: [{ path: { prefix: '/' } }] } }, { experiment: {} }, {}]), lookup);
+      { setHeaderRoute: { name: 'h' } }, { setMirrorRoute: { name: 'm', match: [{ path: { prefix: '/' } }] } }, { plugin: { name: 'acme/step' } }, {}]), lookup);
     expect(plan.steps.map((s) => [s.description, s.seconds, s.terms])).toEqual([
       ['setCanaryScale 2 replicas', 10, ['pod readiness 10s']], ['setCanaryScale 30%', 10, ['pod readiness 10s']],
       ['setCanaryScale match traffic weight', 10, ['pod readiness 10s']], ['setHeaderRoute h (remove)', 0, ['route change, no wait']],
-      ['setMirrorRoute m', 0, ['route change, no wait']], ['experiment', 0, ['not timed']], ['empty step', 0, ['not timed']],
+      ['setMirrorRoute m', 0, ['route change, no wait']], ['plugin', 0, ['not timed']], ['empty step', 0, ['not timed']],
     ]);
     expect([plan.promotionSeconds, plan.canaryStartSeconds, plan.abort]).toEqual([30, 0, undefined]);
   });

@@ -4,7 +4,7 @@ import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { addPdb, addRollout, addServices, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
-import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
+import { canaryPlan, planBudgetErrors, RolloutPlan, templatesLookup } from './plan';
 import { analysisErrors, BackgroundAnalysis, noteUse, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
 import { resolveWorkload } from './workload';
@@ -170,8 +170,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** The nominal timing of the plan. */
   public get plan(): RolloutPlan {
     const templates = [...this._steps.flatMap((s) => s.action.analysis?.templates ?? []), ...(this.background?.templates ?? [])];
-    return canaryPlan(this.renderSpec(), (name, cluster) =>
-      templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
+    return canaryPlan(this.renderSpec(), templatesLookup(templates));
   }
 
   /**

@@ -507,7 +507,7 @@ export class AnalysisTemplate extends Construct implements IAnalysisTemplate {
   /** Adds a metric; returns it. Throws on a duplicate name, an undeclared arg, bad PromQL or a limit Argo refuses. */
   public addMetric(metric: AnalysisMetric): AnalysisMetric {
     const at = `metric '${metric.name}'`;
-    validateDnsSubdomainLike(metric.name);
+    validateMetricName(metric.name);
     if (this.added.some((m) => m.name === metric.name)) throw new Error(`${at} is already in ${this.kind} ${this.templateName}: name each metric once`);
     checkLimits(at, metric);
     for (const prop of ['successCondition', 'failureCondition'] as const) {
@@ -662,8 +662,8 @@ function checkLimits(at: string, m: AnalysisMetric | AssumedMetricTiming): void 
   }
 }
 
-/** Metric names: Argo matches dryRun and retention entries by name, and reports them in events; keep them plain. */
-function validateDnsSubdomainLike(name: string): void {
+/** Metric names: plain words, as this library anchors them in the dryRun and retention patterns and Argo reports them in events. */
+function validateMetricName(name: string): void {
   if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(name)) {
     throw new Error(`metric name must be letters, digits, '-', '_' or '.', starting with a letter or digit, got '${name}'`);
   }

@@ -523,6 +523,12 @@ export class AnalysisTemplate extends Construct implements IAnalysisTemplate {
     const query = metric.provider._query === undefined ? undefined : this.withValues(metric.provider._query);
     // A range from an arg without a value has no sample that parses: the timing's check names the arg instead.
     if (query !== undefined && !/\[[^\]]*\{\{/.test(query)) checkPromql(`${at} prometheus query`, query);
+    const judged = metric.provider.kind === 'job' || metric.provider.kind === 'plugin';
+    if (!judged && !metric.dryRun && metric.successCondition === undefined && metric.failureCondition === undefined) {
+      throw new Error(`${at} has neither successCondition nor failureCondition: Argo Rollouts counts every ${metric.provider.kind} measurement `
+        + 'that does not error as Successful; add one, e.g. failureCondition: \'result[0] < 0.95\', or set dryRun to only record the values '
+        + ownRule('a metric without conditions never fails, so it judges nothing'));
+    }
     this.added.push(metric);
     try {
       this.timings();

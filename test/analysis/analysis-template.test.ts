@@ -188,6 +188,7 @@ describe('AnalysisTemplate', () => {
 
 describe('AnalysisTemplate refusals', () => {
   const web = MetricProvider.web({ url: 'http://x.example.com' });
+  const OK = 'result == "ok"';
   const make = (props: any) => new AnalysisTemplate(Testing.chart(), 't', props);
 
   test.each<[string, () => unknown, string | RegExp]>([
@@ -195,21 +196,21 @@ describe('AnalysisTemplate refusals', () => {
       "metric 'm' uses {{args.host}} but the template declares no arg 'host': add TemplateArg.required('host') (or .value/.fromSecret) to args, or fix the placeholder"],
     ['invalid PromQL, args replaced', () => make({ args: [TemplateArg.value('w', '5m')], metrics: [{ name: 'm', provider: MetricProvider.prometheus({ query: 'sum(rate(x[{{args.w}}])' }) }] }),
       /^metric 'm' prometheus query: invalid PromQL at line 1, column 16 \(args replaced by sample values\), fix the query:\nsum\(rate\(x\[5m\]\)\n {15}\^$/],
-    ['a range from an arg without value', () => make({ args: [TemplateArg.required('w')], metrics: [{ name: 'm', provider: MetricProvider.prometheus({ query: 'rate(x[{{args.w}}])' }) }] }),
+    ['a range from an arg without value', () => make({ args: [TemplateArg.required('w')], metrics: [{ name: 'm', successCondition: OK, provider: MetricProvider.prometheus({ query: 'rate(x[{{args.w}}])' }) }] }),
       /^AnalysisTemplate test-t-\w+, metric m: the query's range uses arg w, which has no value in the template: give the arg a value, or write the range as a duration such as 1m$/],
     ['a malformed condition', () => make({ metrics: [{ name: 'm', successCondition: 'result.ok &&', provider: web }] }),
       'metric \'m\' successCondition "result.ok &&" is not a valid expr-lang expression (it ends with an operator): Argo Rollouts would error every measurement; fix the condition, e.g. result[0] >= 0.95'],
-    ['an unclosed string', () => make({ metrics: [{ name: 'm', failureCondition: "result == 'bad", provider: web }] }), /\(the string opened at column 11 is not closed\)/],
-    ['= for ==', () => make({ metrics: [{ name: 'm', failureCondition: 'result.code = 500', provider: web }] }), /\('=' compares nothing: write '=='\)/],
-    ['count > 1 without interval', () => make({ metrics: [{ name: 'm', count: 3, provider: web }] }),
+    ['an unclosed string', () => make({ metrics: [{ name: 'm', failureCondition: "result == 'bad", provider: web, successCondition: OK }] }), /\(the string opened at column 11 is not closed\)/],
+    ['= for ==', () => make({ metrics: [{ name: 'm', failureCondition: 'result.code = 500', provider: web, successCondition: OK }] }), /\('=' compares nothing: write '=='\)/],
+    ['count > 1 without interval', () => make({ metrics: [{ name: 'm', count: 3, provider: web, successCondition: OK }] }),
       'metric \'m\' has count 3 without interval, which Argo Rollouts rejects ("interval must be specified when count > 1"): set interval'],
-    ['count below the limits', () => make({ metrics: [{ name: 'm', count: 2, interval: Duration.seconds(10), failureLimit: 2, consecutiveSuccessLimit: 1, provider: web }] }),
+    ['count below the limits', () => make({ metrics: [{ name: 'm', count: 2, interval: Duration.seconds(10), failureLimit: 2, consecutiveSuccessLimit: 1, provider: web, successCondition: OK }] }),
       "metric 'm' has count 2 below failureLimit + consecutiveSuccessLimit (2 + 1), which Argo Rollouts rejects: raise count or lower the limits"],
-    ['failureLimit -1 alone', () => make({ metrics: [{ name: 'm', failureLimit: -1, provider: web }] }), /failureLimit -1 without a consecutiveSuccessLimit is a metric Argo Rollouts rejects/],
-    ['failureLimit below -1', () => make({ metrics: [{ name: 'm', failureLimit: -2, provider: web }] }), "metric 'm' failureLimit (-1 disables it) must be an integer >= -1, got -2"],
-    ['a fractional interval', () => make({ metrics: [{ name: 'm', interval: Duration.millis(1500), provider: web }] }),
+    ['failureLimit -1 alone', () => make({ metrics: [{ name: 'm', failureLimit: -1, provider: web, successCondition: OK }] }), /failureLimit -1 without a consecutiveSuccessLimit is a metric Argo Rollouts rejects/],
+    ['failureLimit below -1', () => make({ metrics: [{ name: 'm', failureLimit: -2, provider: web, successCondition: OK }] }), "metric 'm' failureLimit (-1 disables it) must be an integer >= -1, got -2"],
+    ['a fractional interval', () => make({ metrics: [{ name: 'm', interval: Duration.millis(1500), provider: web, successCondition: OK }] }),
       "metric 'm' interval must be a positive whole number of seconds, got 1500ms: round it to seconds"],
-    ['a duplicate metric', () => make({ metrics: [{ name: 'm', provider: web }, { name: 'm', provider: web }] }), /^metric 'm' is already in AnalysisTemplate test-t-\w+: name each metric once$/],
+    ['a duplicate metric', () => make({ metrics: [{ name: 'm', provider: web, successCondition: OK }, { name: 'm', provider: web, successCondition: OK }] }), /^metric 'm' is already in AnalysisTemplate test-t-\w+: name each metric once$/],
     ['a duplicate arg', () => make({ args: [TemplateArg.required('a'), TemplateArg.value('a', '1')] }), "args has 'a' twice: declare each arg once"],
     ['a body with GET', () => MetricProvider.web({ url: 'http://x.example.com', body: '{}' }),
       'web body is set with method GET: Argo Rollouts sends a body only with POST or PUT and errors every measurement; set method to WebMethod.POST or WebMethod.PUT, or drop the body'],
@@ -230,8 +231,20 @@ describe('AnalysisTemplate refusals', () => {
   test('refuses at synth a template without metric and an arg no metric uses', () => {
     const chart = Testing.chart();
     new AnalysisTemplate(chart, 'empty', { templateName: 'empty' });
-    new AnalysisTemplate(chart, 'unused', { templateName: 'unused', args: [TemplateArg.required('host')], metrics: [{ name: 'm', provider: MetricProvider.web({ url: 'http://x.example.com' }) }] });
+    new AnalysisTemplate(chart, 'unused', { templateName: 'unused', args: [TemplateArg.required('host')], metrics: [{ name: 'm', successCondition: OK, provider: MetricProvider.web({ url: 'http://x.example.com' }) }] });
     expect(() => Testing.synth(chart)).toThrow(/AnalysisTemplate empty has no metric: pass metrics or call addMetric\(\)[\s\S]*AnalysisTemplate unused declares arg 'host' but no metric uses \{\{args.host\}\}: use it or remove it \(a rule of cdk8s-progressive/);
+  });
+
+  test('refuses a metric that can never fail: no condition, unless a Job, a plugin or a dry run', () => {
+    expect(() => make({ metrics: [{ name: 'm', provider: MetricProvider.prometheus({ query: 'up' }) }] })).toThrow("metric 'm' has neither successCondition "
+      + "nor failureCondition: Argo Rollouts counts every prometheus measurement that does not error as Successful; add one, e.g. failureCondition: "
+      + "'result[0] < 0.95', or set dryRun to only record the values (a rule of cdk8s-progressive, not of Argo Rollouts: a metric without conditions "
+      + 'never fails, so it judges nothing)');
+    expect(() => make({ metrics: [
+      { name: 'recorded', dryRun: true, provider: MetricProvider.prometheus({ query: 'up' }) },
+      { name: 'job', provider: MetricProvider.job({ containers: [{ name: 'c', image: 'alpine:3.8' }] }) },
+      { name: 'plugin', provider: MetricProvider.plugin('acme/judge', {}) },
+    ] })).not.toThrow();
   });
 
   test('a refused metric is not kept', () => {

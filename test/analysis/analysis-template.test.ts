@@ -5,6 +5,7 @@ import {
 } from '../../lib';
 import { parseManifest, planRollouts } from '../../lib/plan/manifests';
 import { formatPlan } from '../../lib/rollout/plan';
+import { promtoolErrors } from '../support/promtool';
 import { synthValid } from '../support/schema';
 
 const IMAGE = 'registry.example.com/web:1.2.3';
@@ -85,6 +86,15 @@ describe('AnalysisTemplate', () => {
     expect(objects.every((o) => o.metadata.annotations['argocd.argoproj.io/sync-wave'] === '-1')).toBe(true);
     expect([c.alwaysPass.clusterScope, c.pass.clusterScope]).toEqual([true, false]);
     expect(c.prometheus.args).toEqual([{ name: 'service-name', hasDefault: false }, { name: 'window', hasDefault: true }]);
+  });
+
+  test('the Prometheus query it emits, the args given values, is accepted by promtool', () => {
+    const chart = Testing.chart();
+    catalogue(chart);
+    const query: string = templates(synthValid(chart)).find((o) => o.metadata.name === 'success-rate').spec.metrics[0].provider.prometheus.query;
+    expect(promtoolErrors({ 'success-rate': query.replace(/\{\{args\.window\}\}/g, '5m') })).toBe('');
+    // AND a query promtool refuses is refused (rate of an instant vector), so the check can fail
+    expect(promtoolErrors({ bad: 'rate(sum(up))' })).not.toBe('');
   });
 
   test('timing has Argo\'s defaults and the provider timeouts (Prometheus 30s, web 10s, a Job none)', () => {

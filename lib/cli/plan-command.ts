@@ -126,6 +126,7 @@ export function planJson(r: ManifestRolloutPlan, svg: string, budgets: PlanBudge
     steps: p.steps.map((st) => ({ ...st, seconds: s(st.seconds), cumulativeSeconds: s(st.cumulativeSeconds), startSeconds: s(st.startSeconds) })),
     analyses: p.analyses.map((a) => ({ ...a, seconds: s(a.seconds), metrics: a.metrics.map(metric) })),
     abort: p.abort ?? null,
+    timingUnknown: unknownTimings(p),
   };
 }
 

@@ -106,6 +106,7 @@ describe('cdk8s-progressive plan', () => {
     expect([p.namespace, p.name, p.strategy, p.promotionSeconds, p.abort.seconds, p.steps.length, p.svg, p.budgets])
       .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 12, path.join(tmp, 'amas-prod-amas-orchestrator.svg'),
         { promotionSeconds: 600, abortSeconds: 120 }]);
+    expect(p.timingUnknown).toEqual([]);
     expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
     expect(p.analyses[0].metrics[0]).toEqual({
       name: 'slo-gate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 2, consecutiveErrorLimit: 2, window: 60, dryRun: false,
@@ -149,6 +150,9 @@ describe('cdk8s-progressive plan', () => {
       `  worst-case time to abort: unknown, timing unknown (${unknown}, AnalysisTemplate 'amas-orchestrator-slo-background' not in the manifests (namespace amas-prod))`,
       '  budgets: promotion unknown (budget 10m), abort unknown (budget 2m)',
     ]));
+    // AND --json says the same
+    const json = run(['plan', bare, '--svg-dir', path.join(tmp, 'svg'), '--json']);
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({ abort: null, timingUnknown: [unknown, "AnalysisTemplate 'amas-orchestrator-slo-background' not in the manifests (namespace amas-prod)"] });
     // AND a budget the command is given, or one the Rollout records, needs the timing: exit 1 naming the Rollout, the template and the fix
     const flagged = run(['plan', bare, '--svg-dir', path.join(tmp, 'svg'), '--max-abort', '3m']);
     expect([flagged.code, flagged.stdout]).toEqual([1, '']);

@@ -11,7 +11,7 @@ import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage, validat
 
 /**
  * General Argo Rollouts AnalysisTemplates and ClusterAnalysisTemplates: any provider Argo v1.9.1
- * knows (Prometheus with your own PromQL, a web call, a Kubernetes Job, Datadog, New Relic, a
+ * knows (Prometheus with your own PromQL, a web call, a Kubernetes Job, Datadog, New Relic, CloudWatch, a
  * metric plugin), your own args and conditions, checked at synth like SloAnalysis; and references
  * to templates installed apart from the chart.
  */
@@ -198,6 +198,58 @@ export interface NewRelicProviderOptions {
   readonly profile?: string;
 }
 
+/** One query of a CloudWatch metric: a metric statistic, or an expression over other queries. */
+export interface CloudWatchQuery {
+  /** The query's id, referenced by expressions: a lowercase letter, then letters, digits or '_'. */
+  readonly id: string;
+  /**
+   * A metric math or Metrics Insights expression, e.g. `errors / requests`; not with `metricName`.
+   * @default - a metric statistic: give metricName, namespace and stat
+   */
+  readonly expression?: string;
+  /**
+   * The metric's name, e.g. `HTTPCode_Target_5XX_Count`.
+   * @default - none: give expression
+   */
+  readonly metricName?: string;
+  /**
+   * The metric's namespace, e.g. `AWS/ApplicationELB`.
+   * @default - none
+   */
+  readonly namespace?: string;
+  /**
+   * The metric's dimensions; values may hold `{{args.x}}` placeholders.
+   * @default - none
+   */
+  readonly dimensions?: { [name: string]: string };
+  /**
+   * The statistic, e.g. `Sum`, `Average`, `p99`.
+   * @default - none
+   */
+  readonly stat?: string;
+  /**
+   * The period of the statistic.
+   * @default 5m
+   */
+  readonly period?: Duration;
+  /**
+   * Whether the query's values are returned to the conditions (false for the inputs of an expression).
+   * @default true
+   */
+  readonly returnData?: boolean;
+}
+
+/** Options of `MetricProvider.cloudWatch`. */
+export interface CloudWatchProviderOptions {
+  /** The queries; the conditions judge those with returnData. */
+  readonly queries: CloudWatchQuery[];
+  /**
+   * The time window the queries read (not the measurement interval).
+   * @default 5m (Argo's default)
+   */
+  readonly interval?: Duration;
+}
+
 /** Where a metric's measurements come from. */
 export class MetricProvider {
   /** A PromQL query of your own; parsed at synth with the args replaced by values. */
@@ -293,6 +345,40 @@ export class MetricProvider {
         apiVersion: queries ? argo.AnalysisTemplateSpecMetricsProviderDatadogApiVersion.V2 : undefined,
         interval: options.interval && promDuration('datadog interval', options.interval),
       },
+    });
+  }
+
+  /** Amazon CloudWatch metric data queries (GetMetricData). */
+  public static cloudWatch(options: CloudWatchProviderOptions): MetricProvider {
+    if (options.queries.length === 0) throw new Error('cloudWatch queries is empty: give at least one query');
+    const ids = new Set<string>();
+    const queries = options.queries.map((q, i) => {
+      const at = `cloudWatch queries[${i}]`;
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.id)) throw new Error(`${at}.id must start with a lowercase letter, then letters, digits or '_', got '${q.id}'`);
+      if (ids.has(q.id)) throw new Error(`${at}.id '${q.id}' is used twice: give each query its own id`);
+      ids.add(q.id);
+      if ((q.expression === undefined) === (q.metricName === undefined)) {
+        throw new Error(`${at} (${q.id}) needs either expression or metricName (with namespace and stat): give one of them`);
+      }
+      if (q.metricName !== undefined && (q.namespace === undefined || q.stat === undefined)) {
+        throw new Error(`${at} (${q.id}) has metricName '${q.metricName}' without ${q.namespace === undefined ? 'namespace' : 'stat'}: CloudWatch needs both, e.g. namespace 'AWS/ApplicationELB', stat 'Sum'`);
+      }
+      const period = wholeSeconds(`${at}.period`, q.period ?? Duration.minutes(5));
+      const dimensions = Object.entries(q.dimensions ?? {}).map(([name, value]) => ({ name, value }));
+      return q.expression !== undefined
+        ? { id: q.id, expression: q.expression, period: argo.AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod.fromNumber(period), returnData: q.returnData }
+        : {
+          id: q.id,
+          metricStat: {
+            metric: { metricName: q.metricName, namespace: q.namespace, dimensions: dimensions.length > 0 ? dimensions : undefined },
+            stat: q.stat,
+            period: argo.AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod.fromNumber(period),
+          },
+          returnData: q.returnData,
+        };
+    });
+    return new MetricProvider('cloudWatch', {
+      cloudWatch: { interval: options.interval && promDuration('cloudWatch interval', options.interval), metricDataQueries: queries },
     });
   }
 

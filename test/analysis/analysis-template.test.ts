@@ -178,6 +178,35 @@ describe('AnalysisTemplate', () => {
     ]);
   });
 
+  test('a CloudWatch error ratio is schema-valid', () => {
+    const chart = Testing.chart();
+    new AnalysisTemplate(chart, 't', {
+      args: [TemplateArg.required('lb')],
+      metrics: [{
+        name: 'alb-errors', interval: Duration.minutes(1), count: 5, successCondition: 'all(result[0].Values, {# <= 0.01})',
+        provider: MetricProvider.cloudWatch({
+          interval: Duration.minutes(5),
+          queries: [
+            { id: 'errors', metricName: 'HTTPCode_Target_5XX_Count', namespace: 'AWS/ApplicationELB', stat: 'Sum', dimensions: { LoadBalancer: '{{args.lb}}' }, returnData: false },
+            { id: 'requests', metricName: 'RequestCount', namespace: 'AWS/ApplicationELB', stat: 'Sum', dimensions: { LoadBalancer: '{{args.lb}}' }, returnData: false },
+            { id: 'ratio', expression: 'errors / requests', period: Duration.minutes(1) },
+          ],
+        }),
+      }],
+    });
+    const provider = templates(synthValid(chart))[0].spec.metrics[0].provider.cloudWatch;
+    expect(provider.interval).toBe('5m');
+    expect(provider.metricDataQueries[0]).toEqual({
+      id: 'errors', returnData: false,
+      metricStat: { metric: { metricName: 'HTTPCode_Target_5XX_Count', namespace: 'AWS/ApplicationELB', dimensions: [{ name: 'LoadBalancer', value: '{{args.lb}}' }] }, stat: 'Sum', period: 300 },
+    });
+    expect(provider.metricDataQueries[2]).toEqual({ id: 'ratio', expression: 'errors / requests', period: 60 });
+    expect(() => MetricProvider.cloudWatch({ queries: [{ id: 'x', metricName: 'RequestCount', stat: 'Sum' }] })).toThrow(
+      "cloudWatch queries[0] (x) has metricName 'RequestCount' without namespace: CloudWatch needs both, e.g. namespace 'AWS/ApplicationELB', stat 'Sum'");
+    expect(() => MetricProvider.cloudWatch({ queries: [{ id: 'Bad', expression: 'a' }] })).toThrow(
+      "cloudWatch queries[0].id must start with a lowercase letter, then letters, digits or '_', got 'Bad'");
+  });
+
   test('a web call with method, headers from a Secret arg and a JSON body', () => {
     const chart = Testing.chart();
     new AnalysisTemplate(chart, 't', {

@@ -10,10 +10,10 @@ import { setSyncWave, SyncWave } from '../gitops/sync-wave';
 import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger } from '../rollout/internal-validation';
 
 /**
- * General Argo Rollouts AnalysisTemplates and ClusterAnalysisTemplates: any provider Argo v1.9.1
- * knows (Prometheus with your own PromQL, a web call, a Kubernetes Job, Datadog, New Relic, CloudWatch, a
- * metric plugin), your own args and conditions, checked at synth like SloAnalysis; and references
- * to templates installed apart from the chart.
+ * General Argo Rollouts AnalysisTemplates and ClusterAnalysisTemplates: the providers of Argo v1.9.1
+ * used most (Prometheus with your own PromQL, a web call, a Kubernetes Job, Datadog, New Relic,
+ * CloudWatch) and metric plugins, your own args and conditions, checked at synth like SloAnalysis;
+ * and references to templates installed apart from the chart.
  */
 
 const ARG_NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*$/;

@@ -18,6 +18,7 @@ export * from './network/reachability';
 export * from './gitops/sync-wave';
 export * from './gitops/argocd-application';
 export * from './analysis/slo-analysis';
+export * from './analysis/analysis-template';
 export * from './analysis/slo-objective';
 export * from './analysis/sli-source';
 export * from './analysis/pod-monitor';

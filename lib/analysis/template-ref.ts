@@ -60,6 +60,12 @@ export interface IAnalysisTemplate extends IConstruct {
   readonly args: AnalysisTemplateArg[];
   /** The timing of each metric, for the plan arithmetic. */
   readonly metrics: AnalysisMetricTiming[];
+  /**
+   * Why the timing of the template's metrics is unknown (then `metrics` is empty), e.g. a template
+   * referenced by name whose timing nobody stated: the plan says so, and budgets need the timing.
+   * @default - the timing is known: `metrics`
+   */
+  readonly timingUnknown?: string;
 }
 
 /** How a rollout runs a template: as a step (inline, blue-green pre/post-promotion) or in the background. */

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Duration } from 'cdk8s';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { renderTimeline } from '../plan/svg';
 import { formatSeconds, parseDurationSeconds } from '../rollout/internal-validation';
-import { formatPlan, PlanBudgets, RolloutPlan } from '../rollout/plan';
+import { formatPlan, PlanBudgets, RolloutPlan, unknownTimingErrors, unknownTimings } from '../rollout/plan';
 import { flagValue, parseOrExit, UsageError } from './internal-args';
 import type { Command } from './main';
 
@@ -80,14 +81,27 @@ export function effectiveBudgets(r: ManifestRolloutPlan, o: { maxPromotion?: num
   return { promotionSeconds: o.maxPromotion ?? r.budgets.promotionSeconds, abortSeconds: o.maxAbort ?? r.budgets.abortSeconds };
 }
 
+/**
+ * What the budgets a Rollout states (its annotations, or the command's flags) say when the timing they
+ * need is unknown, e.g. a template not in the manifests: the same messages as at synth. The default
+ * budgets need no timing: the plan then says it is unknown.
+ */
+export function statedBudgetErrors(r: ManifestRolloutPlan, o: { maxPromotion?: number; maxAbort?: number }): string[] {
+  const budgets = effectiveBudgets(r, o);
+  const promotion = o.maxPromotion !== undefined || r.statedBudgets.promotion ? Duration.seconds(budgets.promotionSeconds) : undefined;
+  const abort = o.maxAbort !== undefined || r.statedBudgets.abort ? Duration.seconds(budgets.abortSeconds) : undefined;
+  return unknownTimingErrors(r.plan, promotion, abort).map((e) => `Rollout ${qualified(r.namespace, r.name)} (${r.source}): ${e}`);
+}
+
 /** The plan of one Rollout as text: a header, the steps table, the totals against the budgets. */
 export function formatRolloutPlan(r: ManifestRolloutPlan, budgets: PlanBudgets, svg?: string, flags: { maxPromotion?: number; maxAbort?: number } = {}): string {
   const strategy = r.strategy === 'canary' ? 'canary' : 'blue-green';
   const promotion = r.plan.promotionSeconds;
   const abort = r.plan.abort?.seconds ?? Infinity;
   // A budget the Rollout records (or the default) is changed on the rollout; one from a flag, by the flag.
-  const judged = (what: string, value: number, budget: number, prop: string, flag: boolean) => {
-    if (!Number.isFinite(budget)) return `${what} ${formatSeconds(value)} (no budget)`;
+  const judged = (what: string, unknown: boolean, value: number, budget: number, prop: string, flag: boolean) => {
+    if (!Number.isFinite(budget)) return `${what} ${unknown ? 'unknown' : formatSeconds(value)} (no budget)`;
+    if (unknown) return `${what} unknown (budget ${formatSeconds(budget)})`;
     if (value <= budget) return `${what} ${formatSeconds(value)} within ${formatSeconds(budget)}`;
     return `${what} ${formatSeconds(value)} OVER ${formatSeconds(budget)}${flag ? '' : ` (raise ${prop}, or turn it off with ${disable(prop)}: true)`}`;
   };
@@ -95,8 +109,8 @@ export function formatRolloutPlan(r: ManifestRolloutPlan, budgets: PlanBudgets, 
     `Rollout ${qualified(r.namespace, r.name)} (${strategy}, ${r.source})`,
     `   #  ${'step'.padEnd(34)}${' weight'.padEnd(14)}${'+time'.padEnd(10)} = ${'ends at'.padEnd(9)} made of`,
     formatPlan(r.plan),
-    `  budgets: ${judged('promotion', promotion, budgets.promotionSeconds, 'maxPromotionTime', flags.maxPromotion !== undefined)}, `
-      + `${judged('abort', abort, budgets.abortSeconds, 'maxTimeToAbort', flags.maxAbort !== undefined)}`,
+    `  budgets: ${judged('promotion', unknownTimings(r.plan, true).length > 0, promotion, budgets.promotionSeconds, 'maxPromotionTime', flags.maxPromotion !== undefined)}, `
+      + `${judged('abort', unknownTimings(r.plan).length > 0, abort, budgets.abortSeconds, 'maxTimeToAbort', flags.maxAbort !== undefined)}`,
     ...(svg ? [`  timeline: ${svg}`] : []),
   ].join('\n');
 }
@@ -120,6 +134,7 @@ export function planJson(r: ManifestRolloutPlan, svg: string, budgets: PlanBudge
     steps: p.steps.map((st) => ({ ...st, seconds: s(st.seconds), cumulativeSeconds: s(st.cumulativeSeconds), startSeconds: s(st.startSeconds) })),
     analyses: p.analyses.map((a) => ({ ...a, seconds: s(a.seconds), metrics: a.metrics.map(metric) })),
     abort: p.abort ?? null,
+    timingUnknown: unknownTimings(p),
   };
 }
 
@@ -131,6 +146,8 @@ export async function runPlan(args: string[]): Promise<number> {
   try {
     rollouts = planRollouts(loadManifests(options.paths));
     if (rollouts.length === 0) throw new Error(`no argoproj.io Rollout in ${options.paths.join(', ')}: nothing to plan`);
+    const errors = rollouts.flatMap((r) => statedBudgetErrors(r, options));
+    if (errors.length > 0) throw new Error(errors.join('\n'));
   } catch (e) {
     process.stderr.write(`cdk8s-progressive plan: ${(e as Error).message}\n`);
     return 1;

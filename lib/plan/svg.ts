@@ -1,5 +1,5 @@
 import { formatSeconds } from '../rollout/internal-validation';
-import { RolloutPlan } from '../rollout/plan';
+import { RolloutPlan, unknownTimings } from '../rollout/plan';
 
 /**
  * A rollout plan as an SVG timeline, pure and deterministic (same plan, same bytes): the traffic
@@ -69,13 +69,16 @@ export function renderTimeline(plan: RolloutPlan, options: TimelineOptions): str
 
   // Title and totals.
   const over = (value: number, budget?: number) => budget !== undefined && value > budget;
-  const promotionOver = over(promotion, options.maxPromotionSeconds);
-  const abortOver = over(plan.abort?.seconds ?? Infinity, options.maxAbortSeconds);
+  // A template of unknown timing: the promotion time is a lower bound when an inline analysis has one, the time to abort unknown.
+  const promotionUnknown = unknownTimings(plan, true).length > 0;
+  const abortUnknown = unknownTimings(plan).length > 0;
+  const promotionOver = !promotionUnknown && over(promotion, options.maxPromotionSeconds);
+  const abortOver = !abortUnknown && over(plan.abort?.seconds ?? Infinity, options.maxAbortSeconds);
   out.push(text(LEFT, 32, options.title, { size: 20, weight: 'bold' }));
   const budget = (b?: number) => (b === undefined ? '' : ` (budget ${formatSeconds(b)})`);
-  out.push(text(LEFT, 56, `full promotion: ${formatSeconds(promotion)}${budget(options.maxPromotionSeconds)}${promotionOver ? ' OVER BUDGET' : ''}`,
+  out.push(text(LEFT, 56, `full promotion: ${promotionUnknown ? 'at least ' : ''}${formatSeconds(promotion)}${budget(options.maxPromotionSeconds)}${promotionOver ? ' OVER BUDGET' : ''}`,
     { size: 14, fill: promotionOver ? C.promotion : C.text }));
-  out.push(text(LEFT + 520, 56, `worst-case time to abort: ${plan.abort ? formatSeconds(plan.abort.seconds) : 'never'}`
+  out.push(text(LEFT + 520, 56, `worst-case time to abort: ${plan.abort ? formatSeconds(plan.abort.seconds) : abortUnknown ? 'unknown (timing unknown)' : 'never'}`
     + `${budget(options.maxAbortSeconds)}${abortOver ? ' OVER BUDGET' : ''}`, { size: 14, fill: abortOver ? C.promotion : C.text }));
 
   // Grid and axes.

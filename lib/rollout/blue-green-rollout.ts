@@ -4,7 +4,7 @@ import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addRollout, addServices, planSpec, resolveRolloutWorkload, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule, validateInteger } from './internal-validation';
 import { analysisErrors, noteUse, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
-import { blueGreenPlan, planBudgetErrors, RolloutPlan } from './plan';
+import { blueGreenPlan, planBudgetErrors, RolloutPlan, templatesLookup } from './plan';
 
 /** Props of a blue-green rollout. */
 export interface BlueGreenRolloutProps extends RolloutCommonProps {
@@ -124,7 +124,6 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   /** The nominal timing: preview ready, pre-promotion analysis, auto-promotion delay, switch, post-promotion analysis. */
   public get plan(): RolloutPlan {
     const templates = this.analyses.flatMap((a) => a.templates);
-    return blueGreenPlan(planSpec(this.renderSpec(), this.props), (name, cluster) =>
-      templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
+    return blueGreenPlan(planSpec(this.renderSpec(), this.props), templatesLookup(templates));
   }
 }

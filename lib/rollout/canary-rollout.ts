@@ -5,7 +5,7 @@ import { CanaryStep } from './canary-step';
 import { experimentAnalysisErrors, experimentArgErrors, ExperimentSpecRef } from './experiment-step';
 import { addPdb, addRollout, addServices, planSpec, resolveRolloutWorkload, objectLabels, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
 import { formatSeconds, ownRule } from './internal-validation';
-import { canaryPlan, planBudgetErrors, RolloutPlan } from './plan';
+import { canaryPlan, planBudgetErrors, RolloutPlan, templatesLookup } from './plan';
 import { analysisErrors, BackgroundAnalysis, noteUse, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
 
@@ -180,8 +180,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public get plan(): RolloutPlan {
     const templates = [...this._steps.flatMap((s) => [...s.action.analysis?.templates ?? [], ...(s.action.experiment?.analyses ?? []).map((a) => a.template)]),
       ...(this.background?.templates ?? [])];
-    return canaryPlan(planSpec(this.renderSpec(), this.props), (name, cluster) =>
-      templates.find((t) => t.templateName === name && t.clusterScope === cluster)?.metrics);
+    return canaryPlan(planSpec(this.renderSpec(), this.props), templatesLookup(templates));
   }
 
   /**

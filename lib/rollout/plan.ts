@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { AnalysisMetricTiming } from '../analysis/template-ref';
+import { AnalysisMetricTiming, IAnalysisTemplate } from '../analysis/template-ref';
 import { analysisRunDuration, describeTimeToAbort, TimeToAbortTerms, worstTimeToAbort } from '../analysis/timing';
 import { formatSeconds, parseDurationSeconds } from './internal-validation';
 
@@ -66,10 +66,36 @@ export interface PlanAnalysis {
   /** Seconds it runs when every measurement passes (Infinity for a background analysis without count). */
   readonly seconds: number;
   readonly metrics: AnalysisMetricTiming[];
+  /**
+   * Why the timing of some of its templates is unknown, e.g. `AnalysisTemplate 'smoke' not in the manifests`;
+   * then `seconds` and `metrics` cover only the templates whose timing is known.
+   * @default - the timing of every template is known
+   */
+  readonly timingUnknown?: string[];
 }
 
-/** Finds the metric timing of a template a Rollout references, or undefined when unknown. */
-export type TemplateTimingLookup = (templateName: string, clusterScope: boolean) => AnalysisMetricTiming[] | undefined;
+/**
+ * Finds the metric timing of a template a Rollout references: its metrics, or why their timing is
+ * unknown (e.g. `not in the manifests`), or undefined when the template was not found at all. An
+ * unknown timing does not fail the plan: the plan says so, and refuses the budgets that need it.
+ */
+export type TemplateTimingLookup = (templateName: string, clusterScope: boolean) => AnalysisMetricTiming[] | string | undefined;
+
+/**
+ * The lookup of a rollout construct: the templates it was given, each with its metrics, or why its
+ * timing is unknown (a template referenced by name whose timing nobody stated).
+ */
+export function templatesLookup(templates: IAnalysisTemplate[]): TemplateTimingLookup {
+  return (name, cluster) => {
+    const t = templates.find((x) => x.templateName === name && x.clusterScope === cluster);
+    return t && (t.timingUnknown ?? t.metrics);
+  };
+}
+
+/** Why the timing of a template is unknown, for the plan: `AnalysisTemplate 'smoke' not in the manifests`. */
+function unknownTemplate(templateName: string, clusterScope: boolean, why: string | undefined): string {
+  return `${clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} '${templateName}' ${why ?? 'not found'}`;
+}
 
 type Json = { [key: string]: any };
 
@@ -201,10 +227,10 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
     } else if (step.analysis !== undefined) {
       const names = templateNames(step.analysis);
       description = `analysis ${names}`;
-      const metrics = metricsOf(step.analysis);
+      const { metrics, timingUnknown } = metricsOf(step.analysis);
       seconds = analysisRunDuration(metrics) ?? Infinity;
-      terms.push(`analysis ${formatSeconds(seconds)}`);
-      analyses.push({ description: `analysis at step ${index} (${names})`, background: false, startSeconds: start, seconds, metrics });
+      terms.push(analysisTerm(seconds, timingUnknown));
+      analyses.push({ description: `analysis at step ${index} (${names})`, background: false, startSeconds: start, seconds, metrics, timingUnknown });
     } else if (step.experiment !== undefined) {
       const e = experimentTiming(step.experiment, index, start, ready, metricsOf);
       description = e.description;
@@ -234,11 +260,11 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
   }
   if (canary.analysis) {
     const startingStep = canary.analysis.startingStep ?? 0;
-    const metrics = metricsOf(canary.analysis);
+    const { metrics, timingUnknown } = metricsOf(canary.analysis);
     const names = templateNames(canary.analysis);
     analyses.push({
       description: `background analysis from step ${startingStep} (${names})`, background: true,
-      startSeconds: out[startingStep]?.startSeconds ?? cumulative, seconds: analysisRunDuration(metrics) ?? Infinity, metrics,
+      startSeconds: out[startingStep]?.startSeconds ?? cumulative, seconds: analysisRunDuration(metrics) ?? Infinity, metrics, timingUnknown,
     });
   }
   const canaryStartSeconds = canaryStart ?? 0;
@@ -253,12 +279,12 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
  * every analysis has completed, before the duration has passed as after it; else when the duration has passed; with
  * neither it runs until a human promotes the rollout.
  */
-function experimentTiming(experiment: Json, index: number, start: number, ready: number, metricsOf: (analysis: Json) => AnalysisMetricTiming[]) {
+function experimentTiming(experiment: Json, index: number, start: number, ready: number, metricsOf: (analysis: Json) => ReturnType<typeof analysisMetrics>) {
   const names = (experiment.templates ?? []).map((t: Json) => t.name).join('+');
   const refs: Json[] = experiment.analyses ?? [];
   const runs = refs.map((a) => {
-    const metrics = metricsOf({ templates: [{ templateName: a.templateName, clusterScope: a.clusterScope }], dryRun: experiment.dryRun });
-    return { ref: a, metrics, seconds: analysisRunDuration(metrics) ?? Infinity };
+    const { metrics, timingUnknown } = metricsOf({ templates: [{ templateName: a.templateName, clusterScope: a.clusterScope }], dryRun: experiment.dryRun });
+    return { ref: a, metrics, timingUnknown, seconds: analysisRunDuration(metrics) ?? Infinity };
   });
   const weighted = (experiment.templates ?? []).filter((t: Json) => (t.weight ?? 0) > 0);
   const terms = [`experiment pods readiness ${formatSeconds(ready)}`,
@@ -266,7 +292,9 @@ function experimentTiming(experiment: Json, index: number, start: number, ready:
   let run: number;
   if (refs.some((a) => a.requiredForCompletion)) {
     run = Math.max(0, ...runs.map((r) => r.seconds));
-    terms.push(`analyses ${formatSeconds(run)} (requiredForCompletion: until every analysis completes)`);
+    const unknown = runs.flatMap((r) => r.timingUnknown ?? []);
+    terms.push(unknown.length > 0 ? `analyses ${analysisTerm(run, unknown)} (requiredForCompletion: until every analysis completes)`
+      : `analyses ${formatSeconds(run)} (requiredForCompletion: until every analysis completes)`);
   } else if (experiment.duration !== undefined) {
     run = parseDurationSeconds(experiment.duration);
     terms.push(`duration ${formatSeconds(run)}`);
@@ -285,7 +313,7 @@ function experimentTiming(experiment: Json, index: number, start: number, ready:
       terms.push(`${description} cannot abort within the ${formatSeconds(run)} duration (worst case ${formatSeconds(worst)})`);
       continue;
     }
-    analyses.push({ description, background: false, startSeconds: available, seconds: required ? r.seconds : Math.min(r.seconds, run), metrics: r.metrics });
+    analyses.push({ description, background: false, startSeconds: available, seconds: required ? r.seconds : Math.min(r.seconds, run), metrics: r.metrics, timingUnknown: r.timingUnknown });
   }
   return { description: `experiment ${names}`, seconds: ready + run, terms, analyses, canaryTraffic: weighted.some((t: Json) => t.specRef === 'canary') };
 }
@@ -313,11 +341,11 @@ export function blueGreenPlan(spec: Json, lookup: TemplateTimingLookup): Rollout
   const analysis = (prop: 'prePromotionAnalysis' | 'postPromotionAnalysis', weight: number) => {
     const a: Json | undefined = bg[prop];
     if (!a || (a.templates ?? []).length === 0) return;
-    const metrics = analysisMetrics(a, lookup);
+    const { metrics, timingUnknown } = analysisMetrics(a, lookup);
     const names = templateNames(a);
     const seconds = analysisRunDuration(metrics) ?? Infinity;
-    analyses.push({ description: `${prop} (${names})`, background: false, startSeconds: cumulative, seconds, metrics });
-    add(`${prop} ${names}`, weight, seconds, [`analysis ${formatSeconds(seconds)}`]);
+    analyses.push({ description: `${prop} (${names})`, background: false, startSeconds: cumulative, seconds, metrics, timingUnknown });
+    add(`${prop} ${names}`, weight, seconds, [analysisTerm(seconds, timingUnknown)]);
   };
 
   add(`preview ready (${preview} of ${replicas} replicas)`, 0, ready, [`pod readiness ${formatSeconds(ready)}`]);
@@ -341,13 +369,51 @@ export function blueGreenPlan(spec: Json, lookup: TemplateTimingLookup): Rollout
  * The metric timing of every template an analysis references, with the analysis' own dryRun
  * rules applied (Argo matches each `metricName` as an unanchored regular expression).
  */
-function analysisMetrics(analysis: Json, lookup: TemplateTimingLookup): AnalysisMetricTiming[] {
+function analysisMetrics(analysis: Json, lookup: TemplateTimingLookup): { metrics: AnalysisMetricTiming[]; timingUnknown?: string[] } {
   const dryRun: RegExp[] = (analysis.dryRun ?? []).map((d: Json) => new RegExp(d.metricName));
-  return (analysis.templates ?? []).flatMap((t: Json) => {
-    const metrics = lookup(t.templateName, t.clusterScope ?? false);
-    if (!metrics) throw new Error(`the plan references analysis template '${t.templateName}', which was not found`);
-    return metrics.map((m) => (!m.dryRun && dryRun.some((r) => r.test(m.name)) ? { ...m, dryRun: true } : m));
+  const unknown: string[] = [];
+  const metrics = (analysis.templates ?? []).flatMap((t: Json) => {
+    const found = lookup(t.templateName, t.clusterScope ?? false);
+    if (!Array.isArray(found)) {
+      unknown.push(unknownTemplate(t.templateName, t.clusterScope ?? false, found));
+      return [];
+    }
+    return found.map((m) => (!m.dryRun && dryRun.some((r) => r.test(m.name)) ? { ...m, dryRun: true } : m));
   });
+  return unknown.length > 0 ? { metrics, timingUnknown: unknown } : { metrics };
+}
+
+/** The term of an analysis step: its duration, or that its timing is unknown. */
+function analysisTerm(seconds: number, timingUnknown: string[] | undefined): string {
+  if (!timingUnknown) return `analysis ${formatSeconds(seconds)}`;
+  return `timing unknown (${timingUnknown.join(', ')})${seconds > 0 ? `, at least ${formatSeconds(seconds)}` : ''}`;
+}
+
+/** Why the plan's timing is partly unknown: one entry per template, without repeats. */
+export function unknownTimings(plan: RolloutPlan, inlineOnly = false): string[] {
+  const all = plan.analyses.filter((a) => !inlineOnly || !a.background).flatMap((a) => a.timingUnknown ?? []);
+  return all.filter((u, i) => all.indexOf(u) === i);
+}
+
+/**
+ * What the budgets of a plan whose timing is partly unknown say: a promotion budget needs the timing of
+ * every inline analysis, an abort budget the timing of every analysis. Empty when the timing they need
+ * is known or no budget is set.
+ */
+export function unknownTimingErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration): string[] {
+  const fix = 'define the template in the same chart or manifests, or state the timing of its metrics (the `metrics` option of AnalysisTemplate.fromName)';
+  const errors: string[] = [];
+  const inline = unknownTimings(plan, true);
+  if (maxPromotion && inline.length > 0) {
+    errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the time to reach 100% is unknown: timing unknown `
+      + `(${inline.join(', ')}): ${fix}, or drop maxPromotionTime`);
+  }
+  const all = unknownTimings(plan);
+  if (maxAbortTime && all.length > 0) {
+    errors.push(`maxTimeToAbort is ${formatSeconds(maxAbortTime.toSeconds())} but the worst-case time to abort is unknown: timing unknown `
+      + `(${all.join(', ')}): ${fix}, or drop maxTimeToAbort`);
+  }
+  return errors;
 }
 
 function templateNames(analysis: Json): string {
@@ -355,6 +421,8 @@ function templateNames(analysis: Json): string {
 }
 
 function fastestAbort(analyses: PlanAnalysis[], canaryStart: number, stableRestoreSeconds = 0): AbortEstimate | undefined {
+  // A template of unknown timing may abort sooner, and its run may delay the analyses after it: no estimate.
+  if (analyses.some((a) => a.timingUnknown)) return undefined;
   let best: AbortEstimate | undefined;
   for (const a of analyses) {
     const terms = worstTimeToAbort(a.metrics);
@@ -371,9 +439,14 @@ export function formatPlan(plan: RolloutPlan): string {
   const rows = plan.steps.map((s) => `  ${String(s.index).padStart(2)}  ${s.description.padEnd(34)} weight ${String(s.weight).padStart(3)}%  `
     + `+${formatSeconds(s.seconds).padEnd(9)} = ${formatSeconds(s.cumulativeSeconds).padEnd(9)} ${s.terms.join(', ')}`);
   const background = plan.analyses.filter((a) => a.background).map((a) => `  ${a.description}: starts at ${formatSeconds(a.startSeconds)}, `
-    + (Number.isFinite(a.seconds) ? `runs ${formatSeconds(a.seconds)}` : 'runs until the rollout ends'));
-  return [...rows, ...background, `  total to 100%: ${formatSeconds(plan.promotionSeconds)}`,
-    `  worst-case time to abort: ${describeAbort(plan.abort)}`].join('\n');
+    + (a.timingUnknown ? `timing unknown (${a.timingUnknown.join(', ')})`
+      : Number.isFinite(a.seconds) ? `runs ${formatSeconds(a.seconds)}` : 'runs until the rollout ends'));
+  const inline = unknownTimings(plan, true);
+  const all = unknownTimings(plan);
+  const total = inline.length > 0 ? `at least ${formatSeconds(plan.promotionSeconds)}, timing unknown (${inline.join(', ')})` : formatSeconds(plan.promotionSeconds);
+  const abort = all.length > 0 ? `unknown, timing unknown (${all.join(', ')})`
+    : plan.analyses.length === 0 ? 'never (the rollout has no analysis)' : describeAbort(plan.abort);
+  return [...rows, ...background, `  total to 100%: ${total}`, `  worst-case time to abort: ${abort}`].join('\n');
 }
 
 /**
@@ -381,15 +454,17 @@ export function formatPlan(plan: RolloutPlan): string {
  * set or (2 minutes) as soon as the plan has an analysis, unless turned off (`noAbortBudget`).
  */
 export function planBudgetErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration, noAbortBudget?: boolean): string[] {
-  const errors: string[] = [];
-  if (maxPromotion && plan.promotionSeconds > maxPromotion.toSeconds()) {
+  // Timing unknown: the budgets set need an assumption (the default abort budget does not apply).
+  const unknown = unknownTimings(plan).length > 0;
+  const errors = unknownTimingErrors(plan, maxPromotion, noAbortBudget ? undefined : maxAbortTime);
+  if (maxPromotion && unknownTimings(plan, true).length === 0 && plan.promotionSeconds > maxPromotion.toSeconds()) {
     errors.push(`maxPromotionTime is ${formatSeconds(maxPromotion.toSeconds())} but the plan takes `
       + `${formatSeconds(plan.promotionSeconds)} to reach 100%: shorten pauses or analyses, use fewer steps, `
       + `or raise maxPromotionTime${Number.isFinite(plan.promotionSeconds) ? '' : ' (or turn the budget off with disableMaxPromotionTime: true)'}. `
       + `The plan:\n${formatPlan(plan)}`);
   }
   const maxAbort = noAbortBudget ? undefined : maxAbortTime ?? (plan.analyses.length > 0 ? Duration.minutes(2) : undefined);
-  if (maxAbort && (plan.abort?.seconds ?? Infinity) > maxAbort.toSeconds()) {
+  if (!unknown && maxAbort && (plan.abort?.seconds ?? Infinity) > maxAbort.toSeconds()) {
     const budget = `maxTimeToAbort is ${formatSeconds(maxAbort.toSeconds())}${maxAbortTime ? '' : ' (the default once a rollout has an analysis)'}`;
     errors.push(plan.abort
       ? `${budget} but the worst-case time from a bad canary to abort is ${describeAbort(plan.abort)}: shorten the window, interval or `

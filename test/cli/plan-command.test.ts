@@ -121,6 +121,7 @@ describe('cdk8s-progressive plan', () => {
     expect([p.namespace, p.name, p.strategy, p.promotionSeconds, p.abort.seconds, p.steps.length, p.svg, p.budgets])
       .toEqual(['amas-prod', 'amas-orchestrator', 'canary', 460, 100, 12, path.join(tmp, 'amas-prod-amas-orchestrator.svg'),
         { promotionSeconds: 600, abortSeconds: 120 }]);
+    expect(p.timingUnknown).toEqual([]);
     expect(p.analyses[3]).toMatchObject({ background: true, seconds: null, startSeconds: 10 });
     expect(p.analyses[0].metrics[0]).toEqual({
       name: 'slo-gate', interval: 20, count: 3, initialDelay: 20, failureLimit: 0, inconclusiveLimit: 2, consecutiveErrorLimit: 2, window: 60, dryRun: false,
@@ -147,18 +148,39 @@ describe('cdk8s-progressive plan', () => {
     expect(r.stdout).toBe('');
   });
 
-  test('fails with exit code 1 on a template the manifests do not hold, naming the Rollout and the template', () => {
-    // GIVEN the example's Rollout without its templates
+  test('a template the manifests do not hold: the plan says its timing is unknown and exits 0, unless a stated budget needs it', () => {
+    // GIVEN the example's Rollout without its templates, once without its recorded promotion budget
     const rollout = fs.readFileSync(path.join(DIST, 'amas-prod.k8s.yaml'), 'utf8').split('\n---\n').find((d) => d.includes('kind: Rollout'))!;
+    expect(rollout).toContain('cdk8s-progressive/max-promotion-time: 10m');
+    const bare = path.join(tmp, 'bare.yaml');
+    fs.writeFileSync(bare, rollout.replace(/\n *cdk8s-progressive\/max-promotion-time: 10m/, ''));
+    // WHEN planned without a stated budget
+    const ok = run(['plan', bare, '--svg-dir', path.join(tmp, 'svg')]);
+    // THEN the plan is printed, saying which timing is unknown and why
+    const unknown = "AnalysisTemplate 'amas-orchestrator-slo' not in the manifests (namespace amas-prod)";
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    expect(ok.stdout.split('\n')).toEqual(expect.arrayContaining([
+      `   9  analysis amas-orchestrator-slo     weight  75%  +0s        = 3m30s     timing unknown (${unknown})`,
+      `  total to 100%: at least 4m40s, timing unknown (${unknown})`,
+      `  worst-case time to abort: unknown, timing unknown (${unknown}, AnalysisTemplate 'amas-orchestrator-slo-background' not in the manifests (namespace amas-prod))`,
+      '  budgets: promotion unknown (budget 10m), abort unknown (budget 2m)',
+    ]));
+    // AND --json says the same
+    const json = run(['plan', bare, '--svg-dir', path.join(tmp, 'svg'), '--json']);
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({ abort: null, timingUnknown: [unknown, "AnalysisTemplate 'amas-orchestrator-slo-background' not in the manifests (namespace amas-prod)"] });
+    // AND a budget the command is given, or one the Rollout records, needs the timing: exit 1 naming the Rollout, the template and the fix
+    const flagged = run(['plan', bare, '--svg-dir', path.join(tmp, 'svg'), '--max-abort', '3m']);
+    expect([flagged.code, flagged.stdout]).toEqual([1, '']);
+    expect(flagged.stderr).toMatch(new RegExp(`^cdk8s-progressive plan: Rollout amas-prod/amas-orchestrator \\(${bare.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): `
+      + 'maxTimeToAbort is 3m but the worst-case time to abort is unknown: timing unknown \\(AnalysisTemplate .amas-orchestrator-slo. not in the manifests'));
     const file = path.join(tmp, 'rollout.yaml');
     fs.writeFileSync(file, rollout);
-    // WHEN
-    const r = run(['plan', file, '--svg-dir', path.join(tmp, 'svg')]);
-    // THEN
-    expect([r.code, r.stdout]).toEqual([1, '']);
-    expect(r.stderr).toBe(`cdk8s-progressive plan: Rollout amas-prod/amas-orchestrator (${file}) references AnalysisTemplate `
-      + "'amas-orchestrator-slo' in namespace amas-prod, which is not in the manifests read: add the file that defines it, or fix templateName\n");
-    expect(fs.existsSync(path.join(tmp, 'svg'))).toBe(false);
+    const recorded = run(['plan', file, '--svg-dir', path.join(tmp, 'svg2')]);
+    expect([recorded.code, recorded.stdout]).toEqual([1, '']);
+    expect(recorded.stderr).toBe(`cdk8s-progressive plan: Rollout amas-prod/amas-orchestrator (${file}): maxPromotionTime is 10m but the time to reach `
+      + `100% is unknown: timing unknown (${unknown}): define the template in the same chart or manifests, or state the timing of its metrics `
+      + '(the `metrics` option of AnalysisTemplate.fromName), or drop maxPromotionTime\n');
+    expect(fs.existsSync(path.join(tmp, 'svg2'))).toBe(false);
   });
 
   test('fails with exit code 1 on a path that does not exist, and on manifests without a Rollout', () => {

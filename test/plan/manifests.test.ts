@@ -260,16 +260,15 @@ describe('plans of rollouts', () => {
     expect(planRollouts(objects(notArgo, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } }))).toEqual([]);
   });
 
-  test('fails on an AnalysisTemplate the manifests do not hold, naming the Rollout and the template', () => {
-    expect(() => planRollouts(objects(canaryWith('gone'), slo))).toThrow(
-      "Rollout shop/web (test.yaml) references AnalysisTemplate 'gone' in namespace shop, which is not in the manifests read: "
-      + 'add the file that defines it, or fix templateName');
+  test('an AnalysisTemplate the manifests do not hold: timing unknown, naming the template and its namespace', () => {
+    const [p] = planRollouts(objects(canaryWith('gone'), slo));
+    expect(p.plan.analyses[0].timingUnknown).toEqual(["AnalysisTemplate 'gone' not in the manifests (namespace shop)"]);
+    expect([p.plan.abort, p.statedBudgets]).toEqual([undefined, { promotion: false, abort: false }]);
   });
 
-  test('fails on a ClusterAnalysisTemplate the manifests do not hold', () => {
-    expect(() => planRollouts(objects(canaryWith('slo', { clusterScope: true }), slo))).toThrow(
-      "Rollout shop/web (test.yaml) references ClusterAnalysisTemplate 'slo', which is not in the manifests read: "
-      + 'add the file that defines it, or fix templateName');
+  test('a ClusterAnalysisTemplate the manifests do not hold: timing unknown', () => {
+    const [p] = planRollouts(objects(canaryWith('slo', { clusterScope: true }), slo));
+    expect(p.plan.analyses[0].timingUnknown).toEqual(["ClusterAnalysisTemplate 'slo' not in the manifests"]);
   });
 
   test('an experiment step\'s analyses are looked up like a step analysis\'s, and time the step when required', () => {

@@ -55,6 +55,15 @@ describe('SVG timeline', () => {
     ]));
   });
 
+  test('a template of unknown timing: the totals say so and judge no budget', () => {
+    // GIVEN an inline analysis whose template the plan does not know
+    const spec = { template: {}, strategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'smoke' }] } }, { setWeight: 50 }] } } };
+    // WHEN drawn with budgets it would meet if the analysis took no time
+    const labels = texts(renderTimeline(canaryPlan(spec, () => 'not in the manifests'), { title: 't', maxPromotionSeconds: 600, maxAbortSeconds: 120 }));
+    // THEN the promotion is a lower bound, the time to abort unknown, and neither is called within or over budget
+    expect(labels).toEqual(expect.arrayContaining(['full promotion: at least 0s (budget 10m)', 'worst-case time to abort: unknown (timing unknown) (budget 2m)']));
+  });
+
   test('an indefinite pause runs the line to the edge, saying what follows', () => {
     const spec = { template: {}, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '1m' } }] } } };
     const labels = texts(renderTimeline(canaryPlan(spec, () => undefined), { title: 't' }));

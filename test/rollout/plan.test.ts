@@ -105,9 +105,26 @@ describe('plan arithmetic', () => {
     expect(describeAbort(plan.abort)).toBe('never (no analysis can fail the rollout)');
   });
 
-  test('fails on a template the plan cannot find', () => {
-    expect(() => canaryPlan(spec([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'gone' }] } }]), lookup))
-      .toThrow("the plan references analysis template 'gone', which was not found");
+  test('a template the plan cannot find: its timing is unknown, no time to abort, and only set budgets are refused', () => {
+    // GIVEN an inline analysis whose template the lookup does not know, and one it knows only by name
+    const plan = canaryPlan(spec([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 'gone' }, { templateName: 'slo' }] } }]), lookup);
+    const named = canaryPlan(spec([{ setWeight: 10 }], { templates: [{ templateName: 'platform', clusterScope: true }] }),
+      () => 'not in the manifests');
+    // THEN the plan says which timing is unknown, counts what it knows, and gives no time to abort
+    expect(plan.analyses[0]).toMatchObject({ seconds: 50, timingUnknown: ["AnalysisTemplate 'gone' not found"] });
+    expect(plan.steps[1].terms).toEqual(["timing unknown (AnalysisTemplate 'gone' not found), at least 50s"]);
+    expect(plan.abort).toBeUndefined();
+    expect(named.analyses[0].timingUnknown).toEqual(["ClusterAnalysisTemplate 'platform' not in the manifests"]);
+    expect(formatPlan(named)).toContain("  background analysis from step 0 (platform): starts at 0s, timing unknown (ClusterAnalysisTemplate 'platform' not in the manifests)\n"
+      + '  total to 100%: 10s\n'
+      + "  worst-case time to abort: unknown, timing unknown (ClusterAnalysisTemplate 'platform' not in the manifests)");
+    // AND no budget set: nothing refused (the default abort budget needs a timing); a set budget that needs it is refused
+    expect(planBudgetErrors(plan)).toEqual([]);
+    expect(planBudgetErrors(named, Duration.minutes(1))).toEqual([]);
+    expect(planBudgetErrors(named, Duration.seconds(5))).toEqual([expect.stringMatching(/^maxPromotionTime is 5s but the plan takes 10s to reach 100%/)]);
+    expect(planBudgetErrors(named, undefined, Duration.minutes(2))).toEqual(["maxTimeToAbort is 2m but the worst-case time to abort is unknown: timing "
+      + "unknown (ClusterAnalysisTemplate 'platform' not in the manifests): define the template in the same chart or manifests, or state the timing "
+      + 'of its metrics (the `metrics` option of AnalysisTemplate.fromName), or drop maxTimeToAbort']);
   });
 
   test.each([
@@ -351,8 +368,11 @@ describe('blue-green plan arithmetic', () => {
     expect(blueGreenPlan(bg({ autoPromotionEnabled: false }), lookup).steps[1].terms).toEqual(['autoPromotionEnabled false: waits for a human to promote']);
   });
 
-  test('fails on a template the plan cannot find', () => {
-    expect(() => blueGreenPlan(bg({ prePromotionAnalysis: { templates: [{ templateName: 'gone' }] } }), lookup))
-      .toThrow("the plan references analysis template 'gone', which was not found");
+  test('a template the plan cannot find: the promotion time is unknown, a promotion budget refused', () => {
+    const plan = blueGreenPlan(bg({ prePromotionAnalysis: { templates: [{ templateName: 'gone' }] } }), lookup);
+    expect(plan.steps[1].terms).toEqual(["timing unknown (AnalysisTemplate 'gone' not found)"]);
+    expect(formatPlan(plan)).toContain("total to 100%: at least 10s, timing unknown (AnalysisTemplate 'gone' not found)");
+    expect(planBudgetErrors(plan, Duration.minutes(10))).toEqual([expect.stringMatching(
+      /^maxPromotionTime is 10m but the time to reach 100% is unknown: timing unknown \(AnalysisTemplate 'gone' not found\): .*, or drop maxPromotionTime$/)]);
   });
 });

@@ -281,8 +281,10 @@ describe('plans of rollouts', () => {
     const [p] = planRollouts(objects(t, experiment('slo')));
     expect(p.plan.steps[0]).toMatchObject({ description: 'experiment canary', seconds: 10 + 40 });
     expect(p.plan.analyses.map((a) => [a.description, a.startSeconds, a.seconds])).toEqual([['experiment analysis a at step 0 (slo)', 10, 40]]);
-    // AND a template the manifests lack is named
-    expect(() => planRollouts(objects(t, experiment('gone')))).toThrow("Rollout shop/web (test.yaml) references AnalysisTemplate 'gone' in namespace shop");
+    // AND a template the manifests lack makes the step's timing unknown, naming it
+    const [gone] = planRollouts(objects(t, experiment('gone')));
+    expect(gone.plan.analyses.map((a) => a.timingUnknown)).toEqual([["AnalysisTemplate 'gone' not in the manifests (namespace shop)"]]);
+    expect(gone.plan.steps[0].terms.join('; ')).toContain("analyses timing unknown (AnalysisTemplate 'gone' not in the manifests (namespace shop))");
   });
 
   test('fails on a rollout without a canary or blue-green strategy', () => {

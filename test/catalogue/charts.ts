@@ -55,16 +55,18 @@ export interface ExistingTemplate {
   readonly name: string;
   readonly clusterScope: boolean;
   readonly metrics: string[];
-  /** Args the template declares, with their defaults (a stand-in gives each a literal). */
-  readonly args?: string[];
+  /** Args the template declares, as Argo writes them (`{ name, value }` or `{ name, valueFrom }`). */
+  readonly args?: { [key: string]: any }[];
 }
 
 /** What the cluster suite checks once the chart's first steps run (after an update of the pod template). */
 export interface FirstSteps {
-  /** An AnalysisRun with these metrics is created. */
+  /** An AnalysisRun with these metrics (sorted) is created. */
   readonly analysisRunMetrics?: string[];
-  /** The controller adds this managed route to the VirtualService of the chart (by name). */
-  readonly managedRoute?: { readonly virtualService: string; readonly route: string };
+  /** The controller sets these weights in a route of the chart's VirtualService. */
+  readonly weightedRoute?: { readonly virtualService: string; readonly route: string; readonly weights: number[] };
+  /** The controller adds this managed route, mirroring to `host`, to the chart's VirtualService. */
+  readonly mirrorRoute?: { readonly virtualService: string; readonly route: string; readonly host: string; readonly percentage: number };
 }
 
 export interface CatalogueEntry {
@@ -222,7 +224,10 @@ const SECRET: CatalogueEntry = {
   missing: 'the AnalysisTemplate itself: a web metric with any URL (`{{args.secret-url}}`), jsonPath and successCondition, and an arg '
     + 'whose value comes from a Secret key (valueFrom.secretKeyRef): the general AnalysisTemplate construct with the web provider',
   namespace: 'argo-secret',
-  existingTemplates: [{ name: 'analysis-secret', clusterScope: false, metrics: ['webmetric'], args: ['secret-url'] }],
+  existingTemplates: [{
+    name: 'analysis-secret', clusterScope: false, metrics: ['webmetric'],
+    args: [{ name: 'secret-url', valueFrom: { secretKeyRef: { name: 'example-secret', key: 'secretUrl' } } }],
+  }],
   firstSteps: { analysisRunMetrics: ['webmetric'] },
   chart: () => {
     const chart = chartIn('argo-secret');
@@ -253,7 +258,7 @@ const ISTIO_SUBSET_SPLIT: CatalogueEntry = {
   uses: 'TrafficRouting.istio({ subsetLevel: true }) (it emits the Service named like the rollout, the VirtualService with route primary '
     + 'and the DestinationRule); replicas 1, Argo\'s default',
   namespace: 'argo-istio-subset',
-  firstSteps: { },
+  firstSteps: { weightedRoute: { virtualService: 'istio-subset-split', route: 'primary', weights: [90, 10] } },
   chart: () => {
     const chart = chartIn('argo-istio-subset');
     new CanaryRollout(chart, 'istio-subset-split', {
@@ -284,7 +289,7 @@ const ISTIO_MIRROR: CatalogueEntry = {
   uses: 'TrafficRouting.istio({ hosts, gateways }) (it emits the VirtualService with route primary), CanaryStep.setCanaryScale(CanaryScale.weight(50)), '
     + 'CanaryStep.setMirrorRoute with StringMatch; the Istio Gateway itself is cluster infrastructure, named, not emitted',
   namespace: 'argo-istio-mirror',
-  firstSteps: { managedRoute: { virtualService: 'istio-host-split', route: 'mirror-route' } },
+  firstSteps: { mirrorRoute: { virtualService: 'istio-host-split', route: 'mirror-route', host: 'istio-host-split-canary', percentage: 50 } },
   chart: () => {
     const chart = chartIn('argo-istio-mirror');
     new CanaryRollout(chart, 'istio-host-split', {

@@ -58,10 +58,10 @@ describe('the example catalogue of Argo Rollouts v1.9.1, rewritten with the cons
     expect(CATALOGUE.filter((e) => e.chart !== undefined && e.behaviour === undefined).map((e) => e.example)).toEqual([]);
   });
 
-  test('docs/argo-examples.md has one row per example, with how far it is expressed', () => {
+  test('docs/argo-examples.md has one row per example: intent, how far it is expressed, what it uses, what is missing', () => {
     const doc = fs.readFileSync(path.join(ROOT, 'docs', 'argo-examples.md'), 'utf8');
-    const rows = doc.split('\n').filter((l) => /^\| `[^`]+` \|/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
-    expect(rows.map((r) => [r[1], r[2]])).toEqual(CATALOGUE.map((e) => [`\`${e.example}\``, e.expressed]));
+    const rows = doc.split('\n').filter((l) => /^\| `[^`]+` \|/.test(l)).map((l) => l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()));
+    expect(rows).toEqual(CATALOGUE.map((e) => [`\`${e.example}\``, e.expressed, e.intent, e.uses || '-', e.missing ?? '-']));
   });
 
   describe.each(built.map((e) => [e.example, e] as [string, CatalogueEntry]))('%s', (_example, entry) => {
@@ -106,6 +106,8 @@ describe('the example catalogue of Argo Rollouts v1.9.1, rewritten with the cons
 
     test('the Services, and the other objects the example needs', () => {
       expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(b.services);
+      expect(Object.fromEntries(objects.filter((o) => o.kind === 'Service' && (o.spec.type ?? 'ClusterIP') !== 'ClusterIP')
+        .map((o) => [o.metadata.name, o.spec.type]))).toEqual(b.serviceTypes ?? {});
       expect(objects.filter((o) => !ROLLOUT_PARTS.includes(o.kind)).map(nameOf).sort()).toEqual(b.others ?? []);
     });
 

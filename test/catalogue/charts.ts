@@ -6,7 +6,7 @@
  * (the same charts on the real controller). docs/argo-examples.md is the table of this file.
  */
 import { Chart, Duration, Testing } from 'cdk8s';
-import { ImagePullPolicy, Secret } from 'cdk8s-plus-27';
+import { HttpIngressPathType, ImagePullPolicy, Ingress, IngressBackend, Secret, Service, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   AnalysisMetricTiming, AnalysisTemplateArg, BlueGreenRollout, CanaryRollout, CanaryScale, CanaryStep, IAnalysisTemplate, Probe,
@@ -41,6 +41,8 @@ export interface Behaviour {
   readonly blueGreen?: { [key: string]: any };
   /** Names of the Services the chart emits. */
   readonly services: string[];
+  /** Types of the Services that are not ClusterIP, by name. */
+  readonly serviceTypes?: { [name: string]: string };
   /** Annotations the Rollout must carry (a subset). */
   readonly rolloutAnnotations?: { [key: string]: string };
   /** Kinds and names of the other objects the example needs (e.g. `VirtualService/istio-host-split`). */
@@ -327,9 +329,11 @@ const NOTIFICATIONS: CatalogueEntry = {
   intent: 'a canary whose Rollout subscribes a Slack channel to Argo notifications (completed, step completed, updated, scaling), '
     + 'exposed by a LoadBalancer Service and a host-less Ingress',
   expressed: 'partial',
-  uses: 'CanaryRollout; the subscriptions as annotations through cdk8s\' own `rollout.resource.metadata.addAnnotation`',
-  missing: 'annotations as a prop of the rollout (Rollout annotations), Service type LoadBalancer and ports, and an nginx Ingress without a host; '
-    + 'the notification templates and triggers (the controller\'s argo-rollouts-notification-configmap) are cluster configuration outside any Rollout',
+  uses: 'CanaryRollout; the subscriptions as annotations through cdk8s\' own `rollout.resource.metadata.addAnnotation`; the exposure: '
+    + 'a cdk8s-plus Service of type LoadBalancer selecting `rollout.podSelectorLabels`, and a cdk8s-plus Ingress without host to it',
+  missing: 'annotations as a prop of the rollout (Rollout annotations), and the type of the rollout\'s own Services (here a third Service '
+    + 'beside them); the notification templates and triggers (the controller\'s argo-rollouts-notification-configmap) are cluster '
+    + 'configuration outside any Rollout',
   namespace: 'argo-notifications',
   chart: () => {
     const chart = chartIn('argo-notifications');
@@ -341,13 +345,23 @@ const NOTIFICATIONS: CatalogueEntry = {
       ],
     });
     for (const [key, value] of Object.entries(NOTIFICATION_SUBSCRIPTIONS)) rollout.resource.metadata.addAnnotation(key, value);
+    // Exposed outside the cluster, with no traffic routing: every pod, stable and canary, behind one load balancer.
+    const service = new Service(chart, 'rollouts-canary', {
+      metadata: { name: 'rollouts-canary' }, type: ServiceType.LOAD_BALANCER,
+      ports: [{ name: 'http', port: 8080, targetPort: rollout.trafficPort }],
+    });
+    for (const [key, value] of Object.entries(rollout.podSelectorLabels)) service.selectLabel(key, value);
+    new Ingress(chart, 'rollouts-demo-stable', { metadata: { name: 'rollouts-demo-stable' }, className: 'nginx' })
+      .addRule('/', IngressBackend.fromService(service), HttpIngressPathType.PREFIX);
     return chart;
   },
   behaviour: {
     rollout: 'rollout-canary', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
     steps: ['setWeight 20', 'pause', 'setWeight 40', 'pause 10s', 'setWeight 60', 'pause 10s', 'setWeight 80', 'pause 10s'],
-    services: ['rollout-canary-canary', 'rollout-canary-stable'],
+    services: ['rollout-canary-canary', 'rollout-canary-stable', 'rollouts-canary'],
+    serviceTypes: { 'rollouts-canary': 'LoadBalancer' },
     rolloutAnnotations: NOTIFICATION_SUBSCRIPTIONS,
+    others: ['Ingress/rollouts-demo-stable'],
   },
 };
 

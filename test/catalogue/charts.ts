@@ -67,6 +67,8 @@ export interface FirstSteps {
   readonly analysisRunMetrics?: string[];
   /** The controller sets these weights in a route of the chart's VirtualService. */
   readonly weightedRoute?: { readonly virtualService: string; readonly route: string; readonly weights: number[] };
+  /** The update pauses there, waiting for a human: `CanaryPauseStep` at a canary step, or `BlueGreenPause` before promotion. */
+  readonly pausedFor?: { readonly reason: 'CanaryPauseStep' | 'BlueGreenPause'; readonly stepIndex?: number };
   /** The controller adds this managed route, mirroring to `host`, to the chart's VirtualService. */
   readonly mirrorRoute?: { readonly virtualService: string; readonly route: string; readonly host: string; readonly percentage: number };
 }
@@ -130,6 +132,7 @@ const CANARY: CatalogueEntry = {
   expressed: 'full',
   uses: 'CanaryRollout without trafficRouting; steps from CanaryStep.setWeight and CanaryStep.pause',
   namespace: 'argo-canary',
+  firstSteps: { pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 } },
   chart: () => {
     const chart = chartIn('argo-canary');
     new CanaryRollout(chart, 'rollout-canary', {
@@ -156,6 +159,7 @@ const BLUE_GREEN: CatalogueEntry = {
   expressed: 'full',
   uses: 'BlueGreenRollout with autoPromotionEnabled: false (it emits the active and preview Services)',
   namespace: 'argo-bluegreen',
+  firstSteps: { pausedFor: { reason: 'BlueGreenPause' } },
   chart: () => {
     const chart = chartIn('argo-bluegreen');
     new BlueGreenRollout(chart, 'rollout-bluegreen', { ...DEMO, replicas: 2, revisionHistoryLimit: 2, autoPromotionEnabled: false });
@@ -335,6 +339,7 @@ const NOTIFICATIONS: CatalogueEntry = {
     + 'beside them); the notification templates and triggers (the controller\'s argo-rollouts-notification-configmap) are cluster '
     + 'configuration outside any Rollout',
   namespace: 'argo-notifications',
+  firstSteps: { pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 } },
   chart: () => {
     const chart = chartIn('argo-notifications');
     const rollout = new CanaryRollout(chart, 'rollout-canary', {

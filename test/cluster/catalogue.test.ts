@@ -9,7 +9,7 @@ import { condition, createNamespaces, eventually, Json, k, kJson, kOk, ref } fro
  * The charts of Argo Rollouts' example catalogue (test/catalogue/charts.ts) on the real control plane: applied with
  * strict field validation in namespaces under "restricted", each Rollout reconciled by the Argo Rollouts v1.9.1
  * controller without InvalidSpec; then an update of the pod template runs the first steps, and the controller
- * starts the analyses and sets the routes the example expects.
+ * starts the analyses, sets the routes and pauses where the example expects.
  */
 
 const built = CATALOGUE.filter((e) => e.chart !== undefined);
@@ -80,7 +80,7 @@ describe('the example catalogue on the real Argo Rollouts controller', () => {
 
     const first = entry.firstSteps;
     if (first === undefined) return;
-    test('an update runs the first steps: the controller starts the example\'s analyses and sets its routes', async () => {
+    test('an update runs the first steps: the controller starts the example\'s analyses, sets its routes, pauses where it waits', async () => {
       // GIVEN the Rollout Healthy (test above) WHEN its pod template changes
       await kOk(['patch', 'rollout', entry.behaviour!.rollout, '-n', entry.namespace, '--type', 'merge', '-p',
         JSON.stringify({ spec: { template: { metadata: { annotations: { 'catalogue.example.com/revision': '2' } } } } })]);
@@ -112,6 +112,15 @@ describe('the example catalogue on the real Argo Rollouts controller', () => {
         }, 90_000);
         expect({ name: http[0].name, mirror: http[0].mirror?.host, percentage: http[0].mirrorPercentage?.value })
           .toEqual({ name: m.route, mirror: m.host, percentage: m.percentage });
+      }
+      if (first.pausedFor) {
+        // THEN the update pauses where the example waits for a human
+        const paused = await eventually(`${entry.behaviour!.rollout} paused for ${first.pausedFor.reason}`, async () => {
+          const status = (await getRollout(entry)).status;
+          return status?.pauseConditions?.some((c: Json) => c.reason === first.pausedFor!.reason) ? status : undefined;
+        }, 90_000);
+        expect({ reason: paused.pauseConditions.map((c: Json) => c.reason), stepIndex: first.pausedFor.stepIndex === undefined ? undefined : paused.currentStepIndex })
+          .toEqual({ reason: [first.pausedFor.reason], stepIndex: first.pausedFor.stepIndex });
       }
       // AND the Rollout stays valid
       expect(condition(await getRollout(entry), 'InvalidSpec')).toBeUndefined();

@@ -29,7 +29,11 @@ export interface Behaviour {
   readonly replicas: number;
   readonly revisionHistoryLimit?: number;
   readonly image: string;
-  /** The canary steps, compact: `setWeight 20`, `pause`, `pause 40s`, `analysis random-fail+cluster:always-pass`, ... */
+  /**
+   * The canary steps, compact: `setWeight 20`, `pause`, `pause 40s`, `analysis random-fail+cluster:always-pass`,
+   * `experiment [baseline<-stable, canary<-canary 20%] analyses [random-fail]`; the parts of a step with several
+   * joined by ` & `.
+   */
   readonly steps?: string[];
   /** The analyses of the steps, in step order, with their args. */
   readonly stepAnalyses?: AnalysisBehaviour[];
@@ -39,8 +43,10 @@ export interface Behaviour {
   readonly trafficRouting?: { [key: string]: any };
   /** The blue-green fields that carry the example's intent. */
   readonly blueGreen?: { [key: string]: any };
-  /** Names of the Services the chart emits. */
-  readonly services: string[];
+  /** Names of the Services the chart emits (required once the example has a chart). */
+  readonly services?: string[];
+  /** The workload the Rollout takes its pod template from: `Deployment/<name>`. */
+  readonly workloadRef?: string;
   /** Types of the Services that are not ClusterIP, by name. */
   readonly serviceTypes?: { [name: string]: string };
   /** Annotations the Rollout must carry (a subset). */
@@ -380,26 +386,46 @@ const NOT_YET: CatalogueEntry[] = [
     example: 'rollout-baseline-vs-canary.yaml', namespace: 'argo-baseline-vs-canary', expressed: 'none', uses: '',
     intent: 'an experiment step running a baseline (stable spec) and a canary (canary spec) side by side, to compare them',
     missing: EXPERIMENT_NEED,
+    behaviour: {
+      rollout: 'rollout-baseline-vs-canary', strategy: 'canary', replicas: 3, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+      steps: ['experiment [baseline<-stable, canary<-canary]'],
+    },
   },
   {
     example: 'rollout-canary-preview.yaml', namespace: 'argo-canary-preview', expressed: 'none', uses: '',
     intent: 'an experiment step running the canary spec under its own labels behind a preview Service, away from production traffic',
     missing: `${EXPERIMENT_NEED}; a Service of our own selecting the experiment's pods`,
+    behaviour: {
+      rollout: 'rollout-canary-preview', strategy: 'canary', replicas: 3, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+      steps: ['experiment [canary-preview<-canary]'],
+    },
   },
   {
     example: 'rollout-experiment-step.yaml', namespace: 'argo-experiment-step', expressed: 'none', uses: '',
     intent: 'at 25%, an experiment running the canary spec with the random-fail analysis',
     missing: `${EXPERIMENT_NEED}, and a reference to the existing template random-fail`,
+    behaviour: {
+      rollout: 'rollout-experiment-step', strategy: 'canary', replicas: 4, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+      steps: ['setWeight 25', 'experiment [canary<-canary] analyses [random-fail]'],
+    },
   },
   {
     example: 'rollout-template-ref.yaml', namespace: 'argo-template-ref', expressed: 'none', uses: '',
     intent: 'a canary (20%, 10s) whose pod template comes from an existing Deployment scaled to 0 (workloadRef)',
     missing: 'workloadRef from a cdk8s-plus Deployment of the chart',
+    behaviour: {
+      rollout: 'rollout-ref-deployment', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+      workloadRef: 'Deployment/rollout-ref-deployment', steps: ['setWeight 20', 'pause 10s'],
+    },
   },
   {
     example: 'workload-ref/', namespace: 'argo-workload-ref', expressed: 'none', uses: '',
     intent: 'the same migration path: a Rollout that takes over an existing Deployment through workloadRef',
     missing: 'workloadRef from a cdk8s-plus Deployment of the chart',
+    behaviour: {
+      rollout: 'rollout-ref-deployment', strategy: 'canary', replicas: 5, image: 'argoproj/rollouts-demo:blue',
+      workloadRef: 'Deployment/rollout-ref-deployment', steps: ['setWeight 20', 'pause 10s'],
+    },
   },
   {
     example: 'analysis-templates.yaml', namespace: 'argo-analysis-templates', expressed: 'none', uses: '',
@@ -415,26 +441,56 @@ const NOT_YET: CatalogueEntry[] = [
     example: 'traffic-management/', namespace: 'argo-linkerd', expressed: 'none', uses: '',
     intent: 'Linkerd through SMI: a root Service split between stable and canary at 5%, pods injected by linkerd.io/inject, and a load-test Job template',
     missing: `${ROUTER_NEED} (SMI rootService); ${TEMPLATES_NEED} with the Job provider and args (namespace); podAnnotations exists already`,
+    behaviour: {
+      rollout: 'rollout-linkerd', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+      steps: ['setWeight 5', 'pause'], trafficRouting: { smi: { rootService: 'rollout-linkerd' } },
+    },
   },
   {
     example: 'ambassador/', namespace: 'argo-ambassador', expressed: 'none', uses: '',
     intent: 'Ambassador (Emissary) mappings split 30%, 60%, 100% with 30s and 10s pauses',
     missing: `${ROUTER_NEED} (ambassador.mappings); the Mapping objects are Ambassador's`,
+    behaviour: {
+      rollout: 'echo-rollout', strategy: 'canary', replicas: 1, image: 'hashicorp/http-echo:1.0', // pinned: the example's is not
+      steps: ['setWeight 30', 'pause 30s', 'setWeight 60', 'pause 30s', 'setWeight 100', 'pause 10s'],
+      trafficRouting: { ambassador: { mappings: ['echo'] } },
+    },
   },
   {
     example: 'apisix/', namespace: 'argo-apisix', expressed: 'none', uses: '',
     intent: 'APISIX route weights, a header route (trace: debug) to one canary pod first, then 20% to 80%',
     missing: `${ROUTER_NEED} (apisix.route), and a raw step: the example sets setCanaryScale and setHeaderRoute in one step`,
+    behaviour: {
+      rollout: 'rollout-apisix-canary', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+      steps: ['setCanaryScale replicas 1 & setHeaderRoute set-header [trace=debug]', 'pause', 'setWeight 20', 'pause',
+        'setWeight 40', 'pause 15s', 'setWeight 60', 'pause 15s', 'setWeight 80', 'pause 15s'],
+      trafficRouting: { apisix: { route: { name: 'rollouts-apisix-route', rules: ['rollouts-apisix'] } }, managedRoutes: [{ name: 'set-header' }] },
+    },
   },
   {
     example: 'appmesh/', namespace: 'argo-appmesh', expressed: 'none', uses: '',
     intent: 'App Mesh virtual node weights 25%, 50%, 75%, with a Prometheus success-rate template on Envoy metrics',
     missing: `${ROUTER_NEED} (appMesh virtualService and virtualNodeGroup); ${TEMPLATES_NEED} with a Prometheus metric of your own query and args`,
+    behaviour: {
+      rollout: 'my-rollout', strategy: 'canary', replicas: 4, image: 'argoproj/rollouts-demo:blue',
+      steps: ['setWeight 25', 'pause', 'setWeight 50', 'pause 10m', 'setWeight 75', 'pause 10m'],
+      trafficRouting: {
+        appMesh: {
+          virtualService: { name: 'my-svc' },
+          virtualNodeGroup: { canaryVirtualNodeRef: { name: 'my-vn-canary' }, stableVirtualNodeRef: { name: 'my-vn-stable' } },
+        },
+      },
+    },
   },
   {
     example: 'traffic-routing-experiment-step/', namespace: 'argo-alb-experiment', expressed: 'none', uses: '',
     intent: 'AWS ALB at 10%, then an experiment taking 20% of the traffic (weighted experiment template)',
     missing: `${ROUTER_NEED} (alb ingress, rootService, servicePort); ${EXPERIMENT_NEED}; Service type NodePort`,
+    behaviour: {
+      rollout: 'alb-rollout', strategy: 'canary', replicas: 1, image: 'argoproj/rollouts-demo:blue',
+      steps: ['setWeight 10', 'experiment [experiment-alb<-canary 20%]'],
+      trafficRouting: { alb: { ingress: 'alb-rollout-ingress', rootService: 'alb-rollout-root', servicePort: 80 } },
+    },
   },
 ];
 

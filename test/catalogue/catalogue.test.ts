@@ -67,6 +67,8 @@ describe('the example catalogue of Argo Rollouts v1.9.1, rewritten with the cons
     const doc = fs.readFileSync(path.join(ROOT, 'docs', 'argo-examples.md'), 'utf8');
     const rows = doc.split('\n').filter((l) => /^\| `[^`]+` \|/.test(l)).map((l) => l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()));
     expect(rows).toEqual(CATALOGUE.map((e) => [`\`${e.example}\``, e.expressed, e.intent, e.uses || '-', e.missing ?? '-']));
+    const count = (x: string) => CATALOGUE.filter((e) => e.expressed === x).length;
+    expect(doc).toContain(`Today: ${count('full')} expressed fully, ${count('partial')} partly, ${count('none')} not at all.`);
   });
 
   describe.each(built.map((e) => [e.example, e] as [string, CatalogueEntry]))('%s', (_example, entry) => {

@@ -7,7 +7,7 @@ import { DEFAULT_PROMETHEUS_ADDRESS } from './slo-analysis';
 import { ARGO_METRIC_DEFAULTS, metricTimings } from './timing';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate } from './template-ref';
 import { setSyncWave, SyncWave } from '../gitops/sync-wave';
-import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger } from '../rollout/internal-validation';
+import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger } from '../util/internal-validation';
 
 /**
  * General Argo Rollouts AnalysisTemplates and ClusterAnalysisTemplates: the providers of Argo v1.9.1

@@ -19,7 +19,7 @@ import * as gateContract from '../gate/contract';
 import { DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC } from '../gate/contract';
 import { ISloGate } from '../gate/slo-gate';
 import { setSyncWave, SyncWave } from '../gitops/sync-wave';
-import { ownRule } from '../rollout/internal-validation';
+import { ownRule } from '../util/internal-validation';
 
 /** The Prometheus that analysis queries go to unless `address` says otherwise. */
 export const DEFAULT_PROMETHEUS_ADDRESS = 'http://prometheus-operated.monitoring.svc:9090';

@@ -2,7 +2,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { Duration } from 'cdk8s';
 import { findSyntaxError } from './promql';
 import { AnalysisMetricTiming } from './template-ref';
-import { parseDurationSeconds } from '../rollout/internal-validation';
+import { parseDurationSeconds } from '../util/internal-duration';
 
 /**
  * Timing of analysis metrics, pure: read from a template object (what the plan command and the

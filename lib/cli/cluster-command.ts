@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { binDir, buildBinaries, cacheRoot, repositoryRoot } from '../cluster/binaries';
 import { describeControlPlane, readState, runningProcesses, startControlPlane, stopControlPlane } from '../cluster/control-plane';
 import { flagValue, parseOrExit, UsageError } from './internal-args';
-import type { Command } from './main';
+import type { Command } from './command';
 
 /**
  * `cdk8s-progressive cluster build|up|down|status`: the local control plane of real components

@@ -4,15 +4,10 @@
  * (dist/ or a chart file) and never reach back into the constructs.
  */
 import { clusterCommand } from './cluster-command';
+import { Command } from './command';
 import { planCommand } from './plan-command';
 import { rehearseCommand } from './rehearse-command';
 import { simulateCommand } from './simulate-command';
-
-/** A sub-command: takes its own arguments, returns the process exit code. */
-export interface Command {
-  readonly summary: string;
-  run(args: string[]): Promise<number>;
-}
 
 /** The sub-commands, by name. */
 export const COMMANDS: { [name: string]: () => Command } = {

@@ -4,10 +4,10 @@ import { Duration } from 'cdk8s';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { renderTimeline } from '../plan/svg';
-import { formatSeconds, parseDurationSeconds } from '../rollout/internal-validation';
+import { formatSeconds, parseDurationSeconds } from '../util/internal-duration';
 import { formatPlan, PlanBudgets, RolloutPlan, unknownTimingErrors, unknownTimings } from '../rollout/plan';
 import { flagValue, parseOrExit, UsageError } from './internal-args';
-import type { Command } from './main';
+import type { Command } from './command';
 
 /**
  * `cdk8s-progressive plan`: for each Rollout in synthesized manifests, the steps with their timing,

@@ -14,7 +14,7 @@ import { readState } from '../cluster/control-plane';
 import { rehearseOnCluster } from '../rehearsal/argo-engine';
 import { realRate, rehearse } from '../rehearsal/rehearse';
 import { defaultStateDir } from './cluster-command';
-import type { Command } from './main';
+import type { Command } from './command';
 
 const FLAGS = ['canary', 'time-scale', 'chart', 'rate', 'baseline-error-rate', 'seed', 'rollout', 'out', 'expect', 'engine', 'kubeconfig', 'namespace'];
 

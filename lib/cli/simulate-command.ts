@@ -4,7 +4,7 @@ import { formatSimulation, simulationJson } from '../simulate/report';
 import { simulate, SimulationOptions } from '../simulate/simulate';
 import { renderOperatingCharacteristic } from '../simulate/svg';
 import { flagValue, parseOrExit, UsageError } from './internal-args';
-import type { Command } from './main';
+import type { Command } from './command';
 
 /**
  * `cdk8s-progressive simulate`: plays a chart's own analysis many times against generated traffic

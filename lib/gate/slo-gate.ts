@@ -4,8 +4,9 @@ import { DEFAULT_ALLOWED_METRICS, METRIC_NAME_PATTERN, metricNameError, VERDICT_
 import { SyncWave, setSyncWave } from '../gitops/sync-wave';
 import { AnalysisGateNetworkOptions, LockedDownNetwork } from '../network/locked-down-network';
 import { INetworkWorkload } from '../network/selectable';
-import { addPdb, addServices, objectLabels } from '../rollout/internal-rollout';
-import { Probe, podTemplateJson, resolveWorkload, WorkloadProps } from '../rollout/workload';
+import { addPdb, addService, objectLabels } from '../workload/internal-objects';
+import { podTemplateJson, resolveWorkload } from '../workload/resolved-workload';
+import { Probe, WorkloadProps } from '../workload/workload';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyRef {
@@ -257,7 +258,9 @@ export class SloGate extends Construct implements ISloGate, INetworkWorkload {
         }),
       }),
     });
-    addServices(this, w, [['Service', w.name]]);
+    addService(this, 'Service', {
+      name: w.name, namespace: w.namespace, labels: objectLabels(w), selectorLabels: w.selectorLabels, servicePort: w.servicePort,
+    });
     addPdb(this, w, workloadProps);
     if (props.lockDown ?? true) this.network = LockedDownNetwork.forAnalysisGate(this, 'Network', this, props.network);
     for (const child of this.node.findAll()) {

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { validateDnsLabel } from '../rollout/internal-validation';
+import { validateDnsLabel } from '../util/internal-validation';
 
 /** Props of an Argo CD Application that syncs a folder of synthesized manifests. */
 export interface ArgoCdApplicationProps {

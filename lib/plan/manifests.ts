@@ -3,13 +3,15 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { metricTimings } from '../analysis/timing';
-import { blueGreenPlan, BUDGET_ANNOTATIONS, canaryPlan, PlanBudgets, recordedBudgets, RolloutPlan } from '../rollout/plan';
+import { blueGreenPlan, BUDGET_ANNOTATIONS, canaryPlan, PlanBudgets, recordedBudgets, RolloutPlan, TemplateTimingLookup } from '../rollout/plan';
 
 /**
  * Plans read from manifests, pure (no constructs): load the YAML a chart synthesized (a dist/
- * folder or files), then compute each Argo Rollout's plan from its spec and the AnalysisTemplates
- * and ClusterAnalysisTemplates found beside it. What the plan command and a reviewer see is what
- * the cluster gets.
+ * folder or files), find each Argo Rollout and resolve the AnalysisTemplates and
+ * ClusterAnalysisTemplates it references among the objects beside it. The arithmetic is the plan's
+ * (lib/rollout/plan.ts, from the Rollout's spec and the templates' timings) and the analysis
+ * timing's (lib/analysis/timing.ts); this module only reads. What the plan command and a reviewer
+ * see is what the cluster gets.
  */
 
 type Json = { [key: string]: any };
@@ -74,15 +76,7 @@ export function planRollouts(objects: ManifestObject[]): ManifestRolloutPlan[] {
     const namespace: string | undefined = object.metadata?.namespace;
     const what = `Rollout ${qualified(namespace, name)}`;
     const spec: Json = object.spec ?? {};
-    const lookup = (templateName: string, clusterScope: boolean): AnalysisMetricTiming[] | string => {
-      const kind = clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
-      const candidates = templates.filter((t) => isArgo(t.object, kind) && t.object.metadata?.name === templateName);
-      const found = clusterScope ? candidates[0]
-        : candidates.find((t) => t.object.metadata?.namespace === namespace) ?? candidates.find((t) => t.object.metadata?.namespace === undefined);
-      // A template installed apart from these manifests (a platform's ClusterAnalysisTemplate): its timing is unknown.
-      if (!found) return `not in the manifests${clusterScope || !namespace ? '' : ` (namespace ${namespace})`}`;
-      return metricTimings(found.object);
-    };
+    const lookup = manifestTemplatesLookup(templates, namespace);
     const budgets = recordedBudgets(object.metadata, `${what} (${source})`);
     const annotations = object.metadata?.annotations ?? {};
     const statedBudgets = {
@@ -96,8 +90,22 @@ export function planRollouts(objects: ManifestObject[]): ManifestRolloutPlan[] {
   });
 }
 
-// The timing of a template's metrics lives with the analysis timing, which the template constructs use too.
-export { metricTimings, promqlWindow } from '../analysis/timing';
+/**
+ * The templates a Rollout in `namespace` references, resolved among the (Cluster)AnalysisTemplates of the
+ * manifests: an AnalysisTemplate of the Rollout's namespace, else one without a namespace; a template not
+ * found has unknown timing, and the reason says where it was looked for.
+ */
+export function manifestTemplatesLookup(templates: ManifestObject[], namespace: string | undefined): TemplateTimingLookup {
+  return (templateName: string, clusterScope: boolean): AnalysisMetricTiming[] | string => {
+    const kind = clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+    const candidates = templates.filter((t) => isArgo(t.object, kind) && t.object.metadata?.name === templateName);
+    const found = clusterScope ? candidates[0]
+      : candidates.find((t) => t.object.metadata?.namespace === namespace) ?? candidates.find((t) => t.object.metadata?.namespace === undefined);
+    // A template installed apart from these manifests (a platform's ClusterAnalysisTemplate): its timing is unknown.
+    if (!found) return `not in the manifests${clusterScope || !namespace ? '' : ` (namespace ${namespace})`}`;
+    return metricTimings(found.object);
+  };
+}
 
 /** `namespace/name`, or `name` without a namespace. */
 export function qualified(namespace: string | undefined, name: string): string {

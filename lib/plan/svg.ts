@@ -1,4 +1,4 @@
-import { formatSeconds } from '../rollout/internal-validation';
+import { formatSeconds } from '../util/internal-duration';
 import { RolloutPlan, unknownTimings } from '../rollout/plan';
 
 /**

@@ -20,7 +20,7 @@ import { kubectl, kubectlOk } from '../cluster/kubectl';
 import { DemoMode } from '../demo/demo-service';
 import { VERDICT_PATH } from '../gate/contract';
 import { DEFAULT_BUDGETS, recordedBudgets } from '../rollout/plan';
-import { parseDurationSeconds } from '../rollout/internal-validation';
+import { parseDurationSeconds } from '../util/internal-duration';
 import { sleep, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
 import { LocalGate } from './gate';

@@ -8,8 +8,9 @@
  */
 import { MeasurementPhase } from '../analysis/expr-eval';
 import { ARGO_METRIC_DEFAULTS, ERROR_RETRY_INTERVAL } from '../analysis/timing';
-import { formatSeconds } from '../rollout/internal-validation';
+import { formatSeconds } from '../util/internal-duration';
 import { Clock, REAL_CLOCK } from './internal-clock';
+import { RolloutOutcome } from './rollout-outcome';
 import { Timeline } from './timeline';
 import { TimeScale } from './time-scale';
 
@@ -350,19 +351,6 @@ export interface RolloutDriver {
 
 /** Builds the metrics of an analysis (inline or background) with args resolved and durations scaled. */
 export type AnalysisFactory = (analysis: Json, where: string) => RunMetric[];
-
-export type RolloutResult = 'promoted' | 'aborted' | 'paused';
-
-export interface RolloutOutcome {
-  readonly result: RolloutResult;
-  readonly message: string;
-  /** Real ms (since the rollout started) of the first canary traffic, of the abort and of full promotion. */
-  readonly canaryStartMs?: number;
-  readonly abortMs?: number;
-  readonly promotedMs?: number;
-  /** The step the rollout was at when it was aborted or paused. */
-  readonly step?: number;
-}
 
 export interface RolloutEmulationProps {
   /** The Rollout's spec (as synthesized). */

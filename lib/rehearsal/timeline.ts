@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatSeconds } from '../rollout/internal-validation';
+import { formatSeconds } from '../util/internal-duration';
 import type { PlanBudgets } from '../rollout/plan';
-import type { RolloutOutcome } from './controller';
 import { Clock, REAL_CLOCK } from './internal-clock';
 import type { LoadResponse } from './load';
+import type { RolloutOutcome } from './rollout-outcome';
 
 export type EventKind = 'rollout' | 'canary' | 'step' | 'weight' | 'analysis' | 'measurement' | 'abort' | 'promote' | 'note';
 

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
-import { ownRule, validateDnsLabel } from './internal-validation';
+import { ownRule, validateDnsLabel } from '../util/internal-validation';
 
 /** Where the controller gets a plugin's binary, and how it starts it. */
 export interface TrafficRouterPluginProps {

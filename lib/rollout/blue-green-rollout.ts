@@ -1,8 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload } from '../network/selectable';
-import { addPdb, addRollout, addServices, planSpec, resolveRolloutWorkload, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
-import { formatSeconds, ownRule, validateInteger } from './internal-validation';
+import { addRollout, addServices, planSpec, resolveRolloutWorkload, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { addPdb } from '../workload/internal-objects';
+import { formatSeconds } from '../util/internal-duration';
+import { ownRule, validateInteger } from '../util/internal-validation';
 import { analysisErrors, noteUse, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
 import { blueGreenPlan, planBudgetErrors, RolloutPlan, templatesLookup } from './plan';
 

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
-import { formatSeconds, ownRule, validateDnsLabel, validateInteger } from './internal-validation';
+import { formatSeconds } from '../util/internal-duration';
+import { ownRule, validateDnsLabel, validateInteger } from '../util/internal-validation';
 import { describeExperiment, ExperimentStepProps, renderExperiment, validateExperiment } from './experiment-step';
 import { parseArgoStep } from './internal-argo-step';
 import { RolloutAnalysis, renderAnalysis } from './rollout-analysis';

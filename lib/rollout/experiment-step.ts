@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IAnalysisTemplate } from '../analysis/template-ref';
-import { formatSeconds, ownRule, validateDnsLabel, validateInteger } from './internal-validation';
+import { formatSeconds } from '../util/internal-duration';
+import { ownRule, validateDnsLabel, validateInteger } from '../util/internal-validation';
 import { AnalysisArg, analysisErrors, RolloutAnalysis, renderAnalysis } from './rollout-analysis';
 import { RolloutSpecStrategyCanaryStepsExperiment } from '../../imports/argoproj.io';
 

@@ -1,4 +1,5 @@
-import { ownRule, parseDurationSeconds } from './internal-validation';
+import { parseDurationSeconds } from '../util/internal-duration';
+import { ownRule } from '../util/internal-validation';
 
 /**
  * Reads one canary step written as Argo Rollouts v1.9.1 JSON (the `steps[]` items of the Rollout CRD) and says

@@ -1,11 +1,14 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { k8s, ServiceType } from 'cdk8s-plus-27';
+import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { formatSeconds, validateDnsLabel, validateInteger } from './internal-validation';
+import { formatSeconds } from '../util/internal-duration';
+import { validateDnsLabel, validateInteger } from '../util/internal-validation';
 import { budgetAnnotations } from './plan';
 import { RolloutServiceProps } from './rollout-service';
 import { RolloutWorkload } from './rollout-workload';
-import { pdbMaxUnavailable, podTemplateJson, resolveWorkload, ResolvedWorkload, WorkloadProps } from './workload';
+import { addService, objectLabels } from '../workload/internal-objects';
+import { podTemplateJson, resolveWorkload, ResolvedWorkload } from '../workload/resolved-workload';
+import { WorkloadProps } from '../workload/workload';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpec } from '../../imports/argoproj.io';
 
 /** Props every Rollout has, whatever its strategy. */
@@ -96,11 +99,6 @@ export interface RolloutCommonProps extends WorkloadProps {
   readonly abortScaleDownDelay?: Duration;
 }
 
-/** Labels of every object a rollout construct emits. */
-export function objectLabels(w: ResolvedWorkload): { [key: string]: string } {
-  return { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/managed-by': 'cdk8s-progressive' };
-}
-
 /**
  * Checks what the controller checks on every Rollout. `blueGreen`: the controller also keeps
  * scaleDownDelayRevisionLimit within revisionHistoryLimit (for blue-green only).
@@ -157,53 +155,6 @@ export function addServices(scope: Construct, w: ResolvedWorkload, services: [id
       name, namespace: w.namespace, labels: { ...s.labels, ...objectLabels(w) }, selectorLabels: w.selectorLabels, servicePort: w.servicePort,
       type: s.type, annotations: s.annotations, nodePort: i === 0 ? s.nodePort : undefined, extraPorts: s.extraPorts, targetPort,
     });
-  });
-}
-
-/** What a Service for every pod of a rollout needs. */
-export interface RolloutServiceOptions {
-  readonly name: string;
-  readonly namespace?: string;
-  readonly labels: { [key: string]: string };
-  readonly selectorLabels: { [key: string]: string };
-  readonly servicePort: number;
-  /** @default ClusterIP */
-  readonly type?: string;
-  readonly annotations?: { [key: string]: string };
-  readonly nodePort?: number;
-  readonly extraPorts?: RolloutServiceProps['extraPorts'];
-  /** Container port the http port targets. @default - the pods' port named `http` */
-  readonly targetPort?: number;
-}
-
-/** A Service selecting every pod of a rollout, its http port to the pods' traffic port. */
-export function addService(scope: Construct, id: string, o: RolloutServiceOptions): void {
-  new k8s.KubeService(scope, id, {
-    metadata: { name: o.name, namespace: o.namespace, labels: o.labels, annotations: o.annotations },
-    spec: {
-      type: o.type ?? 'ClusterIP',
-      selector: o.selectorLabels,
-      ports: [
-        {
-          name: 'http', port: o.servicePort, nodePort: o.nodePort, protocol: 'TCP',
-          targetPort: o.targetPort === undefined ? k8s.IntOrString.fromString('http') : k8s.IntOrString.fromNumber(o.targetPort),
-        },
-        ...(o.extraPorts ?? []).map((p) => ({
-          name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: k8s.IntOrString.fromNumber(p.targetPort ?? p.port),
-        })),
-      ],
-    },
-  });
-}
-
-/** The PodDisruptionBudget: node drains take down at most maxUnavailable pods at once. */
-export function addPdb(scope: Construct, w: ResolvedWorkload, props: WorkloadProps): void {
-  new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
-    metadata: { name: w.name, namespace: w.namespace, labels: objectLabels(w) },
-    spec: {
-      maxUnavailable: k8s.IntOrString.fromNumber(pdbMaxUnavailable(props)),
-      selector: { matchLabels: w.selectorLabels },
-    },
   });
 }
 

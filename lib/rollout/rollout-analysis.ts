@@ -1,5 +1,5 @@
 import { IAnalysisTemplate, noteTemplateUse, RolloutArgValueFrom, TemplateUse } from '../analysis/template-ref';
-import { ownRule, validateInteger } from './internal-validation';
+import { ownRule, validateInteger } from '../util/internal-validation';
 import {
   RolloutSpecStrategyCanaryStepsAnalysis,
   RolloutSpecStrategyCanaryStepsAnalysisArgs,

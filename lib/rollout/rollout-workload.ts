@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Deployment } from 'cdk8s-plus-27';
-import { ownRule } from './internal-validation';
+import { ownRule } from '../util/internal-validation';
 import { checkPodSecurity, PodSecurityLevel } from '../network/pod-security';
 
 /** What the controller does with the referenced Deployment's own pods (Argo's `workloadRef.scaleDown`). */

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { GATEWAY_API_PLUGIN_NAME } from './internal-plugins';
-import { addService } from './internal-rollout';
+import { addService } from '../workload/internal-objects';
 import { RouterPods } from '../network/selectable';
-import { ownRule, validateDnsLabel } from './internal-validation';
+import { ownRule, validateDnsLabel } from '../util/internal-validation';
 import { RolloutSpecStrategyCanaryTrafficRouting, toJson_RolloutSpecStrategyCanaryTrafficRouting } from '../../imports/argoproj.io';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
 import { DestinationRule, VirtualService } from '../../imports/networking.istio.io';

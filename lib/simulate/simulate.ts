@@ -25,7 +25,7 @@ import { cleanUp, runToEnd } from '../rehearsal/internal-processes';
 import { PrometheusServer, QueryResult } from '../rehearsal/prometheus';
 import { prometheusOutcome, webOutcome } from '../rehearsal/providers';
 import { ChartObjects, podTemplateHash, runMetricsOf } from '../rehearsal/rehearse';
-import { parseDurationSeconds } from '../rollout/internal-validation';
+import { parseDurationSeconds } from '../util/internal-duration';
 import { recordedBudgets, RolloutPlan } from '../rollout/plan';
 import {
   gateRequest, hasInstantSelector, latencyObjectiveSeconds, longestWindowSeconds, simulatedSource, SimulatedSource,

@@ -7,7 +7,7 @@
  * `namespace`/`exported_namespace`, `ingress` and `canary`).
  */
 import { vectorSelectors } from '../analysis/promql';
-import { promqlWindow } from '../plan/manifests';
+import { promqlWindow } from '../analysis/timing';
 import { DEFAULT_DURATION_METRIC, DEFAULT_REQUESTS_METRIC, VERDICT_PATH, VerdictRequest, windowSeconds } from '../gate/contract';
 import type { RunMetric } from '../rehearsal/controller';
 import type { SeriesNames } from './traffic';

@@ -5,7 +5,8 @@ import { Duration, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { AmasProdChart } from '../../app/amas-prod';
 import { AnalysisMetricTiming, blueGreenPlan, BlueGreenRollout, RolloutPlan, SliSource, SloAnalysis, SloObjective } from '../../lib';
-import { loadManifests, metricTimings, parseManifest, planRollouts, promqlWindow } from '../../lib/plan/manifests';
+import { metricTimings, promqlWindow } from '../../lib/analysis/timing';
+import { loadManifests, parseManifest, planRollouts } from '../../lib/plan/manifests';
 
 const DIST = path.resolve(__dirname, '..', '..', 'dist');
 

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import {
   blueGreenPlan, budgetAnnotations, canaryPlan, DEFAULT_BUDGETS, describeAbort, formatPlan, planBudgetErrors, readySeconds, recordedBudgets,
 } from '../../lib';
-import { parseDurationSeconds } from '../../lib/rollout/internal-validation';
+import { parseDurationSeconds } from '../../lib/util/internal-duration';
 import { metric } from '../support/fake-template';
 
 const template = { spec: { containers: [{ readinessProbe: { periodSeconds: 5 } }] } };

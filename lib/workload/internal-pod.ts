@@ -3,7 +3,7 @@
  * sidecars from cdk8s-plus' ContainerProps, env, volumes and mounts, and the checks of the whole pod.
  */
 import { Container, ContainerProps, ContainerResources, ContainerSecurityContextProps, k8s, Volume, VolumeMount } from 'cdk8s-plus-27';
-import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage } from './internal-validation';
+import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage } from '../util/internal-validation';
 import type { WorkloadProps } from './workload';
 import { checkPodSecurity, PodSecurityLevel } from '../network/pod-security';
 

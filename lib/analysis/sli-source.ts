@@ -132,8 +132,50 @@ export abstract class SliSource {
   }
 }
 
+/** What the sources that read series from the rollout's own pods share: the labels they select by, and the PodMonitor. */
+export interface PodSeriesSliProps {
+  /**
+   * The series label holding the pod-template hash.
+   * @default 'rollouts_pod_template_hash'
+   */
+  readonly hashLabel?: string;
+  /**
+   * The series label holding the pod's namespace.
+   * @default 'namespace'
+   */
+  readonly namespaceLabel?: string;
+  /**
+   * Extra equality matchers added to every query, e.g. `{ route: '/api' }`.
+   * @default - none
+   */
+  readonly matchers?: Record<string, string>;
+  /**
+   * Emit a PodMonitor that scrapes the rollout's pods (the app's metrics port, or the sidecar's for Istio) and
+   * relabels the pod label `rollouts-pod-template-hash` (plus namespace and pod) onto the series.
+   * @default true
+   */
+  readonly podMonitor?: boolean;
+  /**
+   * Labels selecting the rollout's pods, for the PodMonitor (the rollout's selector, e.g.
+   * `{ 'app.kubernetes.io/name': 'orders' }`). Required when `podMonitor` is on.
+   * @default - none
+   */
+  readonly matchLabels?: Record<string, string>;
+  /**
+   * Scrape interval of the PodMonitor: a rate needs two samples, so it bounds how soon a canary's
+   * traffic shows.
+   * @default 15s
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Labels on the PodMonitor, so that your Prometheus' podMonitorSelector picks it up.
+   * @default - none
+   */
+  readonly podMonitorLabels?: Record<string, string>;
+}
+
 /** Props of `SliSource.app()`. */
-export interface AppSliProps {
+export interface AppSliProps extends PodSeriesSliProps {
   /**
    * Counter of handled requests, with a status-code label.
    * @default 'http_requests_total'
@@ -155,33 +197,6 @@ export interface AppSliProps {
    */
   readonly errorStatusRegex?: string;
   /**
-   * The series label holding the pod-template hash.
-   * @default 'rollouts_pod_template_hash'
-   */
-  readonly hashLabel?: string;
-  /**
-   * The series label holding the pod's namespace.
-   * @default 'namespace'
-   */
-  readonly namespaceLabel?: string;
-  /**
-   * Extra equality matchers added to every query, e.g. `{ route: '/api' }`.
-   * @default - none
-   */
-  readonly matchers?: Record<string, string>;
-  /**
-   * Emit a PodMonitor that scrapes the rollout's pods and relabels the pod label
-   * `rollouts-pod-template-hash` (plus namespace and pod) onto the series.
-   * @default true
-   */
-  readonly podMonitor?: boolean;
-  /**
-   * Labels selecting the rollout's pods, for the PodMonitor (the rollout's selector, e.g.
-   * `{ 'app.kubernetes.io/name': 'orders' }`). Required when `podMonitor` is on.
-   * @default - none
-   */
-  readonly matchLabels?: Record<string, string>;
-  /**
    * Name of the container port serving /metrics.
    * @default 'http'
    */
@@ -191,17 +206,6 @@ export interface AppSliProps {
    * @default '/metrics'
    */
   readonly metricsPath?: string;
-  /**
-   * Scrape interval of the PodMonitor: a rate needs two samples, so it bounds how soon a canary's
-   * traffic shows.
-   * @default 15s
-   */
-  readonly scrapeInterval?: Duration;
-  /**
-   * Labels on the PodMonitor, so that your Prometheus' podMonitorSelector picks it up.
-   * @default - none
-   */
-  readonly podMonitorLabels?: Record<string, string>;
 }
 
 class AppSliSource extends SliSource {
@@ -430,49 +434,12 @@ class IngressNginxSliSource extends SliSource {
 }
 
 /** Props of `SliSource.istio()`. */
-export interface IstioSliProps {
+export interface IstioSliProps extends PodSeriesSliProps {
   /**
    * Response codes that count as errors (a PromQL regex on Istio's `response_code` label).
    * @default '5..'
    */
   readonly errorCodeRegex?: string;
-  /**
-   * The series label holding the pod-template hash.
-   * @default 'rollouts_pod_template_hash'
-   */
-  readonly hashLabel?: string;
-  /**
-   * The series label holding the pod's namespace.
-   * @default 'namespace'
-   */
-  readonly namespaceLabel?: string;
-  /**
-   * Extra equality matchers added to every query, e.g. `{ request_protocol: 'grpc' }`.
-   * @default - none
-   */
-  readonly matchers?: Record<string, string>;
-  /**
-   * Emit a PodMonitor that scrapes the sidecar of each of the rollout's pods (port `http-envoy-prom`,
-   * `/stats/prometheus`) and relabels the pod label `rollouts-pod-template-hash` (plus namespace and pod)
-   * onto the series.
-   * @default true
-   */
-  readonly podMonitor?: boolean;
-  /**
-   * Labels selecting the rollout's pods, for the PodMonitor (the rollout's selector). Required when `podMonitor` is on.
-   * @default - none
-   */
-  readonly matchLabels?: Record<string, string>;
-  /**
-   * Scrape interval of the PodMonitor.
-   * @default 15s
-   */
-  readonly scrapeInterval?: Duration;
-  /**
-   * Labels on the PodMonitor, so that your Prometheus' podMonitorSelector picks it up.
-   * @default - none
-   */
-  readonly podMonitorLabels?: Record<string, string>;
 }
 
 /** Istio's request metrics, reported by the sidecar of the pod that served the request. */

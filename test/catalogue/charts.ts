@@ -77,6 +77,10 @@ export interface FirstSteps {
   readonly weightedRoute?: { readonly virtualService: string; readonly route: string; readonly weights: number[] };
   /** The update pauses there, waiting for a human: `CanaryPauseStep` at a canary step, or `BlueGreenPause` before promotion. */
   readonly pausedFor?: { readonly reason: 'CanaryPauseStep' | 'BlueGreenPause'; readonly stepIndex?: number };
+  /** A value the controller writes into an object of the router (`path` into the object read with kubectl get). */
+  readonly routerObject?: { readonly resource: string; readonly name: string; readonly path: (string | number)[]; readonly value: any };
+  /** The update reaches this step (status.currentStepIndex). */
+  readonly reachesStep?: number;
   /** The controller creates an Experiment for the step, with these templates (sorted). */
   readonly experimentTemplates?: string[];
   /** The controller adds this managed route, mirroring to `host`, to the chart's VirtualService. */
@@ -488,6 +492,7 @@ const TEMPLATE_REF: CatalogueEntry = {
   expressed: 'full',
   uses: 'CanaryRollout with workload: RolloutWorkload.fromDeployment of a cdk8s-plus Deployment of the chart, replicas 0',
   namespace: 'argo-template-ref',
+  firstSteps: { reachesStep: 1 },
   chart: () => {
     const chart = chartIn('argo-template-ref');
     const deployment = demoDeployment(chart, { 'app.kubernetes.io/instance': 'rollout-canary' });
@@ -589,6 +594,10 @@ const LINKERD: CatalogueEntry = {
     + '(without it the load tester is outside the mesh, and SMI splits only meshed traffic); and its image, argoproj/load-tester, is published '
     + 'as latest only, which MetricProvider.job refuses (pin a tag or digest)',
   namespace: 'argo-linkerd',
+  firstSteps: {
+    routerObject: { resource: 'trafficsplits.split.smi-spec.io', name: 'rollout-linkerd', path: ['spec', 'service'], value: 'rollout-linkerd' },
+    pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 },
+  },
   chart: () => {
     const chart = chartIn('argo-linkerd');
     const rollout = new CanaryRollout(chart, 'rollout-linkerd', {
@@ -615,6 +624,7 @@ const AMBASSADOR: CatalogueEntry = {
     + 'the Mapping echo and its KubernetesEndpointResolver are Ambassador\'s configuration (getambassador.io CRDs, no schema here): named, not '
     + 'emitted; the image pinned (the example\'s is not)',
   namespace: 'argo-ambassador',
+  firstSteps: { routerObject: { resource: 'mappings.getambassador.io', name: 'echo-canary', path: ['spec', 'weight'], value: 30 } },
   chart: () => {
     const chart = chartIn('argo-ambassador');
     new CanaryRollout(chart, 'echo-rollout', {
@@ -647,6 +657,7 @@ const APISIX: CatalogueEntry = {
     + 'before the pause all the same); resources requests; the ApisixRoute is APISIX\'s configuration (apisix.apache.org CRD, no schema here): '
     + 'named, not emitted',
   namespace: 'argo-apisix',
+  firstSteps: { pausedFor: { reason: 'CanaryPauseStep', stepIndex: 2 } },
   chart: () => {
     const chart = chartIn('argo-apisix');
     new CanaryRollout(chart, 'rollout-apisix-canary', {
@@ -682,6 +693,12 @@ const APP_MESH: CatalogueEntry = {
   missing: 'headless stable and canary Services (clusterIP None), which the example\'s virtual nodes resolve with responseType ENDPOINTS to '
     + 'reach each pod: RolloutServiceProps has no clusterIP; with ClusterIP Services the virtual nodes need responseType LOADBALANCER',
   namespace: 'argo-appmesh',
+  firstSteps: {
+    routerObject: {
+      resource: 'virtualrouters.appmesh.k8s.aws', name: 'my-vrouter', path: ['spec', 'routes', 0, 'httpRoute', 'action', 'weightedTargets', 0, 'weight'], value: 25,
+    },
+    pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 },
+  },
   templates: ['AnalysisTemplate/success-rate(envoy_cluster_name): success-rate prometheus http://appmesh-prometheus.appmesh-system:9090, '
     + 'interval 5m, failureLimit 3, success result[0] >= 0.99'],
   chart: () => {
@@ -738,6 +755,7 @@ const ALB_EXPERIMENT: CatalogueEntry = {
     + 'the root Service alb-rollout-root (cdk8s-plus, NodePort, every pod); the Ingress (class alb, backend port use-annotation) from '
     + 'cdk8s-plus\' k8s.KubeIngress; CanaryStep.experiment with a template of weight 20',
   namespace: 'argo-alb-experiment',
+  firstSteps: { experimentTemplates: ['experiment-alb'] },
   chart: () => {
     const chart = chartIn('argo-alb-experiment');
     const rollout = new CanaryRollout(chart, 'alb-rollout', {

@@ -110,6 +110,10 @@ const ROUTER_OBJECTS: Json[] = [
   })),
 ];
 
+/** Waits for CRDs to be Established; `kubectl wait` fails at once on a CRD whose status has no conditions yet, so it is retried. */
+const established = (crds: string[]): Promise<boolean> => eventually(`${crds.join(', ')} Established`, async () =>
+  ((await k(['wait', '--for', 'condition=Established', '--timeout', '10s', ...crds], { timeoutMs: 20_000 })).code === 0 ? true : undefined), 70_000);
+
 const getRollout = (e: CatalogueEntry): Promise<Json> => kJson(['get', 'rollout', e.behaviour!.rollout, '-n', e.namespace]);
 const getVirtualService = (e: CatalogueEntry, name: string): Promise<Json> => kJson(['get', 'virtualservices.networking.istio.io', name, '-n', e.namespace]);
 
@@ -121,11 +125,11 @@ describe('the example catalogue on the real Argo Rollouts controller', () => {
     // GIVEN Istio's CRDs installed and Established
     const crds = fs.readdirSync(ISTIO_CRDS).filter((f) => f.endsWith('-crd.yaml')).map((f) => path.join(ISTIO_CRDS, f));
     const names = (await kOk(['apply', '--server-side', '-o', 'name', ...crds.flatMap((f) => ['-f', f])])).trim().split('\n');
-    await kOk(['wait', '--for', 'condition=Established', '--timeout', '60s', ...names], { timeoutMs: 70_000 });
+    await established(names);
     // AND stand-ins for the CRDs of the other routers the examples use, Established
     const routerCrds = ROUTER_KINDS.map(standInCrd);
     await kOk(['apply', '--server-side', '-f', '-'], { input: routerCrds.map((o) => JSON.stringify(o)).join('\n') });
-    await kOk(['wait', '--for', 'condition=Established', '--timeout', '60s', ...routerCrds.map((c) => `crd/${c.metadata.name}`)], { timeoutMs: 70_000 });
+    await established(routerCrds.map((c) => `crd/${c.metadata.name}`));
     // AND a namespace under "restricted" per example, with the router objects the router examples write beside their Rollout
     await createNamespaces(built.map((e) => e.namespace));
     await kOk(['apply', '--server-side', '-f', '-'], { input: ROUTER_OBJECTS.map((o) => JSON.stringify(o)).join('\n') });

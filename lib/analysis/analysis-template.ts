@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import { checkCondition } from './internal-conditions';
@@ -577,6 +577,8 @@ export class AnalysisTemplate extends Construct implements IAnalysisTemplate {
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     this.templateName = this.resource.name;
+    // A cluster-scoped object has no namespace, even in a chart that gives its objects one.
+    if (this.clusterScope && this.resource.metadata.namespace !== undefined) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     // Argo CD syncs the template before the Rollouts that reference it.
     setSyncWave(this.resource, SyncWave.ANALYSIS);
     for (const m of props.metrics ?? []) this.addMetric(m);

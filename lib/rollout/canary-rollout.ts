@@ -337,10 +337,10 @@ function validateExperimentSteps(steps: CanaryStep[], routing: TrafficRouting | 
     if (!experiment) return;
     const router = routing?._router;
     const weighted = experiment.templates.filter((t) => t.weight !== undefined);
-    if (weighted.length > 0 && router !== 'istio' && router !== 'gatewayApi') {
-      throw new Error(`step ${i} (experiment) template '${weighted[0].name}' sets weight ${weighted[0].weight}, which needs TrafficRouting.istio or `
-        + `TrafficRouting.gatewayApi, got ${router ?? 'no traffic routing'}: ${router === 'nginx'
-          ? 'the controller gives experiment weights through ALB, SMI, Istio and plugin routers only, not NGINX; remove weight (reach the template through its Service with createService) or change router'
+    if (weighted.length > 0 && !routing?._experimentWeights) {
+      throw new Error(`step ${i} (experiment) template '${weighted[0].name}' sets weight ${weighted[0].weight}, which needs TrafficRouting.istio, `
+        + `TrafficRouting.gatewayApi or TrafficRouting.custom with alb, smi, istio or plugins, got ${router ?? 'no traffic routing'}: ${router === 'nginx' || router === 'custom'
+          ? `the controller gives experiment weights through ALB, SMI, Istio and plugin routers only, not ${router === 'nginx' ? 'NGINX' : 'this one'}; remove weight (reach the template through its Service with createService) or change router`
           : 'the controller refuses experiment weights without traffic routing; set trafficRouting or remove weight'}`);
     }
     const total = weight + weighted.reduce((sum, t) => sum + t.weight!, 0);

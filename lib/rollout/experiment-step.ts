@@ -26,7 +26,7 @@ export interface ExperimentTemplate {
   readonly replicas?: number;
   /**
    * Share of the traffic the template's pods receive, in percent, on top of the canary's current setWeight (the
-   * stable Service keeps the rest). Needs TrafficRouting.istio or TrafficRouting.gatewayApi; implies a Service.
+   * stable Service keeps the rest). Needs TrafficRouting.istio, TrafficRouting.gatewayApi, or TrafficRouting.custom with alb, smi, istio or plugins; implies a Service.
    * @default - no traffic: only what reaches the template's Service directly
    */
   readonly weight?: number;

@@ -91,6 +91,9 @@ export abstract class TrafficRouting {
   /** @internal Names of the routes whose weights the controller sets, which a managed route must not take. */
   public get _weightedRouteNames(): string[] { return []; }
 
+  /** @internal The router gives experiment templates their weight (validation.go: ALB, SMI, Istio and plugins). */
+  public get _experimentWeights(): boolean { return this._router === 'istio' || this._router === 'gatewayApi'; }
+
   /** @internal */
   public abstract _bind(scope: Construct, options: TrafficRoutingBindOptions): TrafficRoutingConfig;
 }
@@ -617,6 +620,10 @@ class CustomTrafficRouting extends TrafficRouting {
   }
 
   public get _mirrorRoutes(): boolean { return this.spec.istio !== undefined; }
+
+  public get _experimentWeights(): boolean {
+    return ['alb', 'smi', 'istio', 'plugins'].some((k) => (this.spec as any)[k] !== undefined);
+  }
 
   public _routerPods(): RouterPods[] { return [...this.props.routerPods ?? []]; }
 

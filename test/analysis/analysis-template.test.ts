@@ -45,6 +45,17 @@ function catalogue(chart: Chart) {
 }
 
 describe('AnalysisTemplate', () => {
+  test('a ClusterAnalysisTemplate in a chart with a namespace has none; an AnalysisTemplate there has the chart\'s', () => {
+    // GIVEN Argo's example templates in a chart whose objects go to namespace apps
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
+    catalogue(chart);
+    // WHEN synthesized THEN the cluster-scoped template carries no namespace, the namespaced ones carry the chart's
+    expect(templates(synthValid(chart)).map((o) => `${o.kind}/${o.metadata.name} ${o.metadata.namespace}`)).toEqual([
+      'AnalysisTemplate/pass apps', 'AnalysisTemplate/random-fail apps', 'ClusterAnalysisTemplate/always-pass undefined',
+      'AnalysisTemplate/analysis-secret apps', 'AnalysisTemplate/success-rate apps',
+    ]);
+  });
+
   test('expresses Argo\'s example templates; the output is schema-valid and says only what was set', () => {
     // GIVEN Argo's job templates, its web template with a Secret arg and a Prometheus success rate with args
     const chart = Testing.chart();

@@ -46,8 +46,27 @@ function analysisOf(a: Json): AnalysisBehaviour {
   return { templates: a.templates.map(templateRef), ...(args.length > 0 ? { args } : {}) };
 }
 
+/** One metric of an emitted template, compact: `name provider what, count 1, interval 5s, failureLimit 1, success cond`. */
+function metricOf(m: Json): string {
+  const [kind, p] = Object.entries(m.provider as Json)[0] as [string, Json];
+  const what = kind === 'job' ? p.spec.template.spec.containers.map((c: Json) => [c.image, ...(c.command ?? []), ...(c.args ?? [])].join(' ')).join(', ')
+    : kind === 'web' ? [p.url, p.jsonPath].filter((x) => x !== undefined).join(' ')
+      : kind === 'prometheus' ? p.address : JSON.stringify(p);
+  const limits = ['count', 'interval', 'failureLimit'].filter((k) => m[k] !== undefined).map((k) => `${k} ${m[k]}`);
+  const conditions = [m.successCondition && `success ${m.successCondition}`, m.failureCondition && `failure ${m.failureCondition}`].filter((x) => x);
+  return [`${m.name} ${kind} ${what}`, ...limits, ...conditions].join(', ');
+}
+
+/** An emitted AnalysisTemplate or ClusterAnalysisTemplate, compact (see CatalogueEntry.templates). */
+function templateOf(t: Json): string {
+  const args = (t.spec.args ?? []).map((a: Json) => (a.value !== undefined ? `${a.name}=${a.value}`
+    : a.valueFrom ? `${a.name}<-secret ${a.valueFrom.secretKeyRef.name}/${a.valueFrom.secretKeyRef.key}` : a.name));
+  return `${t.kind}/${t.metadata.name}${args.length > 0 ? `(${args.join(', ')})` : ''}: ${t.spec.metrics.map(metricOf).join('; ')}`;
+}
+
 const nameOf = (o: Json): string => `${o.kind}/${o.metadata.name}`;
 const ROLLOUT_PARTS = ['Rollout', 'Service', 'PodDisruptionBudget'];
+const TEMPLATE_KINDS = ['AnalysisTemplate', 'ClusterAnalysisTemplate'];
 
 const built = CATALOGUE.filter((e) => e.chart !== undefined);
 
@@ -58,9 +77,10 @@ describe('the example catalogue of Argo Rollouts v1.9.1, rewritten with the cons
     expect(new Set(CATALOGUE.map((e) => e.namespace)).size).toBe(20);
     expect(CATALOGUE.filter((e) => (e.expressed === 'full') === (e.missing !== undefined)).map((e) => e.example)).toEqual([]);
     expect(CATALOGUE.filter((e) => (e.expressed === 'none') !== (e.chart === undefined)).map((e) => e.example)).toEqual([]);
-    expect(CATALOGUE.filter((e) => e.chart !== undefined && e.behaviour?.services === undefined).map((e) => e.example)).toEqual([]);
-    // The expected behaviour is written ahead for every example that is a Rollout, so that its chart is all that is left to write
+    expect(CATALOGUE.filter((e) => e.chart !== undefined && e.behaviour !== undefined && e.behaviour.services === undefined).map((e) => e.example)).toEqual([]);
+    // Every example that is a Rollout has its behaviour written; the two that are templates only, their templates
     expect(CATALOGUE.filter((e) => e.behaviour === undefined).map((e) => e.example)).toEqual(['analysis-templates.yaml', 'cluster-analysis-templates.yaml']);
+    expect(CATALOGUE.filter((e) => e.behaviour === undefined && !e.templates?.length).map((e) => e.example)).toEqual([]);
   });
 
   test('docs/argo-examples.md has one row per example: intent, how far it is expressed, what it uses, what is missing', () => {
@@ -72,19 +92,32 @@ describe('the example catalogue of Argo Rollouts v1.9.1, rewritten with the cons
   });
 
   describe.each(built.map((e) => [e.example, e] as [string, CatalogueEntry]))('%s', (_example, entry) => {
-    const b = entry.behaviour!;
+    const b = entry.behaviour;
     let objects: Json[];
     let rollout: Json;
     beforeAll(() => {
       // GIVEN the chart written from the example's intent, synthesized; every object strictly valid against its schema
       objects = synthValid(entry.chart!());
-      rollout = objects.find((o) => o.kind === 'Rollout' && o.metadata.name === b.rollout)!;
+      rollout = objects.find((o) => o.kind === 'Rollout' && o.metadata.name === b?.rollout)!;
     });
 
-    test('every object passes the strict schema checks, in the example\'s own namespace', () => {
+    test('every object passes the strict schema checks, in the example\'s own namespace (cluster-scoped ones in none)', () => {
       expect(objects.length).toBeGreaterThan(0);
-      expect([...new Set(objects.map((o) => o.metadata.namespace))]).toEqual([entry.namespace]);
+      const clusterScoped = (o: Json) => o.kind === 'ClusterAnalysisTemplate';
+      expect(objects.map((o) => `${nameOf(o)} in ${o.metadata.namespace}`))
+        .toEqual(objects.map((o) => `${nameOf(o)} in ${clusterScoped(o) ? undefined : entry.namespace}`));
     });
+
+    test('the AnalysisTemplates and ClusterAnalysisTemplates it emits: args, metrics, providers, timing, conditions', () => {
+      expect(objects.filter((o) => TEMPLATE_KINDS.includes(o.kind)).map(templateOf)).toEqual(entry.templates ?? []);
+    });
+
+    if (b === undefined) {
+      test('it emits templates only', () => {
+        expect(objects.filter((o) => !TEMPLATE_KINDS.includes(o.kind)).map(nameOf)).toEqual([]);
+      });
+      return;
+    }
 
     test('the Rollout: strategy, replicas, history and image', () => {
       expect(rollout).toBeDefined();
@@ -118,7 +151,7 @@ describe('the example catalogue of Argo Rollouts v1.9.1, rewritten with the cons
       expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(b.services);
       expect(Object.fromEntries(objects.filter((o) => o.kind === 'Service' && (o.spec.type ?? 'ClusterIP') !== 'ClusterIP')
         .map((o) => [o.metadata.name, o.spec.type]))).toEqual(b.serviceTypes ?? {});
-      expect(objects.filter((o) => !ROLLOUT_PARTS.includes(o.kind)).map(nameOf).sort()).toEqual(b.others ?? []);
+      expect(objects.filter((o) => !ROLLOUT_PARTS.includes(o.kind) && !TEMPLATE_KINDS.includes(o.kind)).map(nameOf).sort()).toEqual(b.others ?? []);
     });
 
     if (b.rolloutAnnotations) {

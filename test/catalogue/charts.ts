@@ -5,12 +5,14 @@
  * its YAML). Read by test/catalogue/catalogue.test.ts (the emitted objects) and test/cluster/catalogue.test.ts
  * (the same charts on the real controller). docs/argo-examples.md is the table of this file.
  */
-import { Chart, Duration, Testing } from 'cdk8s';
-import { HttpIngressPathType, ImagePullPolicy, Ingress, IngressBackend, Secret, Service, ServiceType } from 'cdk8s-plus-27';
+import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import {
+  Cpu, Deployment, HttpIngressPathType, ImagePullPolicy, Ingress, IngressBackend, k8s, Probe as KProbe, Secret, Service, ServiceType,
+} from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  AnalysisMetricTiming, AnalysisTemplateArg, BlueGreenRollout, CanaryRollout, CanaryScale, CanaryStep, IAnalysisTemplate, Probe,
-  StringMatch, TrafficRouting, WorkloadProps,
+  AnalysisTemplate, AssumedMetricTiming, BlueGreenRollout, CanaryRollout, CanaryScale, CanaryStep, ClusterAnalysisTemplate, ExperimentSpecRef,
+  MetricProvider, Probe, RolloutWorkload, StringMatch, TemplateArg, TrafficRouting, WorkloadProps,
 } from '../../lib';
 
 /** How far the public API expresses an example. */
@@ -75,6 +77,12 @@ export interface FirstSteps {
   readonly weightedRoute?: { readonly virtualService: string; readonly route: string; readonly weights: number[] };
   /** The update pauses there, waiting for a human: `CanaryPauseStep` at a canary step, or `BlueGreenPause` before promotion. */
   readonly pausedFor?: { readonly reason: 'CanaryPauseStep' | 'BlueGreenPause'; readonly stepIndex?: number };
+  /** A value the controller writes into an object of the router (`path` into the object read with kubectl get). */
+  readonly routerObject?: { readonly resource: string; readonly name: string; readonly path: (string | number)[]; readonly value: any };
+  /** The update reaches this step (status.currentStepIndex). */
+  readonly reachesStep?: number;
+  /** The controller creates an Experiment for the step, with these templates (sorted). */
+  readonly experimentTemplates?: string[];
   /** The controller adds this managed route, mirroring to `host`, to the chart's VirtualService. */
   readonly mirrorRoute?: { readonly virtualService: string; readonly route: string; readonly host: string; readonly percentage: number };
 }
@@ -94,32 +102,28 @@ export interface CatalogueEntry {
   readonly chart?: () => Chart;
   readonly behaviour?: Behaviour;
   readonly existingTemplates?: ExistingTemplate[];
+  /**
+   * The AnalysisTemplates and ClusterAnalysisTemplates the chart emits, compact:
+   * `AnalysisTemplate/name(arg, arg=value, arg<-secret name/key): metric provider what, count 1, interval 5s, failureLimit 1, success cond; ...`.
+   */
+  readonly templates?: string[];
   readonly firstSteps?: FirstSteps;
 }
 
-/**
- * A template that already exists in the cluster, referenced by name. Today the public way is to implement
- * IAnalysisTemplate, restating the timing of each metric for the plan arithmetic.
- */
-class ExistingAnalysisTemplate extends Construct implements IAnalysisTemplate {
-  constructor(scope: Construct, public readonly templateName: string, public readonly clusterScope: boolean,
-    public readonly metrics: AnalysisMetricTiming[], public readonly args: AnalysisTemplateArg[] = []) {
-    super(scope, `${clusterScope ? 'cluster-' : ''}${templateName}`);
-  }
-}
+/** The timing of the Job metrics of analysis-templates.yaml and cluster-analysis-templates.yaml: `count` runs 5s apart, one failure tolerated. */
+const jobTiming = (name: string, count: number): AssumedMetricTiming => ({ name, count, interval: Duration.seconds(5), failureLimit: 1 });
 
-/** The timing of a Job metric of the examples' templates: `count` runs `interval` apart, one failure tolerated. */
-function jobMetric(name: string, count: number): AnalysisMetricTiming {
-  return { name, count, interval: Duration.seconds(5), failureLimit: 1, inconclusiveLimit: 0, consecutiveErrorLimit: 4, dryRun: false };
-}
-
-/** analysis-templates.yaml's `random-fail`: a Job that fails half the time, twice, one failure tolerated. */
-const randomFail = (scope: Construct) => new ExistingAnalysisTemplate(scope, 'random-fail', false, [jobMetric('random-fail', 2)]);
-/** cluster-analysis-templates.yaml's `always-pass`: a Job that succeeds, once. */
-const alwaysPass = (scope: Construct) => new ExistingAnalysisTemplate(scope, 'always-pass', true, [jobMetric('pass', 1)]);
+/** analysis-templates.yaml's `random-fail`, installed by that example: referenced by name, its timing stated for the plan. */
+const randomFail = (scope: Construct) => AnalysisTemplate.fromName(scope, 'random-fail', 'random-fail', { metrics: [jobTiming('random-fail', 2)] });
+/** cluster-analysis-templates.yaml's `always-pass`, installed by that example. */
+const alwaysPass = (scope: Construct) => ClusterAnalysisTemplate.fromName(scope, 'always-pass', 'always-pass', { metrics: [jobTiming('pass', 1)] });
 
 const RANDOM_FAIL: ExistingTemplate = { name: 'random-fail', clusterScope: false, metrics: ['random-fail'] };
-const ALWAYS_PASS: ExistingTemplate = { name: 'always-pass', clusterScope: true, metrics: ['pass'] };
+
+/** The Job of analysis-templates.yaml's metrics: alpine 3.8 running one shell line, never retried. */
+const shellJob = (line: string): MetricProvider => MetricProvider.job({
+  containers: [{ name: 'sleep', image: 'alpine:3.8', command: ['sh', '-c'], args: [line] }], backoffLimit: 0,
+});
 
 /** The examples' demo application: argoproj/rollouts-demo on 8080, pulled at every start; it serves / and /color, no health paths. */
 const DEMO: Pick<WorkloadProps, 'image' | 'imagePullPolicy' | 'readiness' | 'liveness' | 'startup'> = {
@@ -182,9 +186,10 @@ const ANALYSIS_STEP: CatalogueEntry = {
   example: 'rollout-analysis-step.yaml',
   intent: 'at 25%, one analysis step merging a namespaced template (random-fail) and a cluster template (always-pass)',
   expressed: 'full',
-  uses: 'CanaryStep.analysis with two existing templates, referenced through IAnalysisTemplate implemented in the chart (their timing restated)',
+  uses: 'CanaryStep.analysis with two templates installed by other examples, referenced with AnalysisTemplate.fromName and '
+    + 'ClusterAnalysisTemplate.fromName (their timing stated for the plan)',
   namespace: 'argo-analysis-step',
-  existingTemplates: [RANDOM_FAIL, ALWAYS_PASS],
+  existingTemplates: [RANDOM_FAIL],
   firstSteps: { analysisRunMetrics: ['pass', 'random-fail'] },
   chart: () => {
     const chart = chartIn('argo-analysis-step');
@@ -206,7 +211,8 @@ const BACKGROUND_ANALYSIS: CatalogueEntry = {
   example: 'rollout-background-analysis.yaml',
   intent: 'random-fail in the background from the start of the update, while the canary sits at 25% until promoted',
   expressed: 'full',
-  uses: 'CanaryRollout backgroundAnalysis with startingStep 0 (Argo starts at step 0; this library defaults to after the first setWeight)',
+  uses: 'CanaryRollout backgroundAnalysis of random-fail (AnalysisTemplate.fromName) with startingStep 0 (Argo starts at step 0; this library '
+    + 'defaults to after the first setWeight)',
   namespace: 'argo-background-analysis',
   existingTemplates: [RANDOM_FAIL],
   firstSteps: { analysisRunMetrics: ['random-fail'] },
@@ -230,24 +236,24 @@ const BACKGROUND_ANALYSIS: CatalogueEntry = {
 const SECRET: CatalogueEntry = {
   example: 'rollout-secret.yaml',
   intent: 'an analysis step whose web metric takes its URL from a Secret (a template arg valueFrom secretKeyRef), at 25%, then a pause',
-  expressed: 'partial',
-  uses: 'the Rollout: CanaryStep.analysis of the template analysis-secret (IAnalysisTemplate implemented in the chart, its arg defaulted '
-    + 'by the template); the Secret: cdk8s-plus Secret',
-  missing: 'the AnalysisTemplate itself: a web metric with any URL (`{{args.secret-url}}`), jsonPath and successCondition, and an arg '
-    + 'whose value comes from a Secret key (valueFrom.secretKeyRef): the general AnalysisTemplate construct with the web provider',
+  expressed: 'full',
+  uses: 'AnalysisTemplate with TemplateArg.fromSecret and MetricProvider.web (url `{{args.secret-url}}`, jsonPath, successCondition); '
+    + 'CanaryStep.analysis of it; the Secret: cdk8s-plus Secret',
   namespace: 'argo-secret',
-  existingTemplates: [{
-    name: 'analysis-secret', clusterScope: false, metrics: ['webmetric'],
-    args: [{ name: 'secret-url', valueFrom: { secretKeyRef: { name: 'example-secret', key: 'secretUrl' } } }],
-  }],
+  templates: ["AnalysisTemplate/analysis-secret(secret-url<-secret example-secret/secretUrl): webmetric web {{args.secret-url}} {$.message}, success result == 'It worked!'"],
   firstSteps: { analysisRunMetrics: ['webmetric'] },
   chart: () => {
     const chart = chartIn('argo-secret');
     new Secret(chart, 'example-secret', { metadata: { name: 'example-secret' }, stringData: { secretUrl: 'https://status.example.com/example.json' } });
-    // The template defaults its arg from the Secret, so that the Rollout passes none.
-    const analysisSecret = new ExistingAnalysisTemplate(chart, 'analysis-secret', false,
-      [{ name: 'webmetric', failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, dryRun: false, timeout: Duration.seconds(10) }],
-      [{ name: 'secret-url', hasDefault: true }]);
+    const analysisSecret = new AnalysisTemplate(chart, 'analysis-secret', {
+      templateName: 'analysis-secret',
+      args: [TemplateArg.fromSecret('secret-url', 'example-secret', 'secretUrl')],
+      metrics: [{
+        name: 'webmetric',
+        provider: MetricProvider.web({ url: '{{args.secret-url}}', jsonPath: '{$.message}' }),
+        successCondition: "result == 'It worked!'",
+      }],
+    });
     new CanaryRollout(chart, 'rollout-secret', {
       ...DEMO, replicas: 1, revisionHistoryLimit: 2,
       steps: [CanaryStep.setWeight(25), CanaryStep.analysis({ templates: [analysisSecret] }), CanaryStep.pause()],
@@ -331,19 +337,18 @@ const ISTIO_MIRROR: CatalogueEntry = {
 };
 
 const NOTIFICATION_SUBSCRIPTIONS = Object.fromEntries(
-  ['on-rollout-completed', 'on-rollout-step-completed', 'on-rollout-updated', 'on-scaling-replica-set']
+  ['on-rollout-completed', 'on-rollout-step-completed', 'on-rollout-updated', 'on-scaling-replica-set', 'on-purple']
     .map((trigger) => [`notifications.argoproj.io/subscribe.${trigger}.slack`, 'deployments-notifications']));
 
 const NOTIFICATIONS: CatalogueEntry = {
   example: 'notifications/',
-  intent: 'a canary whose Rollout subscribes a Slack channel to Argo notifications (completed, step completed, updated, scaling), '
-    + 'exposed by a LoadBalancer Service and a host-less Ingress',
-  expressed: 'partial',
-  uses: 'CanaryRollout; the subscriptions as annotations through cdk8s\' own `rollout.resource.metadata.addAnnotation`; the exposure: '
-    + 'a cdk8s-plus Service of type LoadBalancer selecting `rollout.podSelectorLabels`, and a cdk8s-plus Ingress without host to it',
-  missing: 'annotations as a prop of the rollout (Rollout annotations), and the type of the rollout\'s own Services (here a third Service '
-    + 'beside them); the notification templates and triggers (the controller\'s argo-rollouts-notification-configmap) are cluster '
-    + 'configuration outside any Rollout',
+  intent: 'a canary whose Rollout subscribes a Slack channel to Argo notifications (completed, step completed, updated, scaling, and the '
+    + 'custom trigger on-purple), exposed by a LoadBalancer Service over all its pods and a host-less Ingress',
+  expressed: 'full',
+  uses: 'CanaryRollout with the subscriptions in its annotations; the exposure: a cdk8s-plus Service of type LoadBalancer selecting '
+    + '`rollout.podSelectorLabels` (stable and canary pods alike, so that the replica ratio splits the traffic, as in the example: the rollout\'s '
+    + 'own Services each get one version\'s pods), and a cdk8s-plus Ingress without host to it; the notification templates and triggers '
+    + '(the controller\'s argo-rollouts-notification-configmap) are cluster configuration outside any Rollout',
   namespace: 'argo-notifications',
   firstSteps: { pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 } },
   chart: () => {
@@ -354,8 +359,8 @@ const NOTIFICATIONS: CatalogueEntry = {
         CanaryStep.setWeight(20), CanaryStep.pause(),
         ...CanaryStep.weightsWithPauses([40, 60, 80], Duration.seconds(10)),
       ],
+      annotations: NOTIFICATION_SUBSCRIPTIONS,
     });
-    for (const [key, value] of Object.entries(NOTIFICATION_SUBSCRIPTIONS)) rollout.resource.metadata.addAnnotation(key, value);
     // Exposed outside the cluster, with no traffic routing: every pod, stable and canary, behind one load balancer.
     const service = new Service(chart, 'rollouts-canary', {
       metadata: { name: 'rollouts-canary' }, type: ServiceType.LOAD_BALANCER,
@@ -376,126 +381,422 @@ const NOTIFICATIONS: CatalogueEntry = {
   },
 };
 
-const TEMPLATES_NEED = 'the general AnalysisTemplate / ClusterAnalysisTemplate construct';
-const EXPERIMENT_NEED = 'CanaryStep.experiment (templates from the stable or canary spec, with replicas or weight, selector and metadata; analyses; duration)';
-const ROUTER_NEED = 'TrafficRouting.custom, the public way to add a traffic router';
+/** A cdk8s-plus Deployment of the demo application, scaled to 0, whose pod a Rollout takes over (workloadRef). */
+function demoDeployment(chart: Chart, labels: { [key: string]: string } = {}): Deployment {
+  const d = new Deployment(chart, 'deployment', {
+    metadata: { name: 'rollout-ref-deployment', labels },
+    replicas: 0,
+    containers: [{
+      name: 'rollouts-demo', image: 'argoproj/rollouts-demo:blue', imagePullPolicy: ImagePullPolicy.ALWAYS, portNumber: 8080,
+      readiness: KProbe.fromHttpGet('/color'),
+    }],
+  });
+  // The namespaces run under "restricted": cdk8s-plus 27 models neither a seccomp profile nor dropping ALL capabilities.
+  ApiObject.of(d).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
+  return d;
+}
 
-/** The examples the API cannot express yet: each names the API it needs. */
-const NOT_YET: CatalogueEntry[] = [
-  {
-    example: 'rollout-baseline-vs-canary.yaml', namespace: 'argo-baseline-vs-canary', expressed: 'none', uses: '',
-    intent: 'an experiment step running a baseline (stable spec) and a canary (canary spec) side by side, to compare them',
-    missing: EXPERIMENT_NEED,
-    behaviour: {
-      rollout: 'rollout-baseline-vs-canary', strategy: 'canary', replicas: 3, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
-      steps: ['experiment [baseline<-stable, canary<-canary]'],
+const EXPERIMENT_STEP: CatalogueEntry = {
+  example: 'rollout-experiment-step.yaml',
+  intent: 'at 25%, an experiment running the canary spec with the random-fail analysis',
+  expressed: 'full',
+  uses: 'CanaryStep.experiment with a canary template and an analysis of random-fail (AnalysisTemplate.fromName)',
+  namespace: 'argo-experiment-step',
+  existingTemplates: [RANDOM_FAIL],
+  firstSteps: { experimentTemplates: ['canary'], analysisRunMetrics: ['random-fail'] },
+  chart: () => {
+    const chart = chartIn('argo-experiment-step');
+    new CanaryRollout(chart, 'rollout-experiment-step', {
+      ...DEMO, replicas: 4, revisionHistoryLimit: 2,
+      steps: [
+        CanaryStep.setWeight(25),
+        CanaryStep.experiment({
+          templates: [{ name: 'canary', specRef: ExperimentSpecRef.CANARY }],
+          analyses: [{ name: 'random-fail', template: randomFail(chart) }],
+        }),
+      ],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-experiment-step', strategy: 'canary', replicas: 4, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+    steps: ['setWeight 25', 'experiment [canary<-canary] analyses [random-fail]'],
+    services: ['rollout-experiment-step-canary', 'rollout-experiment-step-stable'],
+  },
+};
+
+const BASELINE_VS_CANARY: CatalogueEntry = {
+  example: 'rollout-baseline-vs-canary.yaml',
+  intent: 'an experiment step running a baseline (stable spec) and a canary (canary spec) side by side, to compare them',
+  expressed: 'full',
+  uses: 'CanaryStep.experiment with a baseline template (ExperimentSpecRef.STABLE) and a canary template (ExperimentSpecRef.CANARY), '
+    + 'no duration: it runs until promoted, as in the example',
+  namespace: 'argo-baseline-vs-canary',
+  firstSteps: { experimentTemplates: ['baseline', 'canary'] },
+  chart: () => {
+    const chart = chartIn('argo-baseline-vs-canary');
+    new CanaryRollout(chart, 'rollout-baseline-vs-canary', {
+      ...DEMO, replicas: 3, revisionHistoryLimit: 2,
+      steps: [CanaryStep.experiment({
+        templates: [{ name: 'baseline', specRef: ExperimentSpecRef.STABLE }, { name: 'canary', specRef: ExperimentSpecRef.CANARY }],
+      })],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-baseline-vs-canary', strategy: 'canary', replicas: 3, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+    steps: ['experiment [baseline<-stable, canary<-canary]'],
+    services: ['rollout-baseline-vs-canary-canary', 'rollout-baseline-vs-canary-stable'],
+  },
+};
+
+/** The label that tells the preview pods from the production ones: the experiment sets the rollout's selector label to another value. */
+const PREVIEW_LABELS = { 'app.kubernetes.io/name': 'rollout-canary-preview-experiment' };
+
+const CANARY_PREVIEW: CatalogueEntry = {
+  example: 'rollout-canary-preview.yaml',
+  intent: 'an experiment step running the canary spec under its own labels behind a preview Service, away from production traffic',
+  expressed: 'full',
+  uses: 'CanaryStep.experiment with a canary template whose labels and selector give the rollout\'s selector label another value, so that '
+    + 'the rollout\'s Services do not select its pods; a cdk8s-plus Service (rollout-canary-preview) selecting them; production is the '
+    + 'rollout\'s stable Service',
+  namespace: 'argo-canary-preview',
+  firstSteps: { experimentTemplates: ['canary-preview'] },
+  chart: () => {
+    const chart = chartIn('argo-canary-preview');
+    const rollout = new CanaryRollout(chart, 'rollout-canary-preview', {
+      ...DEMO, replicas: 3, revisionHistoryLimit: 2,
+      steps: [CanaryStep.experiment({
+        templates: [{ name: 'canary-preview', specRef: ExperimentSpecRef.CANARY, labels: PREVIEW_LABELS, selector: PREVIEW_LABELS }],
+      })],
+    });
+    const preview = new Service(chart, 'preview', {
+      metadata: { name: 'rollout-canary-preview' },
+      ports: [{ name: 'http', port: 80, targetPort: rollout.trafficPort }],
+    });
+    for (const [key, value] of Object.entries(PREVIEW_LABELS)) preview.selectLabel(key, value);
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-canary-preview', strategy: 'canary', replicas: 3, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+    steps: ['experiment [canary-preview<-canary]'],
+    services: ['rollout-canary-preview', 'rollout-canary-preview-canary', 'rollout-canary-preview-stable'],
+  },
+};
+
+const TEMPLATE_REF: CatalogueEntry = {
+  example: 'rollout-template-ref.yaml',
+  intent: 'a canary (20%, 10s) whose pod template comes from an existing Deployment scaled to 0 (workloadRef)',
+  expressed: 'full',
+  uses: 'CanaryRollout with workload: RolloutWorkload.fromDeployment of a cdk8s-plus Deployment of the chart, replicas 0',
+  namespace: 'argo-template-ref',
+  firstSteps: { reachesStep: 1 },
+  chart: () => {
+    const chart = chartIn('argo-template-ref');
+    const deployment = demoDeployment(chart, { 'app.kubernetes.io/instance': 'rollout-canary' });
+    new CanaryRollout(chart, 'rollout-ref-deployment', {
+      workload: RolloutWorkload.fromDeployment(deployment), replicas: 5, revisionHistoryLimit: 2,
+      steps: [CanaryStep.setWeight(20), CanaryStep.pause(Duration.seconds(10))],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-ref-deployment', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+    workloadRef: 'Deployment/rollout-ref-deployment', steps: ['setWeight 20', 'pause 10s'],
+    services: ['rollout-ref-deployment-canary', 'rollout-ref-deployment-stable'],
+    others: ['Deployment/rollout-ref-deployment'],
+  },
+};
+
+const WORKLOAD_REF: CatalogueEntry = {
+  example: 'workload-ref/',
+  intent: 'the same migration path: a Rollout that takes over an existing Deployment through workloadRef',
+  expressed: 'full',
+  uses: 'CanaryRollout with workload: RolloutWorkload.fromDeployment of a cdk8s-plus Deployment of the chart, replicas 0',
+  namespace: 'argo-workload-ref',
+  chart: () => {
+    const chart = chartIn('argo-workload-ref');
+    new CanaryRollout(chart, 'rollout-ref-deployment', {
+      workload: RolloutWorkload.fromDeployment(demoDeployment(chart)), replicas: 5,
+      steps: [CanaryStep.setWeight(20), CanaryStep.pause(Duration.seconds(10))],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-ref-deployment', strategy: 'canary', replicas: 5, image: 'argoproj/rollouts-demo:blue',
+    workloadRef: 'Deployment/rollout-ref-deployment', steps: ['setWeight 20', 'pause 10s'],
+    services: ['rollout-ref-deployment-canary', 'rollout-ref-deployment-stable'],
+    others: ['Deployment/rollout-ref-deployment'],
+  },
+};
+
+const ANALYSIS_TEMPLATES: CatalogueEntry = {
+  example: 'analysis-templates.yaml',
+  intent: 'two AnalysisTemplates with the Job provider: pass (exit 0, once) and random-fail (fails half the time, twice)',
+  expressed: 'full',
+  uses: 'AnalysisTemplate with MetricProvider.job (count, interval, failureLimit, backoffLimit 0); the Job\'s pod runs without privilege '
+    + 'escalation or capabilities',
+  namespace: 'argo-analysis-templates',
+  templates: [
+    'AnalysisTemplate/pass: pass job alpine:3.8 sh -c exit 0, count 1, interval 5s, failureLimit 1',
+    'AnalysisTemplate/random-fail: random-fail job alpine:3.8 sh -c FLIP=$(($(($RANDOM%10))%2)) && exit $FLIP, count 2, interval 5s, failureLimit 1',
+  ],
+  chart: () => {
+    const chart = chartIn('argo-analysis-templates');
+    new AnalysisTemplate(chart, 'pass', {
+      templateName: 'pass',
+      metrics: [{ name: 'pass', count: 1, interval: Duration.seconds(5), failureLimit: 1, provider: shellJob('exit 0') }],
+    });
+    new AnalysisTemplate(chart, 'random-fail', {
+      templateName: 'random-fail',
+      metrics: [{
+        name: 'random-fail', count: 2, interval: Duration.seconds(5), failureLimit: 1,
+        provider: shellJob('FLIP=$(($(($RANDOM%10))%2)) && exit $FLIP'),
+      }],
+    });
+    return chart;
+  },
+};
+
+const CLUSTER_ANALYSIS_TEMPLATES: CatalogueEntry = {
+  example: 'cluster-analysis-templates.yaml',
+  intent: 'a ClusterAnalysisTemplate always-pass with the Job provider, usable from any namespace',
+  expressed: 'full',
+  uses: 'ClusterAnalysisTemplate with MetricProvider.job (count, interval, failureLimit, backoffLimit 0)',
+  namespace: 'argo-cluster-analysis-templates',
+  templates: ['ClusterAnalysisTemplate/always-pass: pass job alpine:3.8 sh -c exit 0, count 1, interval 5s, failureLimit 1'],
+  chart: () => {
+    const chart = chartIn('argo-cluster-analysis-templates');
+    new ClusterAnalysisTemplate(chart, 'always-pass', {
+      templateName: 'always-pass',
+      metrics: [{ name: 'pass', count: 1, interval: Duration.seconds(5), failureLimit: 1, provider: shellJob('exit 0') }],
+    });
+    return chart;
+  },
+};
+
+/** A Service of the chart over every pod of the rollout, stable and canary: the root Service some routers split. */
+function rootService(chart: Chart, rollout: CanaryRollout, name: string, type?: ServiceType): Service {
+  const service = new Service(chart, `${name}-root`, { metadata: { name }, type, ports: [{ name: 'http', port: 80, targetPort: rollout.trafficPort }] });
+  for (const [key, value] of Object.entries(rollout.podSelectorLabels)) service.selectLabel(key, value);
+  return service;
+}
+
+const LINKERD: CatalogueEntry = {
+  example: 'traffic-management/',
+  intent: 'Linkerd through SMI: a root Service split between stable and canary at 5%, pods injected by linkerd.io/inject, and a load-test Job template',
+  expressed: 'partial',
+  uses: 'TrafficRouting.custom({ smi: { rootService } }); the root Service: a cdk8s-plus Service over every pod of the rollout; podAnnotations '
+    + 'linkerd.io/inject',
+  missing: 'the load-test AnalysisTemplate: MetricProvider.job takes no metadata for the Job\'s pod, where the example sets linkerd.io/inject '
+    + '(without it the load tester is outside the mesh, and SMI splits only meshed traffic); and its image, argoproj/load-tester, is published '
+    + 'as latest only, which MetricProvider.job refuses (pin a tag or digest)',
+  namespace: 'argo-linkerd',
+  firstSteps: {
+    routerObject: { resource: 'trafficsplits.split.smi-spec.io', name: 'rollout-linkerd', path: ['spec', 'service'], value: 'rollout-linkerd' },
+    pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 },
+  },
+  chart: () => {
+    const chart = chartIn('argo-linkerd');
+    const rollout = new CanaryRollout(chart, 'rollout-linkerd', {
+      ...DEMO, replicas: 5, revisionHistoryLimit: 2, podAnnotations: { 'linkerd.io/inject': 'enabled' },
+      trafficRouting: TrafficRouting.custom({ spec: { smi: { rootService: 'rollout-linkerd' } } }),
+      steps: [CanaryStep.setWeight(5), CanaryStep.pause()],
+    });
+    rootService(chart, rollout, 'rollout-linkerd');
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-linkerd', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+    steps: ['setWeight 5', 'pause'], trafficRouting: { smi: { rootService: 'rollout-linkerd' } },
+    services: ['rollout-linkerd', 'rollout-linkerd-canary', 'rollout-linkerd-stable'],
+  },
+};
+
+/** Ambassador's objects the example writes (the Mapping and its resolver) are Ambassador's configuration: named by the rollout, not emitted. */
+const AMBASSADOR: CatalogueEntry = {
+  example: 'ambassador/',
+  intent: 'Ambassador (Emissary) mappings split 30%, 60%, 100% with 30s and 10s pauses',
+  expressed: 'full',
+  uses: 'TrafficRouting.custom({ ambassador: { mappings } }); Services echo-stable and echo-canary by stableServiceName and canaryServiceName; '
+    + 'the Mapping echo and its KubernetesEndpointResolver are Ambassador\'s configuration (getambassador.io CRDs, no schema here): named, not '
+    + 'emitted; the image pinned (the example\'s is not)',
+  namespace: 'argo-ambassador',
+  firstSteps: { routerObject: { resource: 'mappings.getambassador.io', name: 'echo-canary', path: ['spec', 'weight'], value: 30 } },
+  chart: () => {
+    const chart = chartIn('argo-ambassador');
+    new CanaryRollout(chart, 'echo-rollout', {
+      image: 'hashicorp/http-echo:1.0', args: ['-text=VERSION 1', '-listen=:8080'], imagePullPolicy: ImagePullPolicy.ALWAYS, port: 8080,
+      readiness: Probe.httpGet('/'), liveness: Probe.tcpSocket(), startup: Probe.none(),
+      replicas: 1, stableServiceName: 'echo-stable', canaryServiceName: 'echo-canary',
+      trafficRouting: TrafficRouting.custom({ spec: { ambassador: { mappings: ['echo'] } } }),
+      steps: [
+        CanaryStep.setWeight(30), CanaryStep.pause(Duration.seconds(30)),
+        CanaryStep.setWeight(60), CanaryStep.pause(Duration.seconds(30)),
+        CanaryStep.setWeight(100), CanaryStep.pause(Duration.seconds(10)),
+      ],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'echo-rollout', strategy: 'canary', replicas: 1, image: 'hashicorp/http-echo:1.0', // pinned: the example's is not
+    steps: ['setWeight 30', 'pause 30s', 'setWeight 60', 'pause 30s', 'setWeight 100', 'pause 10s'],
+    trafficRouting: { ambassador: { mappings: ['echo'] } },
+    services: ['echo-canary', 'echo-stable'],
+  },
+};
+
+const APISIX: CatalogueEntry = {
+  example: 'apisix/',
+  intent: 'APISIX route weights, a header route (trace: debug) to one canary pod first, then 20% to 80%',
+  expressed: 'full',
+  uses: 'TrafficRouting.custom({ apisix: { route } }); CanaryStep.setCanaryScale(CanaryScale.replicas(1)) then CanaryStep.setHeaderRoute '
+    + '(the example sets both in one step, which this library refuses: one kind per step; as two steps the header route reaches one canary pod '
+    + 'before the pause all the same); resources requests; the ApisixRoute is APISIX\'s configuration (apisix.apache.org CRD, no schema here): '
+    + 'named, not emitted',
+  namespace: 'argo-apisix',
+  firstSteps: { pausedFor: { reason: 'CanaryPauseStep', stepIndex: 2 } },
+  chart: () => {
+    const chart = chartIn('argo-apisix');
+    new CanaryRollout(chart, 'rollout-apisix-canary', {
+      ...DEMO, replicas: 5, revisionHistoryLimit: 2,
+      resources: { cpu: { request: Cpu.millis(5) }, memory: { request: Size.mebibytes(32) } },
+      trafficRouting: TrafficRouting.custom({ spec: { apisix: { route: { name: 'rollouts-apisix-route', rules: ['rollouts-apisix'] } } } }),
+      steps: [
+        CanaryStep.setCanaryScale(CanaryScale.replicas(1)),
+        CanaryStep.setHeaderRoute('set-header', { trace: StringMatch.exact('debug') }),
+        CanaryStep.pause(), CanaryStep.setWeight(20), CanaryStep.pause(),
+        ...CanaryStep.weightsWithPauses([40, 60, 80], Duration.seconds(15)),
+      ],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'rollout-apisix-canary', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
+    steps: ['setCanaryScale replicas 1', 'setHeaderRoute set-header [trace=debug]', 'pause', 'setWeight 20', 'pause',
+      'setWeight 40', 'pause 15s', 'setWeight 60', 'pause 15s', 'setWeight 80', 'pause 15s'],
+    trafficRouting: { apisix: { route: { name: 'rollouts-apisix-route', rules: ['rollouts-apisix'] } }, managedRoutes: [{ name: 'set-header' }] },
+    services: ['rollout-apisix-canary-canary', 'rollout-apisix-canary-stable'],
+  },
+};
+
+const APP_MESH: CatalogueEntry = {
+  example: 'appmesh/',
+  intent: 'App Mesh virtual node weights 25%, 50%, 75%, with a Prometheus success-rate template on Envoy metrics',
+  expressed: 'partial',
+  uses: 'TrafficRouting.custom({ appMesh: { virtualService, virtualNodeGroup } }); Services my-svc-stable and my-svc-canary by name and the '
+    + 'root Service my-svc (cdk8s-plus, every pod); AnalysisTemplate success-rate with MetricProvider.prometheus (your own query, a required '
+    + 'arg envoy_cluster_name); the Mesh, VirtualService, VirtualRouter and VirtualNodes are App Mesh\'s configuration (appmesh.k8s.aws '
+    + 'CRDs, no schema here): named, not emitted',
+  missing: 'headless stable and canary Services (clusterIP None), which the example\'s virtual nodes resolve with responseType ENDPOINTS to '
+    + 'reach each pod: RolloutServiceProps has no clusterIP; with ClusterIP Services the virtual nodes need responseType LOADBALANCER',
+  namespace: 'argo-appmesh',
+  firstSteps: {
+    routerObject: {
+      resource: 'virtualrouters.appmesh.k8s.aws', name: 'my-vrouter', path: ['spec', 'routes', 0, 'httpRoute', 'action', 'weightedTargets', 0, 'weight'], value: 25,
     },
+    pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 },
   },
-  {
-    example: 'rollout-canary-preview.yaml', namespace: 'argo-canary-preview', expressed: 'none', uses: '',
-    intent: 'an experiment step running the canary spec under its own labels behind a preview Service, away from production traffic',
-    missing: `${EXPERIMENT_NEED}; a Service of our own selecting the experiment's pods`,
-    behaviour: {
-      rollout: 'rollout-canary-preview', strategy: 'canary', replicas: 3, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
-      steps: ['experiment [canary-preview<-canary]'],
-    },
-  },
-  {
-    example: 'rollout-experiment-step.yaml', namespace: 'argo-experiment-step', expressed: 'none', uses: '',
-    intent: 'at 25%, an experiment running the canary spec with the random-fail analysis',
-    missing: `${EXPERIMENT_NEED}, and a reference to the existing template random-fail`,
-    behaviour: {
-      rollout: 'rollout-experiment-step', strategy: 'canary', replicas: 4, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
-      steps: ['setWeight 25', 'experiment [canary<-canary] analyses [random-fail]'],
-    },
-  },
-  {
-    example: 'rollout-template-ref.yaml', namespace: 'argo-template-ref', expressed: 'none', uses: '',
-    intent: 'a canary (20%, 10s) whose pod template comes from an existing Deployment scaled to 0 (workloadRef)',
-    missing: 'workloadRef from a cdk8s-plus Deployment of the chart',
-    behaviour: {
-      rollout: 'rollout-ref-deployment', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
-      workloadRef: 'Deployment/rollout-ref-deployment', steps: ['setWeight 20', 'pause 10s'],
-    },
-  },
-  {
-    example: 'workload-ref/', namespace: 'argo-workload-ref', expressed: 'none', uses: '',
-    intent: 'the same migration path: a Rollout that takes over an existing Deployment through workloadRef',
-    missing: 'workloadRef from a cdk8s-plus Deployment of the chart',
-    behaviour: {
-      rollout: 'rollout-ref-deployment', strategy: 'canary', replicas: 5, image: 'argoproj/rollouts-demo:blue',
-      workloadRef: 'Deployment/rollout-ref-deployment', steps: ['setWeight 20', 'pause 10s'],
-    },
-  },
-  {
-    example: 'analysis-templates.yaml', namespace: 'argo-analysis-templates', expressed: 'none', uses: '',
-    intent: 'two AnalysisTemplates with the Job provider: pass (exit 0, once) and random-fail (fails half the time, twice)',
-    missing: `${TEMPLATES_NEED} with the Job provider (count, interval, failureLimit)`,
-  },
-  {
-    example: 'cluster-analysis-templates.yaml', namespace: 'argo-cluster-analysis-templates', expressed: 'none', uses: '',
-    intent: 'a ClusterAnalysisTemplate always-pass with the Job provider, usable from any namespace',
-    missing: `${TEMPLATES_NEED} with the Job provider, cluster-scoped`,
-  },
-  {
-    example: 'traffic-management/', namespace: 'argo-linkerd', expressed: 'none', uses: '',
-    intent: 'Linkerd through SMI: a root Service split between stable and canary at 5%, pods injected by linkerd.io/inject, and a load-test Job template',
-    missing: `${ROUTER_NEED} (SMI rootService); ${TEMPLATES_NEED} with the Job provider and args (namespace); podAnnotations exists already`,
-    behaviour: {
-      rollout: 'rollout-linkerd', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
-      steps: ['setWeight 5', 'pause'], trafficRouting: { smi: { rootService: 'rollout-linkerd' } },
-    },
-  },
-  {
-    example: 'ambassador/', namespace: 'argo-ambassador', expressed: 'none', uses: '',
-    intent: 'Ambassador (Emissary) mappings split 30%, 60%, 100% with 30s and 10s pauses',
-    missing: `${ROUTER_NEED} (ambassador.mappings); the Mapping objects are Ambassador's`,
-    behaviour: {
-      rollout: 'echo-rollout', strategy: 'canary', replicas: 1, image: 'hashicorp/http-echo:1.0', // pinned: the example's is not
-      steps: ['setWeight 30', 'pause 30s', 'setWeight 60', 'pause 30s', 'setWeight 100', 'pause 10s'],
-      trafficRouting: { ambassador: { mappings: ['echo'] } },
-    },
-  },
-  {
-    example: 'apisix/', namespace: 'argo-apisix', expressed: 'none', uses: '',
-    intent: 'APISIX route weights, a header route (trace: debug) to one canary pod first, then 20% to 80%',
-    missing: `${ROUTER_NEED} (apisix.route), and a raw step: the example sets setCanaryScale and setHeaderRoute in one step`,
-    behaviour: {
-      rollout: 'rollout-apisix-canary', strategy: 'canary', replicas: 5, revisionHistoryLimit: 2, image: 'argoproj/rollouts-demo:blue',
-      steps: ['setCanaryScale replicas 1 & setHeaderRoute set-header [trace=debug]', 'pause', 'setWeight 20', 'pause',
-        'setWeight 40', 'pause 15s', 'setWeight 60', 'pause 15s', 'setWeight 80', 'pause 15s'],
-      trafficRouting: { apisix: { route: { name: 'rollouts-apisix-route', rules: ['rollouts-apisix'] } }, managedRoutes: [{ name: 'set-header' }] },
-    },
-  },
-  {
-    example: 'appmesh/', namespace: 'argo-appmesh', expressed: 'none', uses: '',
-    intent: 'App Mesh virtual node weights 25%, 50%, 75%, with a Prometheus success-rate template on Envoy metrics',
-    missing: `${ROUTER_NEED} (appMesh virtualService and virtualNodeGroup); ${TEMPLATES_NEED} with a Prometheus metric of your own query and args`,
-    behaviour: {
-      rollout: 'my-rollout', strategy: 'canary', replicas: 4, image: 'argoproj/rollouts-demo:blue',
-      steps: ['setWeight 25', 'pause', 'setWeight 50', 'pause 10m', 'setWeight 75', 'pause 10m'],
-      trafficRouting: {
-        appMesh: {
-          virtualService: { name: 'my-svc' },
-          virtualNodeGroup: { canaryVirtualNodeRef: { name: 'my-vn-canary' }, stableVirtualNodeRef: { name: 'my-vn-stable' } },
+  templates: ['AnalysisTemplate/success-rate(envoy_cluster_name): success-rate prometheus http://appmesh-prometheus.appmesh-system:9090, '
+    + 'interval 5m, failureLimit 3, success result[0] >= 0.99'],
+  chart: () => {
+    const chart = chartIn('argo-appmesh');
+    const rollout = new CanaryRollout(chart, 'my-rollout', {
+      ...DEMO, replicas: 4, stableServiceName: 'my-svc-stable', canaryServiceName: 'my-svc-canary',
+      trafficRouting: TrafficRouting.custom({
+        spec: {
+          appMesh: {
+            virtualService: { name: 'my-svc' },
+            virtualNodeGroup: { canaryVirtualNodeRef: { name: 'my-vn-canary' }, stableVirtualNodeRef: { name: 'my-vn-stable' } },
+          },
         },
+      }),
+      steps: [
+        CanaryStep.setWeight(25), CanaryStep.pause(),
+        ...CanaryStep.weightsWithPauses([50, 75], Duration.minutes(10)),
+      ],
+    });
+    rootService(chart, rollout, 'my-svc');
+    const cluster = '{{args.envoy_cluster_name}}';
+    new AnalysisTemplate(chart, 'success-rate', {
+      templateName: 'success-rate',
+      args: [TemplateArg.required('envoy_cluster_name')],
+      metrics: [{
+        name: 'success-rate', interval: Duration.minutes(5), failureLimit: 3, successCondition: 'result[0] >= 0.99',
+        provider: MetricProvider.prometheus({
+          address: 'http://appmesh-prometheus.appmesh-system:9090',
+          query: `sum(irate(envoy_cluster_upstream_rq_xx{app="wrk-tester",envoy_cluster_name="${cluster}",envoy_response_code_class!~"5.*"}[5m])) /\n`
+            + `sum(irate(envoy_cluster_upstream_rq_xx{app="wrk-tester",envoy_cluster_name="${cluster}"}[5m]))`,
+        }),
+      }],
+    });
+    return chart;
+  },
+  behaviour: {
+    rollout: 'my-rollout', strategy: 'canary', replicas: 4, image: 'argoproj/rollouts-demo:blue',
+    steps: ['setWeight 25', 'pause', 'setWeight 50', 'pause 10m', 'setWeight 75', 'pause 10m'],
+    trafficRouting: {
+      appMesh: {
+        virtualService: { name: 'my-svc' },
+        virtualNodeGroup: { canaryVirtualNodeRef: { name: 'my-vn-canary' }, stableVirtualNodeRef: { name: 'my-vn-stable' } },
       },
     },
+    services: ['my-svc', 'my-svc-canary', 'my-svc-stable'],
   },
-  {
-    example: 'traffic-routing-experiment-step/', namespace: 'argo-alb-experiment', expressed: 'none', uses: '',
-    intent: 'AWS ALB at 10%, then an experiment taking 20% of the traffic (weighted experiment template)',
-    missing: `${ROUTER_NEED} (alb ingress, rootService, servicePort); ${EXPERIMENT_NEED}; Service type NodePort`,
-    behaviour: {
-      rollout: 'alb-rollout', strategy: 'canary', replicas: 1, image: 'argoproj/rollouts-demo:blue',
-      steps: ['setWeight 10', 'experiment [experiment-alb<-canary 20%]'],
-      trafficRouting: { alb: { ingress: 'alb-rollout-ingress', rootService: 'alb-rollout-root', servicePort: 80 } },
-    },
+};
+
+const ALB_EXPERIMENT: CatalogueEntry = {
+  example: 'traffic-routing-experiment-step/',
+  intent: 'AWS ALB at 10%, then an experiment taking 20% of the traffic (weighted experiment template)',
+  expressed: 'full',
+  uses: 'TrafficRouting.custom({ alb: { ingress, rootService, servicePort } }); service: { type: NodePort } for the stable and canary Services, '
+    + 'the root Service alb-rollout-root (cdk8s-plus, NodePort, every pod); the Ingress (class alb, backend port use-annotation) from '
+    + 'cdk8s-plus\' k8s.KubeIngress; CanaryStep.experiment with a template of weight 20',
+  namespace: 'argo-alb-experiment',
+  firstSteps: { experimentTemplates: ['experiment-alb'] },
+  chart: () => {
+    const chart = chartIn('argo-alb-experiment');
+    const rollout = new CanaryRollout(chart, 'alb-rollout', {
+      ...DEMO, replicas: 1, service: { type: ServiceType.NODE_PORT },
+      resources: { cpu: { request: Cpu.millis(5) }, memory: { request: Size.mebibytes(16) } },
+      trafficRouting: TrafficRouting.custom({ spec: { alb: { ingress: 'alb-rollout-ingress', rootService: 'alb-rollout-root', servicePort: 80 } } }),
+      steps: [
+        CanaryStep.setWeight(10),
+        CanaryStep.experiment({ templates: [{ name: 'experiment-alb', specRef: ExperimentSpecRef.CANARY, weight: 20 }] }),
+      ],
+    });
+    rootService(chart, rollout, 'alb-rollout-root', ServiceType.NODE_PORT);
+    new k8s.KubeIngress(chart, 'alb-rollout-ingress', {
+      metadata: { name: 'alb-rollout-ingress' },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [{
+          http: {
+            paths: [{
+              path: '/*', pathType: 'ImplementationSpecific',
+              backend: { service: { name: 'alb-rollout-root', port: { name: 'use-annotation' } } },
+            }],
+          },
+        }],
+      },
+    });
+    return chart;
   },
-];
+  behaviour: {
+    rollout: 'alb-rollout', strategy: 'canary', replicas: 1, image: 'argoproj/rollouts-demo:blue',
+    steps: ['setWeight 10', 'experiment [experiment-alb<-canary 20%]'],
+    trafficRouting: { alb: { ingress: 'alb-rollout-ingress', rootService: 'alb-rollout-root', servicePort: 80 } },
+    services: ['alb-rollout-canary', 'alb-rollout-root', 'alb-rollout-stable'],
+    serviceTypes: { 'alb-rollout-canary': 'NodePort', 'alb-rollout-root': 'NodePort', 'alb-rollout-stable': 'NodePort' },
+    others: ['Ingress/alb-rollout-ingress'],
+  },
+};
 
 /** The 20 examples, in the order of the issue that lists them. */
 export const CATALOGUE: CatalogueEntry[] = [
-  CANARY, BLUE_GREEN, ANALYSIS_STEP, BACKGROUND_ANALYSIS, ...NOT_YET.slice(0, 4), SECRET, ...NOT_YET.slice(4, 7),
-  ISTIO_SUBSET_SPLIT, ISTIO_MIRROR, NOTIFICATIONS, ...NOT_YET.slice(7),
+  CANARY, BLUE_GREEN, ANALYSIS_STEP, BACKGROUND_ANALYSIS, BASELINE_VS_CANARY, CANARY_PREVIEW, EXPERIMENT_STEP, TEMPLATE_REF, SECRET,
+  WORKLOAD_REF, ANALYSIS_TEMPLATES, CLUSTER_ANALYSIS_TEMPLATES, ISTIO_SUBSET_SPLIT, ISTIO_MIRROR, NOTIFICATIONS, LINKERD, AMBASSADOR,
+  APISIX, APP_MESH, ALB_EXPERIMENT,
 ];

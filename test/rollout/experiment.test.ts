@@ -146,11 +146,22 @@ describe('experiment steps in a CanaryRollout', () => {
 
   test('fails on a weight without traffic routing, or with NGINX, which the controller refuses', () => {
     expect(() => make(weighted, { trafficRouting: undefined })).toThrow(new Error("step 0 (experiment) template 'canary' sets weight 10, which needs "
-      + 'TrafficRouting.istio or TrafficRouting.gatewayApi, got no traffic routing: the controller refuses experiment weights without traffic routing; '
+      + 'TrafficRouting.istio, TrafficRouting.gatewayApi or TrafficRouting.custom with alb, smi, istio or plugins, got no traffic routing: the controller refuses experiment weights without traffic routing; '
       + 'set trafficRouting or remove weight'));
     expect(() => make(weighted, { trafficRouting: TrafficRouting.nginx({ host: 'web.example.com' }) })).toThrow(new Error("step 0 (experiment) template "
-      + "'canary' sets weight 10, which needs TrafficRouting.istio or TrafficRouting.gatewayApi, got nginx: the controller gives experiment weights "
-      + 'through ALB, SMI, Istio and plugin routers only, not NGINX; remove weight (reach the template through its Service with createService) or change router'));
+      + "'canary' sets weight 10, which needs TrafficRouting.istio, TrafficRouting.gatewayApi or TrafficRouting.custom with alb, smi, istio or plugins, "
+      + 'got nginx: the controller gives experiment weights through ALB, SMI, Istio and plugin routers only, not NGINX; remove weight (reach the template '
+      + 'through its Service with createService) or change router'));
+  });
+
+  test('takes a weight through a custom ALB, SMI or plugin router, as the controller does; refuses one through a custom Ambassador router', () => {
+    for (const spec of [{ alb: { ingress: 'web', servicePort: 80 } }, { smi: { rootService: 'web' } }, { plugins: { 'acme/router': {} } }]) {
+      expect(() => make(weighted, { trafficRouting: TrafficRouting.custom({ spec }) })).not.toThrow();
+    }
+    expect(() => make(weighted, { trafficRouting: TrafficRouting.custom({ spec: { ambassador: { mappings: ['web'] } } }) })).toThrow(new Error(
+      "step 0 (experiment) template 'canary' sets weight 10, which needs TrafficRouting.istio, TrafficRouting.gatewayApi or TrafficRouting.custom with "
+      + 'alb, smi, istio or plugins, got custom: the controller gives experiment weights through ALB, SMI, Istio and plugin routers only, not this one; '
+      + 'remove weight (reach the template through its Service with createService) or change router'));
   });
 
   test('fails when the weights before the step and of its templates add up to more than 100', () => {

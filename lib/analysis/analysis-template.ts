@@ -1,7 +1,8 @@
-import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import { checkCondition } from './internal-conditions';
+import { dropNamespaceIfClusterScoped } from './internal-template-object';
 import { checkPromql, promDuration } from './promql';
 import { DEFAULT_PROMETHEUS_ADDRESS } from './slo-analysis';
 import { ARGO_METRIC_DEFAULTS, metricTimings } from './timing';
@@ -577,8 +578,7 @@ export class AnalysisTemplate extends Construct implements IAnalysisTemplate {
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     this.templateName = this.resource.name;
-    // A cluster-scoped object has no namespace, even in a chart that gives its objects one.
-    if (this.clusterScope && this.resource.metadata.namespace !== undefined) this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    dropNamespaceIfClusterScoped(this.resource, this.clusterScope);
     // Argo CD syncs the template before the Rollouts that reference it.
     setSyncWave(this.resource, SyncWave.ANALYSIS);
     for (const m of props.metrics ?? []) this.addMetric(m);

@@ -14,6 +14,7 @@ import { argRef, checkPromql, promDuration } from './promql';
 import { NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
 import { MetricConditions } from './expr-eval';
 import { DEFAULT_COUNT, GateObjective, JudgementRules, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
+import { dropNamespaceIfClusterScoped } from './internal-template-object';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate, TemplateUse } from './template-ref';
 import * as gateContract from '../gate/contract';
 import { DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC } from '../gate/contract';
@@ -152,6 +153,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     this.templateName = this.resource.name;
+    dropNamespaceIfClusterScoped(this.resource, this.clusterScope);
     // Argo CD syncs the template before the Rollouts that reference it.
     setSyncWave(this.resource, SyncWave.ANALYSIS);
     this.sli.bind(this);

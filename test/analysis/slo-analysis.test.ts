@@ -114,6 +114,14 @@ describe('SloAnalysis props', () => {
     expect(t.spec.metrics[0].provider.prometheus.address).toBe('https://prometheus.example.org/prom');
   });
 
+  test('a ClusterAnalysisTemplate has no namespace, in a chart that gives its objects one', () => {
+    const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+    new SloAnalysis(chart, 'slo', { sli: sources().ingressNginx, clusterScope: true, templateName: 'orders-slo' });
+    const t = template(synthValid(chart));
+    expect(t.metadata.name).toBe('orders-slo');
+    expect(t.metadata).not.toHaveProperty('namespace');
+  });
+
   test('measurement options apply to all metrics; an objective overrides them; dryRun and count 0', () => {
     const chart = Testing.chart();
     new SloAnalysis(chart, 'slo', {

@@ -162,6 +162,16 @@ export interface JobProviderOptions {
    * @default - the namespace's default ServiceAccount
    */
   readonly serviceAccountName?: string;
+  /**
+   * Annotations on the Job's pod, e.g. a mesh's injection annotation (`linkerd.io/inject: enabled`).
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Labels on the Job's pod.
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
 }
 
 /** Options of `MetricProvider.datadog`. */
@@ -312,6 +322,7 @@ export class MetricProvider {
           backoffLimit: options.backoffLimit,
           activeDeadlineSeconds: options.activeDeadline && wholeSeconds('job activeDeadline', options.activeDeadline),
           template: {
+            metadata: options.podAnnotations || options.podLabels ? { annotations: options.podAnnotations, labels: options.podLabels } : undefined,
             spec: {
               restartPolicy: 'Never',
               serviceAccountName: options.serviceAccountName,

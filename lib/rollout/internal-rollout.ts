@@ -153,7 +153,7 @@ export function addServices(scope: Construct, w: ResolvedWorkload, services: [id
   services.forEach(([id, name], i) => {
     addService(scope, id, {
       name, namespace: w.namespace, labels: { ...s.labels, ...objectLabels(w) }, selectorLabels: w.selectorLabels, servicePort: w.servicePort,
-      type: s.type, annotations: s.annotations, nodePort: i === 0 ? s.nodePort : undefined, extraPorts: s.extraPorts, targetPort,
+      type: s.type, headless: s.headless, annotations: s.annotations, nodePort: i === 0 ? s.nodePort : undefined, extraPorts: s.extraPorts, targetPort,
     });
   });
 }
@@ -229,6 +229,10 @@ export function validateServiceProps(s: RolloutServiceProps, servicePort: number
   if (type === ServiceType.EXTERNAL_NAME) {
     throw new Error('service type must be ClusterIP, NodePort or LoadBalancer, got ExternalName: an ExternalName Service selects no pod, '
       + 'so the controller could not switch it between versions');
+  }
+  if (s.headless && type !== ServiceType.CLUSTER_IP) {
+    throw new Error(`service headless needs type ServiceType.CLUSTER_IP, got ${type}: remove headless or type `
+      + '(Kubernetes refuses clusterIP None on a NodePort or LoadBalancer Service)');
   }
   if (s.nodePort !== undefined) {
     if (type === ServiceType.CLUSTER_IP) {

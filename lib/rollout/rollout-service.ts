@@ -17,6 +17,12 @@ export interface RolloutServiceProps {
    * @default - picked by the cluster
    */
   readonly nodePort?: number;
+  /**
+   * Headless Services (`clusterIP: None`): DNS gives the pods' addresses, no virtual IP balances them (e.g. App Mesh,
+   * or clients that balance themselves). Only with `ServiceType.CLUSTER_IP`.
+   * @default false
+   */
+  readonly headless?: boolean;
   /** Annotations of the Services, e.g. a cloud load balancer's settings. @default - none */
   readonly annotations?: { [key: string]: string };
   /** Extra labels of the Services (`app.kubernetes.io/name` and `app.kubernetes.io/managed-by` are always set). @default - none */

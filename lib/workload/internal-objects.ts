@@ -21,6 +21,8 @@ export interface ServiceOptions {
   readonly servicePort: number;
   /** @default ClusterIP */
   readonly type?: string;
+  /** `clusterIP: None`. @default false */
+  readonly headless?: boolean;
   readonly annotations?: { [key: string]: string };
   readonly nodePort?: number;
   readonly extraPorts?: ServicePort[];
@@ -34,6 +36,7 @@ export function addService(scope: Construct, id: string, o: ServiceOptions): voi
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels, annotations: o.annotations },
     spec: {
       type: o.type ?? 'ClusterIP',
+      clusterIp: o.headless ? 'None' : undefined,
       selector: o.selectorLabels,
       ports: [
         {

@@ -172,6 +172,18 @@ describe('AnalysisTemplate', () => {
     expect(t.metrics[0].dryRun).toBe(true);
   });
 
+  test('a Job\'s pod takes annotations and labels, e.g. a mesh\'s injection annotation', () => {
+    const chart = Testing.chart();
+    new AnalysisTemplate(chart, 'load', {
+      metrics: [{ name: 'load', provider: MetricProvider.job({
+        containers: [{ name: 'load', image: 'registry.example.com/load-tester:1.2.0' }],
+        podAnnotations: { 'linkerd.io/inject': 'enabled' }, podLabels: { role: 'load-test' },
+      }) }],
+    });
+    const [t] = synthValid(chart);
+    expect(t.spec.metrics[0].provider.job.spec.template.metadata).toEqual({ annotations: { 'linkerd.io/inject': 'enabled' }, labels: { role: 'load-test' } });
+  });
+
   test('datadog and plugin providers are schema-valid', () => {
     const chart = Testing.chart();
     new AnalysisTemplate(chart, 't', {

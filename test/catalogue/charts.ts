@@ -587,13 +587,15 @@ function rootService(chart: Chart, rollout: CanaryRollout, name: string, type?: 
 const LINKERD: CatalogueEntry = {
   example: 'traffic-management/',
   intent: 'Linkerd through SMI: a root Service split between stable and canary at 5%, pods injected by linkerd.io/inject, and a load-test Job template',
-  expressed: 'partial',
+  expressed: 'full',
   uses: 'TrafficRouting.custom({ smi: { rootService } }); the root Service: a cdk8s-plus Service over every pod of the rollout; podAnnotations '
-    + 'linkerd.io/inject',
-  missing: 'the load-test AnalysisTemplate: MetricProvider.job takes no metadata for the Job\'s pod, where the example sets linkerd.io/inject '
-    + '(without it the load tester is outside the mesh, and SMI splits only meshed traffic); and its image, argoproj/load-tester, is published '
-    + 'as latest only, which MetricProvider.job refuses (pin a tag or digest)',
+    + 'linkerd.io/inject; the load-test AnalysisTemplate with MetricProvider.job, its pod injected too (podAnnotations) so that SMI splits its '
+    + 'traffic; its image under a version tag of your registry (the example\'s argoproj/load-tester is published as latest only, which the '
+    + 'library refuses: mirror it under a tag, or pin its digest)',
   namespace: 'argo-linkerd',
+  templates: ['AnalysisTemplate/load-test(namespace): pass job registry.example.com/argoproj/load-tester:1.0.0 sh -c -x -e wrk -t10 -c40 -d45s -s '
+    + "report.lua http://rollout-linkerd.{{args.namespace}}.svc/color\njq -e '.errors_ratio <= 0.35 and .latency_avg_ms < 100' report.json, "
+    + 'interval 5s, failureLimit 1'],
   firstSteps: {
     routerObject: { resource: 'trafficsplits.split.smi-spec.io', name: 'rollout-linkerd', path: ['spec', 'service'], value: 'rollout-linkerd' },
     pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 },
@@ -606,6 +608,21 @@ const LINKERD: CatalogueEntry = {
       steps: [CanaryStep.setWeight(5), CanaryStep.pause()],
     });
     rootService(chart, rollout, 'rollout-linkerd');
+    new AnalysisTemplate(chart, 'load-test', {
+      templateName: 'load-test',
+      args: [TemplateArg.required('namespace')],
+      metrics: [{
+        name: 'pass', interval: Duration.seconds(5), failureLimit: 1,
+        provider: MetricProvider.job({
+          podAnnotations: { 'linkerd.io/inject': 'enabled' },
+          containers: [{
+            name: 'load-tester', image: 'registry.example.com/argoproj/load-tester:1.0.0', command: ['sh', '-c', '-x', '-e'],
+            args: ['wrk -t10 -c40 -d45s -s report.lua http://rollout-linkerd.{{args.namespace}}.svc/color\n'
+              + "jq -e '.errors_ratio <= 0.35 and .latency_avg_ms < 100' report.json"],
+          }],
+        }),
+      }],
+    });
     return chart;
   },
   behaviour: {
@@ -685,13 +702,12 @@ const APISIX: CatalogueEntry = {
 const APP_MESH: CatalogueEntry = {
   example: 'appmesh/',
   intent: 'App Mesh virtual node weights 25%, 50%, 75%, with a Prometheus success-rate template on Envoy metrics',
-  expressed: 'partial',
+  expressed: 'full',
   uses: 'TrafficRouting.custom({ appMesh: { virtualService, virtualNodeGroup } }); Services my-svc-stable and my-svc-canary by name and the '
     + 'root Service my-svc (cdk8s-plus, every pod); AnalysisTemplate success-rate with MetricProvider.prometheus (your own query, a required '
     + 'arg envoy_cluster_name); the Mesh, VirtualService, VirtualRouter and VirtualNodes are App Mesh\'s configuration (appmesh.k8s.aws '
-    + 'CRDs, no schema here): named, not emitted',
-  missing: 'headless stable and canary Services (clusterIP None), which the example\'s virtual nodes resolve with responseType ENDPOINTS to '
-    + 'reach each pod: RolloutServiceProps has no clusterIP; with ClusterIP Services the virtual nodes need responseType LOADBALANCER',
+    + 'CRDs, no schema here): named, not emitted; headless stable and canary Services (service: { headless: true }), which the virtual nodes '
+    + 'resolve with responseType ENDPOINTS',
   namespace: 'argo-appmesh',
   firstSteps: {
     routerObject: {
@@ -704,7 +720,7 @@ const APP_MESH: CatalogueEntry = {
   chart: () => {
     const chart = chartIn('argo-appmesh');
     const rollout = new CanaryRollout(chart, 'my-rollout', {
-      ...DEMO, replicas: 4, stableServiceName: 'my-svc-stable', canaryServiceName: 'my-svc-canary',
+      ...DEMO, replicas: 4, stableServiceName: 'my-svc-stable', canaryServiceName: 'my-svc-canary', service: { headless: true },
       trafficRouting: TrafficRouting.custom({
         spec: {
           appMesh: {

@@ -52,7 +52,14 @@ describe('RolloutServiceProps', () => {
     expect(services.map((s) => [s.spec.type, s.spec.ports.length, s.metadata.annotations])).toEqual([['ClusterIP', 1, undefined], ['ClusterIP', 1, undefined]]);
   });
 
+  test('headless: both Services with clusterIP None', () => {
+    const services = servicesOf(synthValid(canary({ headless: true })));
+    expect(services.map((s) => [s.spec.type, s.spec.clusterIP])).toEqual([['ClusterIP', 'None'], ['ClusterIP', 'None']]);
+  });
+
   test.each<[string, RolloutServiceProps, string]>([
+    ['headless with LoadBalancer', { type: ServiceType.LOAD_BALANCER, headless: true }, 'service headless needs type ServiceType.CLUSTER_IP, got LoadBalancer: '
+      + 'remove headless or type (Kubernetes refuses clusterIP None on a NodePort or LoadBalancer Service)'],
     ['ExternalName', { type: ServiceType.EXTERNAL_NAME }, 'service type must be ClusterIP, NodePort or LoadBalancer, got ExternalName: an ExternalName Service '
       + 'selects no pod, so the controller could not switch it between versions'],
     ['a node port on ClusterIP', { nodePort: 30080 }, 'service nodePort (30080) needs type ServiceType.NODE_PORT or ServiceType.LOAD_BALANCER, got ClusterIP: set type or remove nodePort'],

@@ -269,6 +269,27 @@ const RUN_ERROR: Case[] = [
     yaml: [template('failure-limit-disabled', { 'success-rate': '      count: 2\n      interval: 5s\n      failureLimit: -1' })],
     message: 'Analysis spec invalid: metrics[0]: failureLimit and consecutiveSuccessLimit cannot both be disabled',
   },
+  {
+    rule: 'a metric with `count` above 1 has an `interval`', name: 'count-without-interval',
+    yaml: [template('count-without-interval', { 'success-rate': '      count: 2' })],
+    message: 'Analysis spec invalid: metrics[0]: interval must be specified when count > 1',
+  },
+  {
+    rule: 'a web metric\'s body only with POST or PUT', name: 'web-body-with-get',
+    yaml: [`
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: { name: web-body-with-get, namespace: ${NS} }
+spec:
+  metrics:
+    - name: smoke
+      consecutiveErrorLimit: 0
+      successCondition: result == "ok"
+      provider: { web: { url: "http://127.0.0.1:9/never-called", method: GET, body: '{"probe":true}' } }
+`],
+    message: 'Metric "smoke" assessed Error due to consecutiveErrors (1) > consecutiveErrorLimit (0): '
+      + '"Error Message: Body/JSONBody can only be used with POST or PUT WebMetric Method types"',
+  },
 ].map((c) => ({
   ...c,
   // Its step analysis runs once the image changes (the first deploy skips the steps).

@@ -2,6 +2,7 @@ export * from './rollout/canary-rollout';
 export * from './rollout/canary-step';
 export { ExperimentSpecRef, ExperimentTemplate, ExperimentAnalysis, ExperimentStepProps } from './rollout/experiment-step';
 export * from './rollout/blue-green-rollout';
+export * from './rollout/rollout-props';
 export * from './rollout/rollout-analysis';
 export * from './rollout/traffic-routing';
 export * from './rollout/argo-rollouts-config';
@@ -24,9 +25,8 @@ export * from './analysis/slo-objective';
 export * from './analysis/sli-source';
 export * from './analysis/pod-monitor';
 export * from './analysis/timing';
-export * from './analysis/expr-eval';
-export * as gateContract from './gate/contract';
+// ExprError stays in lib/analysis/expr-eval (an Error subclass cannot be part of a jsii API)
+export { MeasurementPhase, ConditionResult, MetricConditions, PrometheusQueryData, parseExpr, evalCondition, evaluateMeasurement, prometheusResult } from './analysis/expr-eval';
+// The gate's objectives, as GateObjective carries them; the rest of the wire contract is the gate service's (lib/gate/contract)
+export { Objectives, LatencyObjective, ComparisonObjective, ErrorBudgetObjective } from './gate/contract';
 export * from './gate/slo-gate';
-export { loadManifests, parseManifest, planRollouts, ManifestObject, ManifestRolloutPlan } from './plan/manifests';
-export { renderTimeline, TimelineOptions, TIMELINE_COLOURS } from './plan/svg';
-export * as rehearsal from './rehearsal/rehearse';

@@ -35,7 +35,13 @@ export interface AnalysisMetricTiming {
 /** Where a rollout takes the value of a template arg from (the Rollout's analysis `args[].valueFrom`). */
 export interface RolloutArgValueFrom {
   readonly podTemplateHashValue?: 'Stable' | 'Latest';
-  readonly fieldRef?: { readonly fieldPath: string };
+  readonly fieldRef?: RolloutFieldRef;
+}
+
+/** A field of the Rollout whose value an analysis arg takes, e.g. `metadata.labels['app']`. */
+export interface RolloutFieldRef {
+  /** The field's path in the Rollout object. */
+  readonly fieldPath: string;
 }
 
 /** An argument an analysis template declares. */

@@ -6,7 +6,7 @@ import { AnalysisGateNetworkOptions, LockedDownNetwork } from '../network/locked
 import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addService, objectLabels } from '../workload/internal-objects';
 import { podTemplateJson, resolveWorkload } from '../workload/resolved-workload';
-import { Probe, WorkloadProps } from '../workload/workload';
+import { Probe, WorkloadPodProps, WorkloadProps } from '../workload/workload';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyRef {
@@ -90,7 +90,7 @@ export interface ISloGate {
 }
 
 /** Props of the slo-gate deployment. */
-export interface SloGateProps extends Omit<WorkloadProps, 'liveness' | 'readiness' | 'startup' | 'command' | 'args'> {
+export interface SloGateProps extends WorkloadPodProps {
   /** @default 'slo-gate' */
   readonly name?: string;
   /** The slo-gate image, pinned by a tag or a digest. */

@@ -31,6 +31,18 @@ export interface ArgoCdApplicationProps {
   readonly automated?: boolean;
 }
 
+/** An entry of an Argo CD Application's `spec.ignoreDifferences`. */
+export interface IgnoreDifference {
+  /** API group of the objects ('' for the core group). */
+  readonly group: string;
+  /** Kind of the objects. */
+  readonly kind: string;
+  /** JSON pointers of the fields to ignore. @default - none */
+  readonly jsonPointers?: string[];
+  /** jq path expressions of the fields to ignore. @default - none */
+  readonly jqPathExpressions?: string[];
+}
+
 /**
  * An Argo CD Application (argoproj.io/v1alpha1) for a GitOps folder holding rollouts of this library,
  * with the sync options and ignoreDifferences that Argo Rollouts needs.
@@ -50,7 +62,7 @@ export class ArgoCdApplication extends Construct {
    * The canary Ingress whose weight annotation changes at every step is created by the controller and
    * owned by the Rollout, not synced from Git, so it needs no entry.
    */
-  public static readonly ROLLOUTS_IGNORE_DIFFERENCES = [
+  public static readonly ROLLOUTS_IGNORE_DIFFERENCES: IgnoreDifference[] = [
     {
       group: '',
       kind: 'Service',

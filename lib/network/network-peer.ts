@@ -5,6 +5,16 @@ import { INetworkWorkload } from './selectable';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** Options of NetworkPeer.pods. */
+export interface PodsPeerOptions {
+  /** Labels the pods carry (all of them). */
+  readonly labels: Record<string, string>;
+  /** @default - the policy's own namespace */
+  readonly namespace?: string;
+  /** Pods whose label takes one of the listed values are left out (a `NotIn` expression). @default - none */
+  readonly excludedLabels?: Record<string, string[]>;
+}
+
 /** The other end of an allowed connection: pods, a namespace, or a CIDR. */
 export class NetworkPeer {
   /** Every pod of a workload (stable and canary), in the workload's namespace. */
@@ -17,11 +27,7 @@ export class NetworkPeer {
    * listed for it in `excludedLabels` (a `NotIn` expression; pods without that label are kept).
    * Without namespace: the pods of the policy's own namespace.
    */
-  public static pods(options: {
-    readonly labels: Record<string, string>;
-    readonly namespace?: string;
-    readonly excludedLabels?: Record<string, string[]>;
-  }): NetworkPeer {
+  public static pods(options: PodsPeerOptions): NetworkPeer {
     if (Object.keys(options.labels).length === 0) {
       throw new Error('NetworkPeer.pods labels must not be empty, got {}; use NetworkPeer.namespace to select every pod of a namespace');
     }
@@ -43,18 +49,18 @@ export class NetworkPeer {
     return new NetworkPeer(`every pod in namespace ${name}`, (scope, id) => Namespaces.select(scope, id, { names: [name] }));
   }
 
-  /** The addresses of `cidr` except those of `except` (each inside `cidr`). */
-  public static cidr(cidr: string, except: string[] = []): NetworkPeer {
+  /** The addresses of `cidr` except those of `exceptCidrs` (each inside `cidr`). */
+  public static cidr(cidr: string, exceptCidrs: string[] = []): NetworkPeer {
     validateCidr('NetworkPeer.cidr cidr', cidr);
-    for (const e of except) {
-      validateCidr('NetworkPeer.cidr except', e);
+    for (const e of exceptCidrs) {
+      validateCidr('NetworkPeer.cidr exceptCidrs', e);
       if (!cidrContains(cidr, e.split('/')[0]) || prefixOf(e) <= prefixOf(cidr)) {
-        throw new Error(`NetworkPeer.cidr except must be a strict subnet of ${cidr}, got ${e}`);
+        throw new Error(`NetworkPeer.cidr exceptCidrs must be a strict subnet of ${cidr}, got ${e}`);
       }
     }
-    const text = except.length ? `${cidr} except ${except.join(', ')}` : cidr;
+    const text = exceptCidrs.length ? `${cidr} except ${exceptCidrs.join(', ')}` : cidr;
     return new NetworkPeer(`addresses ${text}`, (scope, id) => {
-      const exceptions = except.length ? [...except] : undefined;
+      const exceptions = exceptCidrs.length ? [...exceptCidrs] : undefined;
       return cidr.includes(':') ? NetworkPolicyIpBlock.ipv6(scope, id, cidr, exceptions) : NetworkPolicyIpBlock.ipv4(scope, id, cidr, exceptions);
     });
   }
@@ -74,10 +80,10 @@ export class NetworkPeer {
 export class NetworkPort {
   public static tcp(port: number): NetworkPort { return new NetworkPort(NetworkProtocol.TCP, port); }
   public static udp(port: number): NetworkPort { return new NetworkPort(NetworkProtocol.UDP, port); }
-  /** TCP ports `from` to `to`, both included. */
-  public static tcpRange(from: number, to: number): NetworkPort { return new NetworkPort(NetworkProtocol.TCP, from, to); }
-  /** UDP ports `from` to `to`, both included. */
-  public static udpRange(from: number, to: number): NetworkPort { return new NetworkPort(NetworkProtocol.UDP, from, to); }
+  /** TCP ports `first` to `last`, both included. */
+  public static tcpRange(first: number, last: number): NetworkPort { return new NetworkPort(NetworkProtocol.TCP, first, last); }
+  /** UDP ports `first` to `last`, both included. */
+  public static udpRange(first: number, last: number): NetworkPort { return new NetworkPort(NetworkProtocol.UDP, first, last); }
 
   private constructor(public readonly protocol: NetworkProtocol, public readonly port: number, public readonly endPort?: number) {
     validatePort('port', port);

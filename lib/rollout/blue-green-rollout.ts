@@ -1,7 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INetworkWorkload } from '../network/selectable';
-import { addRollout, addServices, planSpec, resolveRolloutWorkload, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { addRollout, addServices, planSpec, resolveRolloutWorkload, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { RolloutCommonProps } from './rollout-props';
 import { addPdb } from '../workload/internal-objects';
 import { formatSeconds } from '../util/internal-duration';
 import { ownRule, validateInteger } from '../util/internal-validation';

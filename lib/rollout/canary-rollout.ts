@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { INetworkWorkload, RouterPods } from '../network/selectable';
 import { CanaryStep } from './canary-step';
 import { experimentAnalysisErrors, experimentArgErrors, ExperimentSpecRef } from './experiment-step';
-import { addRollout, addServices, planSpec, resolveRolloutWorkload, RolloutCommonProps, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { addRollout, addServices, planSpec, resolveRolloutWorkload, validateRolloutCommon, validateServicePair } from './internal-rollout';
+import { RolloutCommonProps } from './rollout-props';
 import { addPdb, objectLabels } from '../workload/internal-objects';
 import { formatSeconds } from '../util/internal-duration';
 import { ownRule } from '../util/internal-validation';
@@ -80,8 +81,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   public readonly canaryServiceName: string;
   /** Labels every pod of the rollout carries; the selector of Services, PDB and network policies. */
   public readonly podSelectorLabels: { [key: string]: string };
-  /** Labels the canary pods carry while a rollout runs. */
-  public readonly canaryLabels: { [key: string]: string };
+  /** Labels the canary pods carry while a rollout runs (always set; optional only as INetworkWorkload declares it). */
+  public readonly canaryLabels?: { [key: string]: string };
   /** Labels the stable pods carry while a rollout runs. */
   public readonly stableLabels: { [key: string]: string };
   /** Container port that serves traffic. */

@@ -57,7 +57,7 @@ export interface MirrorRouteMatch {
   readonly headers?: { [name: string]: StringMatch };
 }
 
-/** Props of `CanaryStep.setMirrorRoute`. */
+/** Props of `CanaryStep.mirrorRoute`. */
 export interface SetMirrorRouteProps {
   /** The managed route's name, e.g. `mirror-checkout`; the rollout lists it in `trafficRouting.managedRoutes`. */
   readonly name: string;
@@ -83,7 +83,7 @@ function validateRouteName(prop: string, name: string): void {
  */
 export class CanaryStep {
   /** Sends `weight` percent of the traffic to the canary (0-100). */
-  public static setWeight(weight: number): CanaryStep {
+  public static weight(weight: number): CanaryStep {
     validateInteger('setWeight', weight, 0, 100);
     return new CanaryStep({ kind: 'setWeight', weight }, { setWeight: weight });
   }
@@ -104,7 +104,7 @@ export class CanaryStep {
   }
 
   /** Scales the canary independently of the traffic weight (needs traffic routing). */
-  public static setCanaryScale(scale: CanaryScale): CanaryStep {
+  public static canaryScale(scale: CanaryScale): CanaryStep {
     return new CanaryStep({ kind: 'setCanaryScale', scale }, { setCanaryScale: scale._spec });
   }
 
@@ -134,7 +134,7 @@ export class CanaryStep {
    * route. Needs Istio routing (the controller supports mirror routes with Istio only); the rollout lists the name
    * in `trafficRouting.managedRoutes`.
    */
-  public static setMirrorRoute(props: SetMirrorRouteProps): CanaryStep {
+  public static mirrorRoute(props: SetMirrorRouteProps): CanaryStep {
     validateRouteName('setMirrorRoute name', props.name);
     if (props.matches.length === 0) {
       throw new Error(`setMirrorRoute '${props.name}' needs at least one match, got none: to mirror every request match path StringMatch.prefix('/'), `
@@ -183,11 +183,11 @@ export class CanaryStep {
   public static fromArgoJson(step: { [key: string]: any }): CanaryStep {
     const parsed = parseArgoStep(step);
     switch (parsed.kind) {
-      case 'setWeight': return CanaryStep.setWeight(parsed.value);
+      case 'setWeight': return CanaryStep.weight(parsed.value);
       case 'pause': return parsed.value === undefined ? CanaryStep.pause() : CanaryStep.pause(Duration.seconds(parsed.value));
       case 'setCanaryScale': {
         const v = parsed.value;
-        return CanaryStep.setCanaryScale(v.replicas !== undefined ? CanaryScale.replicas(v.replicas)
+        return CanaryStep.canaryScale(v.replicas !== undefined ? CanaryScale.replicas(v.replicas)
           : v.weight !== undefined ? CanaryScale.weight(v.weight) : CanaryScale.matchTrafficWeight());
       }
       case 'setHeaderRoute': {
@@ -198,7 +198,7 @@ export class CanaryStep {
       case 'setMirrorRoute': {
         const v = parsed.value;
         if (v.match === undefined) return CanaryStep.removeMirrorRoute(v.name);
-        return CanaryStep.setMirrorRoute({
+        return CanaryStep.mirrorRoute({
           name: v.name,
           percentage: v.percentage,
           matches: v.match.map((m: any) => ({
@@ -219,7 +219,7 @@ export class CanaryStep {
    */
   public static weightsWithPauses(weights: number[], pause: Duration): CanaryStep[] {
     if (weights.length === 0) throw new Error('weightsWithPauses needs at least one weight, got []');
-    return weights.flatMap((w) => [CanaryStep.setWeight(w), CanaryStep.pause(pause)]);
+    return weights.flatMap((w) => [CanaryStep.weight(w), CanaryStep.pause(pause)]);
   }
 
   private constructor(

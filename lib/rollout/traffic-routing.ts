@@ -22,8 +22,8 @@ export interface TrafficRoutingBindOptions {
 
 /** What a traffic router contributes to the rollout. */
 export interface TrafficRoutingConfig {
-  /** The Rollout's strategy.canary.trafficRouting. */
-  readonly spec: RolloutSpecStrategyCanaryTrafficRouting;
+  /** The Rollout's strategy.canary.trafficRouting (a RolloutSpecStrategyCanaryTrafficRouting of the generated imports). */
+  readonly spec: { [key: string]: any };
   /** The HTTPRoute whose weights the controller sets, when routing through the Gateway API. */
   readonly httpRouteName?: string;
 }

@@ -117,36 +117,21 @@ export enum PodSecurityStandard {
 }
 
 /**
- * What every workload construct of this library runs: a hardened application container, with the
+ * The pod every workload construct of this library runs: a hardened application container, with the
  * containers, env, volumes and scheduling of cdk8s-plus' own model (EnvValue, Env, Volume, ContainerProps).
+ * The base of WorkloadProps and SloGateProps.
  */
-export interface WorkloadProps {
-  /**
-   * metadata.name of the workload; Services and other objects derive their names from it.
-   * @default - the construct id
-   */
-  readonly name?: string;
+export interface WorkloadPodProps {
   /**
    * Namespace of every object.
    * @default - the chart's namespace
    */
   readonly namespace?: string;
   /**
-   * Container image, pinned by a tag (not `latest`) or a digest. Required unless a rollout takes its pod from a
-   * Deployment (`workload`).
-   * @default - none: required
-   */
-  readonly image?: string;
-  /**
    * Container port that serves traffic, named `http`.
    * @default 8080
    */
   readonly port?: number;
-  /**
-   * Container port that serves `/metrics`, named `metrics` when it differs from `port`.
-   * @default - the traffic port
-   */
-  readonly metricsPort?: number;
   /**
    * Port of the Services in front of the pods.
    * @default 80
@@ -227,27 +212,11 @@ export interface WorkloadProps {
    * @default PodSecurityStandard.RESTRICTED
    */
   readonly podSecurityStandard?: PodSecurityStandard;
-  /** @default - the image's entrypoint */
-  readonly command?: string[];
-  /** @default - the image's cmd */
-  readonly args?: string[];
   /**
    * Requests and limits of the container.
    * @default - requests cpu 100m, memory 128Mi; limits cpu 1, memory 256Mi
    */
   readonly resources?: ContainerResources;
-  /** `Probe.none()` for no liveness probe. @default - HTTP GET /health/live every 10s, 3 failures */
-  readonly liveness?: Probe;
-  /**
-   * `Probe.none()` for no readiness probe: then a pod counts as ready as soon as it has started, and a
-   * canary's traffic and analysis reach pods that may not serve yet (see `Probe.none()`).
-   * @default - HTTP GET /health/ready every 5s, 3 failures: traffic only reaches ready pods
-   */
-  readonly readiness?: Probe;
-  /** `Probe.none()` for no startup probe. @default - HTTP GET /health/live every 2s, up to 30 failures (60s to start) */
-  readonly startup?: Probe;
-  /** @default 3 */
-  readonly replicas?: number;
   /**
    * How long the container keeps serving after it is told to stop, so that load balancers and
    * endpoints stop sending traffic first (a preStop sleep action, Kubernetes 1.29+).
@@ -304,4 +273,40 @@ export interface WorkloadProps {
   readonly maxUnavailable?: number;
   /** Extra labels on every pod (the selector labels are always set). @default - none */
   readonly podLabels?: { [key: string]: string };
+}
+
+/** What every workload construct of this library runs: its name, image, replicas, command and probes, and its pod. */
+export interface WorkloadProps extends WorkloadPodProps {
+  /**
+   * metadata.name of the workload; Services and other objects derive their names from it.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Container image, pinned by a tag (not `latest`) or a digest. Required unless a rollout takes its pod from a
+   * Deployment (`workload`).
+   * @default - none: required
+   */
+  readonly image?: string;
+  /**
+   * Container port that serves `/metrics`, named `metrics` when it differs from `port`.
+   * @default - the traffic port
+   */
+  readonly metricsPort?: number;
+  /** @default - the image's entrypoint */
+  readonly command?: string[];
+  /** @default - the image's cmd */
+  readonly args?: string[];
+  /** `Probe.none()` for no liveness probe. @default - HTTP GET /health/live every 10s, 3 failures */
+  readonly liveness?: Probe;
+  /**
+   * `Probe.none()` for no readiness probe: then a pod counts as ready as soon as it has started, and a
+   * canary's traffic and analysis reach pods that may not serve yet (see `Probe.none()`).
+   * @default - HTTP GET /health/ready every 5s, 3 failures: traffic only reaches ready pods
+   */
+  readonly readiness?: Probe;
+  /** `Probe.none()` for no startup probe. @default - HTTP GET /health/live every 2s, up to 30 failures (60s to start) */
+  readonly startup?: Probe;
+  /** @default 3 */
+  readonly replicas?: number;
 }

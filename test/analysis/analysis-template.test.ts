@@ -145,7 +145,7 @@ describe('AnalysisTemplate', () => {
     });
     const rollout = new CanaryRollout(chart, 'web', {
       image: IMAGE,
-      steps: [CanaryStep.setWeight(20), CanaryStep.analysis({ templates: [smoke] }), CanaryStep.setWeight(50), CanaryStep.pause(Duration.minutes(1))],
+      steps: [CanaryStep.weight(20), CanaryStep.analysis({ templates: [smoke] }), CanaryStep.weight(50), CanaryStep.pause(Duration.minutes(1))],
       trafficRouting: TrafficRouting.nginx({ host: 'web.example.com' }),
       backgroundAnalysis: { templates: [guard], args: [AnalysisArg.value('service-name', 'web')] },
       maxTimeToAbort: Duration.minutes(5),
@@ -318,7 +318,7 @@ describe('AnalysisTemplate refusals', () => {
 
 describe('AnalysisTemplate.fromName', () => {
   const rolloutWith = (chart: Chart, props: any) => new CanaryRollout(chart, 'web', {
-    image: IMAGE, steps: [CanaryStep.setWeight(20), CanaryStep.pause(Duration.minutes(1))], trafficRouting: TrafficRouting.nginx({ host: 'web.example.com' }), ...props,
+    image: IMAGE, steps: [CanaryStep.weight(20), CanaryStep.pause(Duration.minutes(1))], trafficRouting: TrafficRouting.nginx({ host: 'web.example.com' }), ...props,
   });
 
   test('emits nothing; rollouts reference it and check its args', () => {
@@ -338,7 +338,7 @@ describe('AnalysisTemplate.fromName', () => {
     // GIVEN a rollout whose inline analysis uses a template of unknown timing, and no budget set
     const chart = Testing.chart();
     const smoke = AnalysisTemplate.fromName(chart, 'smoke', 'smoke');
-    const rollout = rolloutWith(chart, { steps: [CanaryStep.setWeight(20), CanaryStep.analysis({ templates: [smoke] }), CanaryStep.setWeight(60)] });
+    const rollout = rolloutWith(chart, { steps: [CanaryStep.weight(20), CanaryStep.analysis({ templates: [smoke] }), CanaryStep.weight(60)] });
     // THEN synth passes (the default 2m abort budget needs a timing) and the plan says the timing is unknown
     synthValid(chart);
     expect(rollout.plan.abort).toBeUndefined();
@@ -355,7 +355,7 @@ describe('AnalysisTemplate.fromName', () => {
   ])('refuses a %s that needs the unknown timing, naming the template and the fix', (_, budget, message) => {
     const chart = Testing.chart();
     const smoke = AnalysisTemplate.fromName(chart, 'smoke', 'smoke');
-    rolloutWith(chart, { steps: [CanaryStep.setWeight(20), CanaryStep.analysis({ templates: [smoke] }), CanaryStep.setWeight(60)], ...budget });
+    rolloutWith(chart, { steps: [CanaryStep.weight(20), CanaryStep.analysis({ templates: [smoke] }), CanaryStep.weight(60)], ...budget });
     expect(() => Testing.synth(chart)).toThrow(message);
   });
 
@@ -375,7 +375,7 @@ describe('AnalysisTemplate.fromName', () => {
       name: 'health', interval: Duration.seconds(20), count: 3, initialDelay: undefined, failureLimit: 0, inconclusiveLimit: 0,
       consecutiveErrorLimit: 4, window: undefined, timeout: Duration.seconds(5), dryRun: false,
     }]);
-    const rollout = rolloutWith(chart, { steps: [CanaryStep.setWeight(20), CanaryStep.analysis({ templates: [smoke] })], maxTimeToAbort: Duration.minutes(3) });
+    const rollout = rolloutWith(chart, { steps: [CanaryStep.weight(20), CanaryStep.analysis({ templates: [smoke] })], maxTimeToAbort: Duration.minutes(3) });
     synthValid(chart);
     expect(rollout.plan.steps[1].seconds).toBe(40);
     expect(rollout.plan.abort!.analysis).toBe('analysis at step 1 (smoke)');

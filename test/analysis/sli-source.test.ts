@@ -160,7 +160,7 @@ describe('SliSource.ingressNginx', () => {
 describe('SliSource.ingressNginxForRollout', () => {
   const rollout = (trafficRouting?: TrafficRouting) => new CanaryRollout(new Chart(new App(), 'c'), 'payments', {
     namespace: 'pay', image: 'registry.example.com/payments:1.0.0', port: 8080, servicePort: 8081,
-    steps: [CanaryStep.setWeight(5)], trafficRouting,
+    steps: [CanaryStep.weight(5)], trafficRouting,
   });
 
   test('takes the stable Ingress, the canary Service and the Service port from the rollout', () => {

@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import { Duration, Testing } from 'cdk8s';
-import { CanaryRollout, CanaryStep, GateAuth, gateContract, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloGateProps, SloObjective, TrafficRouting } from '../../lib';
+import { CanaryRollout, CanaryStep, GateAuth, SliSource, SloAnalysis, SloAnalysisProps, SloGate, SloGateProps, SloObjective, TrafficRouting } from '../../lib';
+import * as gateContract from '../../lib/gate/contract';
 import { resolveArgs } from '../support/argo-web';
 import { synthValid } from '../support/schema';
 
@@ -70,7 +71,7 @@ describe('SloAnalysis in gate mode', () => {
 
   test('run only in the background, the gate metric is a guard: it fails on a "fail" verdict and nothing else', () => {
     const { chart: c, analysis: a } = make();
-    const rollout = new CanaryRollout(c, 'web', { image: 'registry.example.com/web:1.0.0', steps: [CanaryStep.setWeight(10)],
+    const rollout = new CanaryRollout(c, 'web', { image: 'registry.example.com/web:1.0.0', steps: [CanaryStep.weight(10)],
       trafficRouting: TrafficRouting.nginx({ host: 'web.example.com' }) });
     rollout.addAnalysis({ templates: [a] }, { background: true });
     const [gateMetric] = templateOf(synthValid(c)).spec.metrics;

@@ -16,7 +16,7 @@ describe('a chart routed by Istio', () => {
     image: 'registry.example.com/orders-api:2.4.0',
     replicas: 3,
     steps: [
-      CanaryStep.setMirrorRoute({ name: 'mirror-reads', matches: [{ method: StringMatch.exact('GET') }], percentage: 50 }),
+      CanaryStep.mirrorRoute({ name: 'mirror-reads', matches: [{ method: StringMatch.exact('GET') }], percentage: 50 }),
       ...CanaryStep.weightsWithPauses([10, 50], Duration.minutes(1)),
       CanaryStep.removeMirrorRoute('mirror-reads'),
     ],

@@ -140,7 +140,7 @@ const CANARY: CatalogueEntry = {
   example: 'rollout-canary.yaml',
   intent: 'canary by replica ratio: 20% until promoted by hand, then 40%, 60%, 80% with timed pauses',
   expressed: 'full',
-  uses: 'CanaryRollout without trafficRouting; steps from CanaryStep.setWeight and CanaryStep.pause',
+  uses: 'CanaryRollout without trafficRouting; steps from CanaryStep.weight and CanaryStep.pause',
   namespace: 'argo-canary',
   firstSteps: { pausedFor: { reason: 'CanaryPauseStep', stepIndex: 1 } },
   chart: () => {
@@ -148,10 +148,10 @@ const CANARY: CatalogueEntry = {
     new CanaryRollout(chart, 'rollout-canary', {
       ...DEMO, replicas: 5, revisionHistoryLimit: 2,
       steps: [
-        CanaryStep.setWeight(20), CanaryStep.pause(),
-        CanaryStep.setWeight(40), CanaryStep.pause(Duration.seconds(40)),
-        CanaryStep.setWeight(60), CanaryStep.pause(Duration.seconds(20)),
-        CanaryStep.setWeight(80), CanaryStep.pause(Duration.seconds(20)),
+        CanaryStep.weight(20), CanaryStep.pause(),
+        CanaryStep.weight(40), CanaryStep.pause(Duration.seconds(40)),
+        CanaryStep.weight(60), CanaryStep.pause(Duration.seconds(20)),
+        CanaryStep.weight(80), CanaryStep.pause(Duration.seconds(20)),
       ],
     });
     return chart;
@@ -195,7 +195,7 @@ const ANALYSIS_STEP: CatalogueEntry = {
     const chart = chartIn('argo-analysis-step');
     new CanaryRollout(chart, 'rollout-analysis-step', {
       ...DEMO, replicas: 4, revisionHistoryLimit: 2,
-      steps: [CanaryStep.setWeight(25), CanaryStep.analysis({ templates: [randomFail(chart), alwaysPass(chart)] })],
+      steps: [CanaryStep.weight(25), CanaryStep.analysis({ templates: [randomFail(chart), alwaysPass(chart)] })],
     });
     return chart;
   },
@@ -220,7 +220,7 @@ const BACKGROUND_ANALYSIS: CatalogueEntry = {
     const chart = chartIn('argo-background-analysis');
     new CanaryRollout(chart, 'rollout-background-analysis', {
       ...DEMO, replicas: 4, revisionHistoryLimit: 2,
-      steps: [CanaryStep.setWeight(25), CanaryStep.pause()],
+      steps: [CanaryStep.weight(25), CanaryStep.pause()],
       backgroundAnalysis: { templates: [randomFail(chart)], startingStep: 0 },
     });
     return chart;
@@ -256,7 +256,7 @@ const SECRET: CatalogueEntry = {
     });
     new CanaryRollout(chart, 'rollout-secret', {
       ...DEMO, replicas: 1, revisionHistoryLimit: 2,
-      steps: [CanaryStep.setWeight(25), CanaryStep.analysis({ templates: [analysisSecret] }), CanaryStep.pause()],
+      steps: [CanaryStep.weight(25), CanaryStep.analysis({ templates: [analysisSecret] }), CanaryStep.pause()],
     });
     return chart;
   },
@@ -282,7 +282,7 @@ const ISTIO_SUBSET_SPLIT: CatalogueEntry = {
     new CanaryRollout(chart, 'istio-subset-split', {
       ...DEMO, replicas: 1,
       trafficRouting: TrafficRouting.istio({ subsetLevel: true }),
-      steps: [CanaryStep.setWeight(10), CanaryStep.pause()],
+      steps: [CanaryStep.weight(10), CanaryStep.pause()],
     });
     return chart;
   },
@@ -304,8 +304,8 @@ const ISTIO_MIRROR: CatalogueEntry = {
   example: 'istio/istio-mirror.yaml',
   intent: 'Istio host-level routing through a gateway: canary scaled to half the replicas, 50% of POST /color* mirrored to it, then paused',
   expressed: 'full',
-  uses: 'TrafficRouting.istio({ hosts, gateways }) (it emits the VirtualService with route primary), CanaryStep.setCanaryScale(CanaryScale.weight(50)), '
-    + 'CanaryStep.setMirrorRoute with StringMatch; the Istio Gateway itself is cluster infrastructure, named, not emitted',
+  uses: 'TrafficRouting.istio({ hosts, gateways }) (it emits the VirtualService with route primary), CanaryStep.canaryScale(CanaryScale.weight(50)), '
+    + 'CanaryStep.mirrorRoute with StringMatch; the Istio Gateway itself is cluster infrastructure, named, not emitted',
   namespace: 'argo-istio-mirror',
   firstSteps: { mirrorRoute: { virtualService: 'istio-host-split', route: 'mirror-route', host: 'istio-host-split-canary', percentage: 50 } },
   chart: () => {
@@ -314,8 +314,8 @@ const ISTIO_MIRROR: CatalogueEntry = {
       ...DEMO, image: 'argoproj/rollouts-demo:green', replicas: 4,
       trafficRouting: TrafficRouting.istio({ hosts: ['istio-host-split.com'], gateways: ['istio-host-split-gateway'] }),
       steps: [
-        CanaryStep.setCanaryScale(CanaryScale.weight(50)),
-        CanaryStep.setMirrorRoute({
+        CanaryStep.canaryScale(CanaryScale.weight(50)),
+        CanaryStep.mirrorRoute({
           name: 'mirror-route', percentage: 50,
           matches: [{ method: StringMatch.exact('POST'), path: StringMatch.prefix('/color') }],
         }),
@@ -356,7 +356,7 @@ const NOTIFICATIONS: CatalogueEntry = {
     const rollout = new CanaryRollout(chart, 'rollout-canary', {
       ...DEMO, replicas: 5, revisionHistoryLimit: 2,
       steps: [
-        CanaryStep.setWeight(20), CanaryStep.pause(),
+        CanaryStep.weight(20), CanaryStep.pause(),
         ...CanaryStep.weightsWithPauses([40, 60, 80], Duration.seconds(10)),
       ],
       annotations: NOTIFICATION_SUBSCRIPTIONS,
@@ -411,7 +411,7 @@ const EXPERIMENT_STEP: CatalogueEntry = {
     new CanaryRollout(chart, 'rollout-experiment-step', {
       ...DEMO, replicas: 4, revisionHistoryLimit: 2,
       steps: [
-        CanaryStep.setWeight(25),
+        CanaryStep.weight(25),
         CanaryStep.experiment({
           templates: [{ name: 'canary', specRef: ExperimentSpecRef.CANARY }],
           analyses: [{ name: 'random-fail', template: randomFail(chart) }],
@@ -498,7 +498,7 @@ const TEMPLATE_REF: CatalogueEntry = {
     const deployment = demoDeployment(chart, { 'app.kubernetes.io/instance': 'rollout-canary' });
     new CanaryRollout(chart, 'rollout-ref-deployment', {
       workload: RolloutWorkload.fromDeployment(deployment), replicas: 5, revisionHistoryLimit: 2,
-      steps: [CanaryStep.setWeight(20), CanaryStep.pause(Duration.seconds(10))],
+      steps: [CanaryStep.weight(20), CanaryStep.pause(Duration.seconds(10))],
     });
     return chart;
   },
@@ -520,7 +520,7 @@ const WORKLOAD_REF: CatalogueEntry = {
     const chart = chartIn('argo-workload-ref');
     new CanaryRollout(chart, 'rollout-ref-deployment', {
       workload: RolloutWorkload.fromDeployment(demoDeployment(chart)), replicas: 5,
-      steps: [CanaryStep.setWeight(20), CanaryStep.pause(Duration.seconds(10))],
+      steps: [CanaryStep.weight(20), CanaryStep.pause(Duration.seconds(10))],
     });
     return chart;
   },
@@ -605,7 +605,7 @@ const LINKERD: CatalogueEntry = {
     const rollout = new CanaryRollout(chart, 'rollout-linkerd', {
       ...DEMO, replicas: 5, revisionHistoryLimit: 2, podAnnotations: { 'linkerd.io/inject': 'enabled' },
       trafficRouting: TrafficRouting.custom({ spec: { smi: { rootService: 'rollout-linkerd' } } }),
-      steps: [CanaryStep.setWeight(5), CanaryStep.pause()],
+      steps: [CanaryStep.weight(5), CanaryStep.pause()],
     });
     rootService(chart, rollout, 'rollout-linkerd');
     new AnalysisTemplate(chart, 'load-test', {
@@ -650,9 +650,9 @@ const AMBASSADOR: CatalogueEntry = {
       replicas: 1, stableServiceName: 'echo-stable', canaryServiceName: 'echo-canary',
       trafficRouting: TrafficRouting.custom({ spec: { ambassador: { mappings: ['echo'] } } }),
       steps: [
-        CanaryStep.setWeight(30), CanaryStep.pause(Duration.seconds(30)),
-        CanaryStep.setWeight(60), CanaryStep.pause(Duration.seconds(30)),
-        CanaryStep.setWeight(100), CanaryStep.pause(Duration.seconds(10)),
+        CanaryStep.weight(30), CanaryStep.pause(Duration.seconds(30)),
+        CanaryStep.weight(60), CanaryStep.pause(Duration.seconds(30)),
+        CanaryStep.weight(100), CanaryStep.pause(Duration.seconds(10)),
       ],
     });
     return chart;
@@ -669,7 +669,7 @@ const APISIX: CatalogueEntry = {
   example: 'apisix/',
   intent: 'APISIX route weights, a header route (trace: debug) to one canary pod first, then 20% to 80%',
   expressed: 'full',
-  uses: 'TrafficRouting.custom({ apisix: { route } }); CanaryStep.setCanaryScale(CanaryScale.replicas(1)) then CanaryStep.setHeaderRoute '
+  uses: 'TrafficRouting.custom({ apisix: { route } }); CanaryStep.canaryScale(CanaryScale.replicas(1)) then CanaryStep.setHeaderRoute '
     + '(the example sets both in one step, which this library refuses: one kind per step; as two steps the header route reaches one canary pod '
     + 'before the pause all the same); resources requests; the ApisixRoute is APISIX\'s configuration (apisix.apache.org CRD, no schema here): '
     + 'named, not emitted',
@@ -682,9 +682,9 @@ const APISIX: CatalogueEntry = {
       resources: { cpu: { request: Cpu.millis(5) }, memory: { request: Size.mebibytes(32) } },
       trafficRouting: TrafficRouting.custom({ spec: { apisix: { route: { name: 'rollouts-apisix-route', rules: ['rollouts-apisix'] } } } }),
       steps: [
-        CanaryStep.setCanaryScale(CanaryScale.replicas(1)),
+        CanaryStep.canaryScale(CanaryScale.replicas(1)),
         CanaryStep.setHeaderRoute('set-header', { trace: StringMatch.exact('debug') }),
-        CanaryStep.pause(), CanaryStep.setWeight(20), CanaryStep.pause(),
+        CanaryStep.pause(), CanaryStep.weight(20), CanaryStep.pause(),
         ...CanaryStep.weightsWithPauses([40, 60, 80], Duration.seconds(15)),
       ],
     });
@@ -730,7 +730,7 @@ const APP_MESH: CatalogueEntry = {
         },
       }),
       steps: [
-        CanaryStep.setWeight(25), CanaryStep.pause(),
+        CanaryStep.weight(25), CanaryStep.pause(),
         ...CanaryStep.weightsWithPauses([50, 75], Duration.minutes(10)),
       ],
     });
@@ -779,7 +779,7 @@ const ALB_EXPERIMENT: CatalogueEntry = {
       resources: { cpu: { request: Cpu.millis(5) }, memory: { request: Size.mebibytes(16) } },
       trafficRouting: TrafficRouting.custom({ spec: { alb: { ingress: 'alb-rollout-ingress', rootService: 'alb-rollout-root', servicePort: 80 } } }),
       steps: [
-        CanaryStep.setWeight(10),
+        CanaryStep.weight(10),
         CanaryStep.experiment({ templates: [{ name: 'experiment-alb', specRef: ExperimentSpecRef.CANARY, weight: 20 }] }),
       ],
     });

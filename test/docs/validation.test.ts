@@ -37,7 +37,7 @@ describe('docs/validation.md', () => {
 describe('abortScaleDownDelay 0 is described as the controller does it', () => {
   test('the prop, the README and the runbook: no delay on a canary, running only with setCanaryScale at step 0', () => {
     // GIVEN the three places that describe it WHEN read THEN each says what 0 does on a canary
-    const prop = read('lib/rollout/internal-rollout.ts');
+    const prop = read('lib/rollout/rollout-props.ts');
     expect(prop).toContain('0 does not stop them at once, nor always');
     expect(prop).toContain('canary: no delay at all');
     expect(prop).toContain('unless step 0 is a setCanaryScale with replicas or weight');

@@ -274,7 +274,7 @@ describe('LockedDownNetwork.forRollout lets in the pods of the rollout\'s traffi
   const rolloutWith = (trafficRouting?: TrafficRouting) => {
     const chart = new Chart(Testing.app(), 'test');
     const rollout = new CanaryRollout(chart, 'shop', {
-      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.setWeight(10), CanaryStep.pause()], trafficRouting,
+      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.weight(10), CanaryStep.pause()], trafficRouting,
     });
     return { chart, rollout };
   };
@@ -323,7 +323,7 @@ describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh
   const rolloutWith = (trafficRouting: TrafficRouting) => {
     const chart = new Chart(Testing.app(), 'test');
     const rollout = new CanaryRollout(chart, 'shop', {
-      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.setWeight(10), CanaryStep.pause()], trafficRouting,
+      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.weight(10), CanaryStep.pause()], trafficRouting,
     });
     return { chart, rollout };
   };

@@ -63,12 +63,12 @@ describe('NetworkPeer', () => {
   it('fails on an invalid CIDR', () => {
     expect(() => NetworkPeer.cidr('10.0.0.1')).toThrow('NetworkPeer.cidr cidr must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16, got 10.0.0.1');
     expect(() => NetworkPeer.cidr('10.0.0.0/40')).toThrow('NetworkPeer.cidr cidr must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16, got 10.0.0.0/40');
-    expect(() => NetworkPeer.cidr('10.0.0.0/8', ['x'])).toThrow('NetworkPeer.cidr except must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16, got x');
+    expect(() => NetworkPeer.cidr('10.0.0.0/8', ['x'])).toThrow('NetworkPeer.cidr exceptCidrs must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16, got x');
   });
 
   it('fails on an exception outside the CIDR', () => {
-    expect(() => NetworkPeer.cidr('10.0.0.0/8', ['192.168.0.0/16'])).toThrow('NetworkPeer.cidr except must be a strict subnet of 10.0.0.0/8, got 192.168.0.0/16');
-    expect(() => NetworkPeer.cidr('10.0.0.0/8', ['10.0.0.0/8'])).toThrow('NetworkPeer.cidr except must be a strict subnet of 10.0.0.0/8, got 10.0.0.0/8');
+    expect(() => NetworkPeer.cidr('10.0.0.0/8', ['192.168.0.0/16'])).toThrow('NetworkPeer.cidr exceptCidrs must be a strict subnet of 10.0.0.0/8, got 192.168.0.0/16');
+    expect(() => NetworkPeer.cidr('10.0.0.0/8', ['10.0.0.0/8'])).toThrow('NetworkPeer.cidr exceptCidrs must be a strict subnet of 10.0.0.0/8, got 10.0.0.0/8');
   });
 });
 

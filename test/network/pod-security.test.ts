@@ -236,7 +236,7 @@ describe('a rollout\'s pod as Istio\'s sidecar injector leaves it', () => {
   const rolloutObject = () => {
     const chart = new Chart(Testing.app(), 'mesh', { namespace: 'shop' });
     new CanaryRollout(chart, 'shop', {
-      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.setWeight(10), CanaryStep.pause()], trafficRouting: TrafficRouting.istio(),
+      namespace: 'shop', image: 'registry.example.com/shop:1.0.0', steps: [CanaryStep.weight(10), CanaryStep.pause()], trafficRouting: TrafficRouting.istio(),
     });
     return Testing.synth(chart).find((o: any) => o.kind === 'Rollout');
   };

@@ -210,8 +210,8 @@ describe('CanaryRollout props', () => {
   test('setCanaryScale, indefinite pause and custom service names', () => {
     const { chart, rollout } = make({
       stableServiceName: 'web-main', canaryServiceName: 'web-next',
-      steps: [CanaryStep.setCanaryScale(CanaryScale.replicas(1)), CanaryStep.setWeight(20), CanaryStep.pause(),
-        CanaryStep.setCanaryScale(CanaryScale.weight(50)), CanaryStep.setCanaryScale(CanaryScale.matchTrafficWeight())],
+      steps: [CanaryStep.canaryScale(CanaryScale.replicas(1)), CanaryStep.weight(20), CanaryStep.pause(),
+        CanaryStep.canaryScale(CanaryScale.weight(50)), CanaryStep.canaryScale(CanaryScale.matchTrafficWeight())],
     });
     const r = rolloutOf(synthValid(chart));
     expect(r.spec.strategy.canary.steps).toEqual([
@@ -265,14 +265,14 @@ describe('CanaryRollout validation', () => {
   const failsAtSynth = (chart: Chart, message: string) => expect(() => Testing.synth(chart)).toThrow(message);
 
   test('fails on a weight above 100', () => {
-    expect(() => CanaryStep.setWeight(120)).toThrow('setWeight must be an integer between 0 and 100, got 120');
+    expect(() => CanaryStep.weight(120)).toThrow('setWeight must be an integer between 0 and 100, got 120');
   });
   test('fails on a negative weight', () => {
-    expect(() => CanaryStep.setWeight(-1)).toThrow('setWeight must be an integer between 0 and 100, got -1');
+    expect(() => CanaryStep.weight(-1)).toThrow('setWeight must be an integer between 0 and 100, got -1');
   });
   test('accepts a pause of 0s, as the controller does', () => {
     // GIVEN a 0s pause between two weights (the controller marks the rollout paused and goes on at its next reconcile)
-    const { chart, rollout } = make({ steps: [CanaryStep.setWeight(10), CanaryStep.pause(Duration.seconds(0)), CanaryStep.setWeight(50)] });
+    const { chart, rollout } = make({ steps: [CanaryStep.weight(10), CanaryStep.pause(Duration.seconds(0)), CanaryStep.weight(50)] });
     // WHEN synthesized THEN the pause is rendered as 0s and the plan counts it as no time
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps[1]).toEqual({ pause: { duration: '0s' } });
     expect(rollout.steps[1].description).toBe('pause 0s');
@@ -288,7 +288,7 @@ describe('CanaryRollout validation', () => {
       "canaryServiceName and stableServiceName must differ, both are 'web': the controller points each Service at a different ReplicaSet");
   });
   test('fails on setCanaryScale without traffic routing', () => {
-    fails({ trafficRouting: undefined, steps: [CanaryStep.setCanaryScale(CanaryScale.replicas(1))] },
+    fails({ trafficRouting: undefined, steps: [CanaryStep.canaryScale(CanaryScale.replicas(1))] },
       "step 0 (setCanaryScale) needs trafficRouting: without a traffic router the canary's scale is its weight");
   });
   test('fails on scaleDownDelay together with dynamicStableScale', () => {
@@ -337,16 +337,16 @@ describe('CanaryRollout validation', () => {
     fails({ canaryServiceName: 'web.canary' }, "canaryServiceName must be a DNS-1123 label");
   });
   test('fails on weights that go down', () => {
-    failsExactly({ steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] },
+    failsExactly({ steps: [CanaryStep.weight(50), CanaryStep.weight(25)] },
       'step 1 lowers setWeight from 50 to 25: weights must rise step by step; set allowWeightDecrease to lower them on purpose '
       + '(a rule of cdk8s-progressive, not of Argo Rollouts: a lower weight is most often steps in the wrong order)');
   });
   test('allows weights that go down when asked', () => {
-    expect(() => make({ allowWeightDecrease: true, steps: [CanaryStep.setWeight(50), CanaryStep.setWeight(25)] })).not.toThrow();
+    expect(() => make({ allowWeightDecrease: true, steps: [CanaryStep.weight(50), CanaryStep.weight(25)] })).not.toThrow();
   });
   test('accepts a repeated weight, as the controller does', () => {
     // GIVEN setWeight 25 twice (e.g. to restate the weight after a setCanaryScale)
-    const { chart, rollout } = make({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.setWeight(25)] });
+    const { chart, rollout } = make({ steps: [CanaryStep.weight(25), CanaryStep.pause(Duration.seconds(10)), CanaryStep.weight(25)] });
     // WHEN synthesized THEN both steps are emitted, and the second takes no pod readiness time in the plan
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: { duration: '10s' } }, { setWeight: 25 }]);
     expect(rollout.plan.steps.map((s) => [s.description, s.weight, s.seconds])).toEqual([
@@ -355,7 +355,7 @@ describe('CanaryRollout validation', () => {
   });
   test('accepts two pauses in a row, as the controller does', () => {
     // GIVEN a pause for a human followed by a timed pause
-    const { chart, rollout } = make({ steps: [CanaryStep.setWeight(25), CanaryStep.pause(), CanaryStep.pause(Duration.seconds(30))] });
+    const { chart, rollout } = make({ steps: [CanaryStep.weight(25), CanaryStep.pause(), CanaryStep.pause(Duration.seconds(30))] });
     // WHEN synthesized THEN both pauses are emitted and the plan waits for the human
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: {} }, { pause: { duration: '30s' } }]);
     expect(rollout.plan.steps.map((s) => s.description)).toEqual(['setWeight 25', 'pause indefinite', 'pause 30s', 'promote: canary scaled to 3 pods']);
@@ -503,7 +503,7 @@ describe('CanaryRollout validation', () => {
       + '   0  setWeight 10                       weight  10%  +10s       = 10s       pod readiness 10s (1 canary pod)\n');
   });
   test('fails when the plan has an indefinite pause and a maxPromotionTime', () => {
-    const { chart } = make({ maxPromotionTime: Duration.minutes(10), steps: [CanaryStep.setWeight(10), CanaryStep.pause()] });
+    const { chart } = make({ maxPromotionTime: Duration.minutes(10), steps: [CanaryStep.weight(10), CanaryStep.pause()] });
     failsAtSynth(chart, 'maxPromotionTime is 10m but the plan takes indefinite to reach 100%');
   });
 });
@@ -553,7 +553,7 @@ describe('CanaryRollout time to abort', () => {
   });
 
   test('disableMaxPromotionTime records no promotion budget', () => {
-    const { chart } = make({ disableMaxPromotionTime: true, steps: [CanaryStep.setWeight(10), CanaryStep.pause()] });
+    const { chart } = make({ disableMaxPromotionTime: true, steps: [CanaryStep.weight(10), CanaryStep.pause()] });
     const metadata = rolloutOf(synthValid(chart)).metadata;
     expect(metadata.annotations).toEqual({ 'cdk8s-progressive/max-promotion-time': 'none' });
     expect(recordedBudgets(metadata, 'Rollout web').promotionSeconds).toBe(Infinity);
@@ -594,7 +594,7 @@ describe('CanaryRollout budgets recorded on the Rollout', () => {
 describe('CanaryRollout frictions', () => {
   test("background analysis starts once the canary takes traffic, not at Argo's step 0, and the step is always written", () => {
     // GIVEN a pause before the first weight, and a background analysis without startingStep
-    const { chart, rollout } = make({ steps: [CanaryStep.pause(Duration.seconds(30)), CanaryStep.setWeight(10), CanaryStep.pause(Duration.minutes(1))] });
+    const { chart, rollout } = make({ steps: [CanaryStep.pause(Duration.seconds(30)), CanaryStep.weight(10), CanaryStep.pause(Duration.minutes(1))] });
     rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { background: true });
     // WHEN synthesized / THEN it starts after setWeight 10 (step 1), written as startingStep 2
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.analysis.startingStep).toBe(2);

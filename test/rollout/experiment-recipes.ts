@@ -71,10 +71,10 @@ export function canaryPreviewWithoutExperiment(chart: Chart): CanaryRollout {
     image: 'registry.example.com/checkout:2.3.1',
     trafficRouting: TrafficRouting.nginx({ host: 'checkout.example.com' }),
     steps: [
-      CanaryStep.setCanaryScale(CanaryScale.replicas(1)),
-      CanaryStep.setWeight(0),
+      CanaryStep.canaryScale(CanaryScale.replicas(1)),
+      CanaryStep.weight(0),
       CanaryStep.pause(),
-      CanaryStep.setCanaryScale(CanaryScale.matchTrafficWeight()),
+      CanaryStep.canaryScale(CanaryScale.matchTrafficWeight()),
       ...CanaryStep.weightsWithPauses([10, 50], Duration.minutes(1)),
     ],
   });

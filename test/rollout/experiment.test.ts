@@ -4,9 +4,11 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import {
-  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, canaryPlan, ExperimentSpecRef, ExperimentStepProps, formatPlan, planRollouts,
-  parseManifest, rehearsal, SliSource, SloAnalysis, StringMatch, TrafficRouting,
+  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, canaryPlan, ExperimentSpecRef, ExperimentStepProps, formatPlan,
+  SliSource, SloAnalysis, StringMatch, TrafficRouting,
 } from '../../lib';
+import { parseManifest, planRollouts } from '../../lib/plan/manifests';
+import * as rehearsal from '../../lib/rehearsal/rehearse';
 import { metric, TemplateRef } from '../support/fake-template';
 import { synthValid } from '../support/schema';
 import { ROOT } from '../support/synth';
@@ -43,7 +45,7 @@ describe('CanaryStep.experiment', () => {
         { name: 'health', template: slo(c, 'health', {}, 'latency'), requiredForCompletion: true },
       ],
       dryRunMetrics: ['success-rate'],
-    }), CanaryStep.setWeight(50)], { maxTimeToAbort: Duration.minutes(10) });
+    }), CanaryStep.weight(50)], { maxTimeToAbort: Duration.minutes(10) });
     // WHEN synthesized and validated against the v1.9.1 CRD (unknown fields rejected)
     const objs = synthValid(chart);
     // THEN
@@ -165,10 +167,10 @@ describe('experiment steps in a CanaryRollout', () => {
   });
 
   test('fails when the weights before the step and of its templates add up to more than 100', () => {
-    expect(() => make(() => [CanaryStep.setWeight(80), CanaryStep.experiment({ templates: [{ ...canaryTemplate, weight: 15 }, { ...baselineTemplate, weight: 15 }] })]))
+    expect(() => make(() => [CanaryStep.weight(80), CanaryStep.experiment({ templates: [{ ...canaryTemplate, weight: 15 }, { ...baselineTemplate, weight: 15 }] })]))
       .toThrow(new Error('step 1 (experiment) sends 110% of the traffic: setWeight 80 before it plus template weights canary 15, baseline 15; lower them to 100 '
         + 'together (a rule of cdk8s-progressive, not of Argo Rollouts: the stable Service gets 100 minus all of them, and the routers clamp a negative share to 0)'));
-    expect(() => make(() => [CanaryStep.setWeight(80), CanaryStep.experiment({ templates: [{ ...canaryTemplate, weight: 20 }] })])).not.toThrow();
+    expect(() => make(() => [CanaryStep.weight(80), CanaryStep.experiment({ templates: [{ ...canaryTemplate, weight: 20 }] })])).not.toThrow();
   });
 
   test('fails on a selector label the pods do not carry; accepts the rollout\'s own and the track labels', () => {
@@ -216,7 +218,7 @@ describe('experiment steps in a CanaryRollout', () => {
   });
 
   test('fails at synth on an experiment template\'s hash passed to an analysis step or the background analysis', () => {
-    const { chart, rollout } = make((c) => [CanaryStep.setWeight(10),
+    const { chart, rollout } = make((c) => [CanaryStep.weight(10),
       CanaryStep.analysis({ templates: [slo(c)], args: [AnalysisArg.experimentPodTemplateHash('canary-hash', 'canary')] })]);
     rollout.addAnalysis({ templates: [slo(chart, 'bg')], args: [AnalysisArg.experimentPodTemplateHash('h', 'canary')] }, { background: true });
     expect(() => Testing.synth(chart)).toThrow("step 1 (analysis) passes arg 'canary-hash' = '{{templates.canary.podTemplateHash}}', which only an experiment "
@@ -311,16 +313,16 @@ describe('plan timing of experiment steps', () => {
 describe('CanaryStep.fromArgoJson', () => {
   test('a known kind becomes the typed factory\'s step: same spec, same checks, planned', () => {
     const cases: Array<[object, CanaryStep]> = [
-      [{ setWeight: 20 }, CanaryStep.setWeight(20)],
+      [{ setWeight: 20 }, CanaryStep.weight(20)],
       [{ pause: {} }, CanaryStep.pause()],
       [{ pause: { duration: '1m30s' } }, CanaryStep.pause(Duration.seconds(90))],
       [{ pause: { duration: 45 } }, CanaryStep.pause(Duration.seconds(45))],
-      [{ setCanaryScale: { replicas: 2 } }, CanaryStep.setCanaryScale(CanaryScale.replicas(2))],
+      [{ setCanaryScale: { replicas: 2 } }, CanaryStep.canaryScale(CanaryScale.replicas(2))],
       [{ setHeaderRoute: { name: 'h', match: [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }] } },
         CanaryStep.setHeaderRoute('h', { 'x-canary': StringMatch.exact('yes') })],
       [{ setHeaderRoute: { name: 'h' } }, CanaryStep.removeHeaderRoute('h')],
       [{ setMirrorRoute: { name: 'm', percentage: 10, match: [{ path: { prefix: '/' } }] } },
-        CanaryStep.setMirrorRoute({ name: 'm', percentage: 10, matches: [{ path: StringMatch.prefix('/') }] })],
+        CanaryStep.mirrorRoute({ name: 'm', percentage: 10, matches: [{ path: StringMatch.prefix('/') }] })],
     ];
     for (const [json, typed] of cases) {
       const step = CanaryStep.fromArgoJson(json);

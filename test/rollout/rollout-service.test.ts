@@ -8,7 +8,7 @@ const servicesOf = (objs: any[]) => objs.filter((o) => o.kind === 'Service');
 
 function canary(service: RolloutServiceProps, props: Partial<CanaryRolloutProps> = {}) {
   const chart = Testing.chart();
-  new CanaryRollout(chart, 'web', { image: IMAGE, steps: [CanaryStep.setWeight(20), CanaryStep.pause(Duration.seconds(10))], service, ...props });
+  new CanaryRollout(chart, 'web', { image: IMAGE, steps: [CanaryStep.weight(20), CanaryStep.pause(Duration.seconds(10))], service, ...props });
   return chart;
 }
 

@@ -72,7 +72,7 @@ describe('TrafficRouting.gatewayApi', () => {
 
   test('takes dynamicStableScale and setCanaryScale, as the controller does with any router', () => {
     // GIVEN the Gateway API (no ingress-nginx, so no #1820) WHEN synthesized THEN both are emitted
-    const { chart } = make({ dynamicStableScale: true, steps: [CanaryStep.setCanaryScale(CanaryScale.replicas(1)), CanaryStep.setWeight(20)] });
+    const { chart } = make({ dynamicStableScale: true, steps: [CanaryStep.canaryScale(CanaryScale.replicas(1)), CanaryStep.weight(20)] });
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary).toMatchObject({
       dynamicStableScale: true, steps: [{ setCanaryScale: { replicas: 1 } }, { setWeight: 20 }],
     });
@@ -200,7 +200,7 @@ describe('TrafficRouting.istio', () => {
 
 describe('header and mirror routes', () => {
   const header = CanaryStep.setHeaderRoute('canary-by-header', { 'X-Canary': StringMatch.exact('always'), 'X-Team': StringMatch.prefix('pay') });
-  const mirror = CanaryStep.setMirrorRoute({
+  const mirror = CanaryStep.mirrorRoute({
     name: 'mirror-get', percentage: 20,
     matches: [{ method: StringMatch.exact('GET'), path: StringMatch.prefix('/api'), headers: { 'X-Mirror': StringMatch.regex('y.*') } }],
   });
@@ -209,8 +209,8 @@ describe('header and mirror routes', () => {
     // GIVEN a header route, a weight, a mirror route, then both removed
     const { chart, rollout } = make({
       trafficRouting: TrafficRouting.istio(),
-      steps: [header, CanaryStep.setWeight(10), mirror, CanaryStep.pause(Duration.minutes(1)), CanaryStep.removeMirrorRoute('mirror-get'),
-        CanaryStep.removeHeaderRoute('canary-by-header'), CanaryStep.setWeight(50)],
+      steps: [header, CanaryStep.weight(10), mirror, CanaryStep.pause(Duration.minutes(1)), CanaryStep.removeMirrorRoute('mirror-get'),
+        CanaryStep.removeHeaderRoute('canary-by-header'), CanaryStep.weight(50)],
     });
     // WHEN synthesized (and validated against the v1.9.1 Rollout CRD)
     const canary = rolloutOf(synthValid(chart)).spec.strategy.canary;
@@ -232,7 +232,7 @@ describe('header and mirror routes', () => {
   });
 
   test('Gateway API: a header route, listed in managedRoutes beside the plugin entry', () => {
-    const { chart } = make({ steps: [CanaryStep.setWeight(10), header, CanaryStep.pause()] });
+    const { chart } = make({ steps: [CanaryStep.weight(10), header, CanaryStep.pause()] });
     const routing = rolloutOf(synthValid(chart)).spec.strategy.canary.trafficRouting;
     expect(routing).toEqual({ plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } }, managedRoutes: [{ name: 'canary-by-header' }] });
   });
@@ -242,7 +242,7 @@ describe('header and mirror routes', () => {
   });
 
   test('fails on a header route with NGINX routing, naming its own way to reach the canary by header', () => {
-    expect(() => make({ trafficRouting: TrafficRouting.nginx({ host: 'a.example.com' }), steps: [CanaryStep.setWeight(5), header] })).toThrow(new Error(
+    expect(() => make({ trafficRouting: TrafficRouting.nginx({ host: 'a.example.com' }), steps: [CanaryStep.weight(5), header] })).toThrow(new Error(
       'step 1 (setHeaderRoute canary-by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, '
       + 'apisix or plugins, got nginx: with ingress-nginx reach the canary '
       + "by header with additionalIngressAnnotations { 'canary-by-header': '<header>' }, or change router"));
@@ -260,7 +260,7 @@ describe('header and mirror routes', () => {
   });
 
   test('fails on one name for a header and a mirror route', () => {
-    const clash = CanaryStep.setMirrorRoute({ name: 'canary-by-header', matches: [{ path: StringMatch.prefix('/') }] });
+    const clash = CanaryStep.mirrorRoute({ name: 'canary-by-header', matches: [{ path: StringMatch.prefix('/') }] });
     expect(() => make({ trafficRouting: TrafficRouting.istio(), steps: [header, clash] })).toThrow(new Error(
       'step 1 (setMirrorRoute canary-by-header) uses the name of a setHeaderRoute route: each managed route is either a header or a mirror route, rename one'));
   });
@@ -277,11 +277,11 @@ describe('header and mirror routes', () => {
   test('fails on steps without a match, an empty value, a bad percentage or name', () => {
     expect(() => CanaryStep.setHeaderRoute('h', {})).toThrow(new Error(
       "setHeaderRoute 'h' needs at least one header to match, got none: to remove the route use CanaryStep.removeHeaderRoute('h')"));
-    expect(() => CanaryStep.setMirrorRoute({ name: 'm', matches: [] })).toThrow(new Error(
+    expect(() => CanaryStep.mirrorRoute({ name: 'm', matches: [] })).toThrow(new Error(
       "setMirrorRoute 'm' needs at least one match, got none: to mirror every request match path StringMatch.prefix('/'), to remove the route use "
       + "CanaryStep.removeMirrorRoute('m') (a rule of cdk8s-progressive, not of Argo Rollouts: with an empty match list the controller mirrors every "
       + 'request, with no match at all it removes the route)'));
-    expect(() => CanaryStep.setMirrorRoute({ name: 'm', matches: [{ path: StringMatch.prefix('/') }], percentage: 101 }))
+    expect(() => CanaryStep.mirrorRoute({ name: 'm', matches: [{ path: StringMatch.prefix('/') }], percentage: 101 }))
       .toThrow('setMirrorRoute percentage must be an integer between 0 and 100, got 101');
     expect(() => StringMatch.exact('')).toThrow(new Error("StringMatch.exact needs a value, got ''"));
     expect(() => CanaryStep.removeHeaderRoute('Canary_1')).toThrow("removeHeaderRoute name must be a DNS-1123 label");
@@ -293,7 +293,7 @@ describe('TrafficRouting.custom', () => {
 
   test('emits the given trafficRouting as the Rollout says it, and the plan times it as routed', () => {
     // GIVEN an SMI-routed canary (Linkerd), a router this library does not model
-    const { chart, rollout } = make({ trafficRouting: smi(), steps: [CanaryStep.setWeight(5), CanaryStep.pause(Duration.seconds(30))] });
+    const { chart, rollout } = make({ trafficRouting: smi(), steps: [CanaryStep.weight(5), CanaryStep.pause(Duration.seconds(30))] });
     // WHEN synthesized (strict v1.9.1 schema)
     const objs = synthValid(chart);
     // THEN the router's JSON, nothing emitted for it, and the plan counts routed canary pods (1 of 3 at 5%)
@@ -310,7 +310,7 @@ describe('TrafficRouting.custom', () => {
         spec: { plugins: { 'argoproj-labs/contour': { trafficRouteName: 'web' } }, maxTrafficWeight: 1000 },
         routerPods: [{ namespace: 'projectcontour', podLabels: { app: 'envoy' } }],
       }),
-      steps: [CanaryStep.setWeight(100), header],
+      steps: [CanaryStep.weight(100), header],
     });
     expect(rollout.routerPods).toEqual([{ namespace: 'projectcontour', podLabels: { app: 'envoy' } }]);
     LockedDownNetwork.forRollout(chart, 'net', rollout);
@@ -323,10 +323,10 @@ describe('TrafficRouting.custom', () => {
 
   test('fails on a header route with a router that has none (SMI), and on a mirror route without istio', () => {
     const header = CanaryStep.setHeaderRoute('by-header', { 'X-Canary': StringMatch.exact('1') });
-    expect(() => make({ trafficRouting: smi(), steps: [CanaryStep.setWeight(5), header] })).toThrow(
+    expect(() => make({ trafficRouting: smi(), steps: [CanaryStep.weight(5), header] })).toThrow(
       'step 1 (setHeaderRoute by-header) needs TrafficRouting.istio, TrafficRouting.gatewayApi or a custom router with istio, alb, apisix or plugins, '
       + 'got a custom router with none of them: set trafficRouting');
-    const mirror = CanaryStep.setMirrorRoute({ name: 'mirror', matches: [{ path: StringMatch.prefix('/') }] });
+    const mirror = CanaryStep.mirrorRoute({ name: 'mirror', matches: [{ path: StringMatch.prefix('/') }] });
     expect(() => make({ trafficRouting: TrafficRouting.custom({ spec: { alb: { ingress: 'web', servicePort: 80 } } }), steps: [mirror] }))
       .toThrow('step 0 (setMirrorRoute mirror) needs TrafficRouting.istio, got custom');
   });

@@ -7,7 +7,7 @@ import { synthValid } from '../support/schema';
 
 const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
 const rolloutOf = (objs: any[]) => byKind(objs, 'Rollout')[0];
-const steps = [CanaryStep.setWeight(20), CanaryStep.pause(Duration.seconds(10))];
+const steps = [CanaryStep.weight(20), CanaryStep.pause(Duration.seconds(10))];
 
 /** A cdk8s-plus Deployment as a migration starts from; `hardened` adds what "restricted" needs and cdk8s-plus 27 does not model. */
 function deployment(chart: Chart, hardened = true, props: Partial<kplus.DeploymentProps> = {}): kplus.Deployment {

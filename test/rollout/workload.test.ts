@@ -253,12 +253,12 @@ describe('validation at synth', () => {
 
   test('fails on a name taken from an invalid construct id, saying so and how to set name', () => {
     const chart = Testing.chart();
-    expect(() => new CanaryRollout(chart, 'Echo_Rollout', { image: IMAGE, steps: [CanaryStep.setWeight(50)] })).toThrow(
+    expect(() => new CanaryRollout(chart, 'Echo_Rollout', { image: IMAGE, steps: [CanaryStep.weight(50)] })).toThrow(
       'name must be a DNS-1123 label (lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters), '
       + 'got \'Echo_Rollout\', taken from the construct id because name is not set: set name in the props, e.g. name: \'echo-rollout\' '
       + '(the construct id can stay as it is)');
     // AND with name set, the same id is fine
-    expect(() => new CanaryRollout(Testing.chart(), 'Echo_Rollout', { name: 'echo', image: IMAGE, steps: [CanaryStep.setWeight(50)] })).not.toThrow();
+    expect(() => new CanaryRollout(Testing.chart(), 'Echo_Rollout', { name: 'echo', image: IMAGE, steps: [CanaryStep.weight(50)] })).not.toThrow();
   });
 
   test('fails on an invalid name the user set, without mentioning the id', () => {

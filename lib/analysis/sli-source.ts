@@ -208,35 +208,132 @@ export interface AppSliProps extends PodSeriesSliProps {
   readonly metricsPath?: string;
 }
 
-class AppSliSource extends SliSource {
-  public readonly kind = 'app';
-  public readonly hasLatency = true;
-  private readonly requests: string;
-  private readonly duration: string;
-  private readonly status: string;
-  private readonly errorRegex: string;
-  private readonly hashLabel: string;
-  private readonly namespaceLabel: string;
-  private readonly extra: LabelMatcher[];
+/** How a source that reads series from the rollout's own pods names its metrics and scrapes them. */
+interface PodSeriesQueries {
+  /** The source's name in messages, e.g. `sliSource.app`. */
+  readonly where: string;
+  /** Counter of handled requests. */
+  readonly requests: string;
+  /** The histogram of request durations, without `_bucket`. */
+  readonly duration: string;
+  /** The divisor that turns the histogram's unit into seconds. */
+  readonly durationPerSecond: number;
+  /** The label of the status code, and the regex of the codes that count as errors. */
+  readonly statusLabel: string;
+  readonly errorRegex: string;
+  /** Matchers every query has, e.g. Istio's `reporter="destination"`. */
+  readonly fixed: LabelMatcher[];
+  /** For the service's other versions, leave out the series scraped without a hash (another scrape of the same pods). */
+  readonly otherVersionsHashedOnly: boolean;
+  /** The container port (by name) and path the PodMonitor scrapes. */
+  readonly port: string;
+  readonly path: string;
+}
 
-  constructor(private readonly props: AppSliProps) {
+/** A source that reads series from the rollout's own pods, which a PodMonitor labels with their pod-template hash. */
+abstract class PodSeriesSliSource extends SliSource {
+  public readonly hasLatency = true;
+  protected readonly hashLabel: string;
+  protected readonly namespaceLabel: string;
+  protected readonly extra: LabelMatcher[];
+
+  constructor(protected readonly props: PodSeriesSliProps, private readonly q: PodSeriesQueries) {
     super();
-    this.requests = metricName('sliSource.app requestsMetric', props.requestsMetric ?? 'http_requests_total');
-    this.duration = metricName('sliSource.app durationMetric', props.durationMetric ?? 'http_request_duration_seconds');
-    this.status = labelName('sliSource.app statusLabel', props.statusLabel ?? 'status');
-    this.errorRegex = labelValue('sliSource.app errorStatusRegex', props.errorStatusRegex ?? '5..');
-    this.hashLabel = labelName('sliSource.app hashLabel', props.hashLabel ?? 'rollouts_pod_template_hash');
-    this.namespaceLabel = labelName('sliSource.app namespaceLabel', props.namespaceLabel ?? 'namespace');
-    this.extra = staticMatchers('sliSource.app matchers', props.matchers);
+    this.hashLabel = labelName(`${q.where} hashLabel`, props.hashLabel ?? 'rollouts_pod_template_hash');
+    this.namespaceLabel = labelName(`${q.where} namespaceLabel`, props.namespaceLabel ?? 'namespace');
+    this.extra = staticMatchers(`${q.where} matchers`, props.matchers);
     if ((props.podMonitor ?? true) && Object.keys(props.matchLabels ?? {}).length === 0) {
-      throw new Error('sliSource.app matchLabels must select the rollout\'s pods for the PodMonitor, got none: '
+      throw new Error(`${q.where} matchLabels must select the rollout's pods for the PodMonitor, got none: `
         + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the pods yourself');
     }
-    if (props.metricsPort !== undefined) labelValue('sliSource.app metricsPort', props.metricsPort);
+  }
+
+  public args(track: Track): SliArg[] {
+    return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
+  }
+
+  /** Matchers of a track, or of the service's other versions (every pod of the namespace but the canary's) without one. */
+  private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
+    const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
+    const byHash: LabelMatcher[] = track
+      ? [{ name: this.hashLabel, op: '=', value: argRef(hash.name) }]
+      : [{ name: this.hashLabel, op: '!=', value: argRef(CANARY_HASH_ARG.name) },
+        ...(this.q.otherVersionsHashedOnly ? [{ name: this.hashLabel, op: '!=', value: '' } as LabelMatcher] : [])];
+    return renderMatchers([
+      { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
+      ...byHash,
+      ...this.q.fixed,
+      ...this.extra,
+      ...more,
+    ]);
+  }
+
+  private good(track: Track | undefined): string {
+    return this.selector(track, [{ name: this.q.statusLabel, op: '!~', value: this.q.errorRegex }]);
+  }
+
+  public eventCounts(track: Track, window: Duration): EventCounts {
+    return this.counts(track, promDuration('window', window));
+  }
+
+  public serviceEventCounts(period: Duration): EventCounts {
+    return this.counts(undefined, promDuration('period', period));
+  }
+
+  private counts(track: Track | undefined, range: string): EventCounts {
+    const r = this.q.requests;
+    return {
+      good: `(sum(increase(${r}{${this.good(track)}}[${range}])) or vector(0))`,
+      total: `sum(increase(${r}{${this.selector(track)}}[${range}]))`,
+    };
+  }
+
+  public successRatio(track: Track, window: Duration): string {
+    const w = promDuration('window', window);
+    const r = this.q.requests;
+    return `(sum(rate(${r}{${this.good(track)}}[${w}])) or vector(0)) / sum(rate(${r}{${this.selector(track)}}[${w}]))`;
+  }
+
+  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
+    const w = promDuration('window', window);
+    const q = `histogram_quantile(${quantile}, sum by (le) (rate(${this.q.duration}_bucket{${this.selector(track)}}[${w}])))`;
+    return this.q.durationPerSecond === 1 ? q : `(${q} / ${this.q.durationPerSecond})`;
+  }
+
+  public bind(scope: Construct): void {
+    if (!(this.props.podMonitor ?? true)) return;
+    new CanaryPodMonitor(scope, 'PodMonitor', {
+      matchLabels: this.props.matchLabels!,
+      port: this.q.port,
+      path: this.q.path,
+      interval: this.props.scrapeInterval ?? Duration.seconds(15),
+      labels: this.props.podMonitorLabels,
+      hashLabel: this.hashLabel,
+      namespaceLabel: this.namespaceLabel,
+    });
+  }
+}
+
+class AppSliSource extends PodSeriesSliSource {
+  public readonly kind = 'app';
+
+  constructor(private readonly app: AppSliProps) {
+    super(app, {
+      where: 'sliSource.app',
+      requests: metricName('sliSource.app requestsMetric', app.requestsMetric ?? 'http_requests_total'),
+      duration: metricName('sliSource.app durationMetric', app.durationMetric ?? 'http_request_duration_seconds'),
+      durationPerSecond: 1,
+      statusLabel: labelName('sliSource.app statusLabel', app.statusLabel ?? 'status'),
+      errorRegex: labelValue('sliSource.app errorStatusRegex', app.errorStatusRegex ?? '5..'),
+      fixed: [],
+      otherVersionsHashedOnly: false,
+      port: app.metricsPort === undefined ? 'http' : labelValue('sliSource.app metricsPort', app.metricsPort),
+      path: app.metricsPath ?? '/metrics',
+    });
   }
 
   public _gate(): { source: gateContract.SliSource; args: SliArg[] } {
-    const p = this.props;
+    const p = this.app;
     const fixed: [string, unknown][] = [['statusLabel', p.statusLabel], ['errorStatusRegex', p.errorStatusRegex], ['hashLabel', p.hashLabel],
       ['namespaceLabel', p.namespaceLabel], ['matchers', p.matchers]];
     const custom = fixed.filter(([, v]) => v !== undefined).map(([k]) => k);
@@ -253,61 +350,6 @@ class AppSliSource extends SliSource {
       } },
       args: [NAMESPACE_ARG, CANARY_HASH_ARG, STABLE_HASH_ARG],
     };
-  }
-
-  public args(track: Track): SliArg[] {
-    return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
-  }
-
-  /** Matchers of a track, or of the service's other versions (every pod of the namespace but the canary's) without one. */
-  private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
-    const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
-    return renderMatchers([
-      { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
-      track ? { name: this.hashLabel, op: '=', value: argRef(hash.name) } : { name: this.hashLabel, op: '!=', value: argRef(CANARY_HASH_ARG.name) },
-      ...this.extra,
-      ...more,
-    ]);
-  }
-
-  public eventCounts(track: Track, window: Duration): EventCounts {
-    return this.counts(track, promDuration('window', window));
-  }
-
-  public serviceEventCounts(period: Duration): EventCounts {
-    return this.counts(undefined, promDuration('period', period));
-  }
-
-  private counts(track: Track | undefined, range: string): EventCounts {
-    const good = this.selector(track, [{ name: this.status, op: '!~', value: this.errorRegex }]);
-    return {
-      good: `(sum(increase(${this.requests}{${good}}[${range}])) or vector(0))`,
-      total: `sum(increase(${this.requests}{${this.selector(track)}}[${range}]))`,
-    };
-  }
-
-  public successRatio(track: Track, window: Duration): string {
-    const w = promDuration('window', window);
-    const good = this.selector(track, [{ name: this.status, op: '!~', value: this.errorRegex }]);
-    return `(sum(rate(${this.requests}{${good}}[${w}])) or vector(0)) / sum(rate(${this.requests}{${this.selector(track)}}[${w}]))`;
-  }
-
-  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
-    const w = promDuration('window', window);
-    return `histogram_quantile(${quantile}, sum by (le) (rate(${this.duration}_bucket{${this.selector(track)}}[${w}])))`;
-  }
-
-  public bind(scope: Construct): void {
-    if (!(this.props.podMonitor ?? true)) return;
-    new CanaryPodMonitor(scope, 'PodMonitor', {
-      matchLabels: this.props.matchLabels!,
-      port: this.props.metricsPort ?? 'http',
-      path: this.props.metricsPath ?? '/metrics',
-      interval: this.props.scrapeInterval ?? Duration.seconds(15),
-      labels: this.props.podMonitorLabels,
-      hashLabel: this.hashLabel,
-      namespaceLabel: this.namespaceLabel,
-    });
   }
 }
 
@@ -442,96 +484,32 @@ export interface IstioSliProps extends PodSeriesSliProps {
   readonly errorCodeRegex?: string;
 }
 
-/** Istio's request metrics, reported by the sidecar of the pod that served the request. */
-const ISTIO_REQUESTS = 'istio_requests_total';
-const ISTIO_DURATION_MS = 'istio_request_duration_milliseconds';
-
-class IstioSliSource extends SliSource {
+/**
+ * Istio's request metrics, reported by the sidecar of the pod that served the request (`reporter="destination"`),
+ * scraped from each pod's sidecar (Envoy's `/stats/prometheus` on the port the injector names `http-envoy-prom`).
+ * For the service's other versions, a series without the hash (another scrape of the same sidecar) is never counted.
+ */
+class IstioSliSource extends PodSeriesSliSource {
   public readonly kind = 'istio';
-  public readonly hasLatency = true;
-  private readonly errorRegex: string;
-  private readonly hashLabel: string;
-  private readonly namespaceLabel: string;
-  private readonly extra: LabelMatcher[];
 
-  constructor(private readonly props: IstioSliProps) {
-    super();
-    this.errorRegex = labelValue('sliSource.istio errorCodeRegex', props.errorCodeRegex ?? '5..');
-    this.hashLabel = labelName('sliSource.istio hashLabel', props.hashLabel ?? 'rollouts_pod_template_hash');
-    this.namespaceLabel = labelName('sliSource.istio namespaceLabel', props.namespaceLabel ?? 'namespace');
-    this.extra = staticMatchers('sliSource.istio matchers', props.matchers);
+  constructor(istio: IstioSliProps) {
+    super(istio, {
+      where: 'sliSource.istio',
+      requests: 'istio_requests_total',
+      duration: 'istio_request_duration_milliseconds',
+      durationPerSecond: 1000,
+      statusLabel: 'response_code',
+      errorRegex: labelValue('sliSource.istio errorCodeRegex', istio.errorCodeRegex ?? '5..'),
+      fixed: [{ name: 'reporter', op: '=', value: 'destination' }],
+      otherVersionsHashedOnly: true,
+      port: 'http-envoy-prom',
+      path: '/stats/prometheus',
+    });
     const reserved = this.extra.map((m) => m.name).filter((n) => ['reporter', 'response_code', this.hashLabel, this.namespaceLabel].includes(n));
     if (reserved.length > 0) {
       throw new Error(`sliSource.istio matchers must not set ${reserved.join(', ')}, which the queries set themselves: remove ${reserved.join(', ')}`);
     }
-    if ((props.podMonitor ?? true) && Object.keys(props.matchLabels ?? {}).length === 0) {
-      throw new Error('sliSource.istio matchLabels must select the rollout\'s pods for the PodMonitor, got none: '
-        + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the sidecars yourself');
-    }
-    if (props.scrapeInterval !== undefined) promDuration('sliSource.istio scrapeInterval', props.scrapeInterval);
-  }
-
-  public args(track: Track): SliArg[] {
-    return [NAMESPACE_ARG, track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG];
-  }
-
-  /**
-   * Matchers of a track, or of the service's other versions without one: every pod of the namespace scraped with a
-   * hash but the canary (a series without the hash, from another scrape of the same sidecar, is never counted).
-   */
-  private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
-    const hash = track === 'canary' ? CANARY_HASH_ARG : STABLE_HASH_ARG;
-    const byHash: LabelMatcher[] = track
-      ? [{ name: this.hashLabel, op: '=', value: argRef(hash.name) }]
-      : [{ name: this.hashLabel, op: '!=', value: argRef(CANARY_HASH_ARG.name) }, { name: this.hashLabel, op: '!=', value: '' }];
-    return renderMatchers([
-      { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) },
-      ...byHash,
-      { name: 'reporter', op: '=', value: 'destination' },
-      ...this.extra,
-      ...more,
-    ]);
-  }
-
-  public eventCounts(track: Track, window: Duration): EventCounts {
-    return this.counts(track, promDuration('window', window));
-  }
-
-  public serviceEventCounts(period: Duration): EventCounts {
-    return this.counts(undefined, promDuration('period', period));
-  }
-
-  private counts(track: Track | undefined, range: string): EventCounts {
-    const good = this.selector(track, [{ name: 'response_code', op: '!~', value: this.errorRegex }]);
-    return {
-      good: `(sum(increase(${ISTIO_REQUESTS}{${good}}[${range}])) or vector(0))`,
-      total: `sum(increase(${ISTIO_REQUESTS}{${this.selector(track)}}[${range}]))`,
-    };
-  }
-
-  public successRatio(track: Track, window: Duration): string {
-    const w = promDuration('window', window);
-    const good = this.selector(track, [{ name: 'response_code', op: '!~', value: this.errorRegex }]);
-    return `(sum(rate(${ISTIO_REQUESTS}{${good}}[${w}])) or vector(0)) / sum(rate(${ISTIO_REQUESTS}{${this.selector(track)}}[${w}]))`;
-  }
-
-  /** Istio's histogram is in milliseconds; the quantile is returned in seconds. */
-  public latencyQuantile(track: Track, quantile: number, window: Duration): string {
-    const w = promDuration('window', window);
-    return `(histogram_quantile(${quantile}, sum by (le) (rate(${ISTIO_DURATION_MS}_bucket{${this.selector(track)}}[${w}]))) / 1000)`;
-  }
-
-  public bind(scope: Construct): void {
-    if (!(this.props.podMonitor ?? true)) return;
-    new CanaryPodMonitor(scope, 'PodMonitor', {
-      matchLabels: this.props.matchLabels!,
-      port: 'http-envoy-prom',
-      path: '/stats/prometheus',
-      interval: this.props.scrapeInterval ?? Duration.seconds(15),
-      labels: this.props.podMonitorLabels,
-      hashLabel: this.hashLabel,
-      namespaceLabel: this.namespaceLabel,
-    });
+    if (istio.scrapeInterval !== undefined) promDuration('sliSource.istio scrapeInterval', istio.scrapeInterval);
   }
 }
 

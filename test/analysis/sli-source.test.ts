@@ -112,7 +112,7 @@ describe('SliSource.istio', () => {
 
   test('fails without pods for the PodMonitor, on a matcher the queries set, and on an injection', () => {
     expect(() => SliSource.istio()).toThrow(new Error('sliSource.istio matchLabels must select the rollout\'s pods for the PodMonitor, got none: '
-      + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the sidecars yourself'));
+      + 'pass the rollout\'s selector labels, or set podMonitor: false if you scrape the pods yourself'));
     expect(() => SliSource.istio({ podMonitor: false, matchers: { reporter: 'source' } })).toThrow(new Error(
       'sliSource.istio matchers must not set reporter, which the queries set themselves: remove reporter'));
     expect(() => SliSource.istio({ podMonitor: false, errorCodeRegex: '5.."} or vector(1) #' })).toThrow(

@@ -1,13 +1,12 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import { checkCondition } from './internal-conditions';
-import { dropNamespaceIfClusterScoped } from './internal-template-object';
+import { addTemplateObject } from './internal-template-object';
 import { checkPromql, promDuration } from './promql';
 import { DEFAULT_PROMETHEUS_ADDRESS } from './slo-analysis';
 import { ARGO_METRIC_DEFAULTS, metricTimings } from './timing';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate } from './template-ref';
-import { setSyncWave, SyncWave } from '../gitops/sync-wave';
 import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger } from '../util/internal-validation';
 
 /**
@@ -583,15 +582,8 @@ export class AnalysisTemplate extends Construct implements IAnalysisTemplate {
     for (const [i, a] of this.declared.entries()) {
       if (this.declared.findIndex((b) => b.name === a.name) !== i) throw new Error(`args has '${a.name}' twice: declare each arg once`);
     }
-    const Kind = this.clusterScope ? argo.ClusterAnalysisTemplate : argo.AnalysisTemplate;
-    this.resource = new Kind(this, 'Resource', {
-      metadata: props.templateName ? { name: props.templateName } : {},
-      spec: Lazy.any({ produce: () => this.renderSpec() }),
-    });
+    this.resource = addTemplateObject(this, this.clusterScope, props.templateName, () => this.renderSpec());
     this.templateName = this.resource.name;
-    dropNamespaceIfClusterScoped(this.resource, this.clusterScope);
-    // Argo CD syncs the template before the Rollouts that reference it.
-    setSyncWave(this.resource, SyncWave.ANALYSIS);
     for (const m of props.metrics ?? []) this.addMetric(m);
     this.node.addValidation({
       validate: () => {

@@ -1,25 +1,22 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AnalysisTemplate,
   AnalysisTemplateSpec,
   AnalysisTemplateSpecMetrics,
   AnalysisTemplateSpecMetricsConsecutiveErrorLimit,
   AnalysisTemplateSpecMetricsCount,
   AnalysisTemplateSpecMetricsFailureLimit,
   AnalysisTemplateSpecMetricsInconclusiveLimit,
-  ClusterAnalysisTemplate,
 } from '../../imports/argoproj.io';
 import { argRef, checkPromql, promDuration } from './promql';
 import { NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
 import { MetricConditions } from './expr-eval';
 import { DEFAULT_COUNT, GateObjective, JudgementRules, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
-import { dropNamespaceIfClusterScoped } from './internal-template-object';
+import { addTemplateObject } from './internal-template-object';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate, TemplateUse } from './template-ref';
 import * as gateContract from '../gate/contract';
 import { DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC } from '../gate/contract';
 import { ISloGate } from '../gate/slo-gate';
-import { setSyncWave, SyncWave } from '../gitops/sync-wave';
 import { ownRule } from '../util/internal-validation';
 
 /** The Prometheus that analysis queries go to unless `address` says otherwise. */
@@ -147,15 +144,8 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     this.rules = { minRequests, confidence };
     if (this.gate) this.sli._gate();
 
-    const Kind = this.clusterScope ? ClusterAnalysisTemplate : AnalysisTemplate;
-    this.resource = new Kind(this, 'Resource', {
-      metadata: props.templateName ? { name: props.templateName } : {},
-      spec: Lazy.any({ produce: () => this.renderSpec() }),
-    });
+    this.resource = addTemplateObject(this, this.clusterScope, props.templateName, () => this.renderSpec());
     this.templateName = this.resource.name;
-    dropNamespaceIfClusterScoped(this.resource, this.clusterScope);
-    // Argo CD syncs the template before the Rollouts that reference it.
-    setSyncWave(this.resource, SyncWave.ANALYSIS);
     this.sli.bind(this);
 
     for (const o of props.objectives ?? [SloObjective.successRate(), SloObjective.latency()]) {

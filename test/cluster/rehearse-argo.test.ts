@@ -107,8 +107,9 @@ describe('rehearse --engine argo on the local control plane', () => {
 
 /**
  * Fidelity of the emulation (`--engine emulated`, the default) against the controller, on the same chart
- * and canary at time-scale 10: the same outcome; an abort at the same weight or at the next one (the
- * controller's background and step analyses race through its reconciles and 1s scrapes); times within
+ * and canary at time-scale 10: the same outcome; an abort at the same weight or an adjacent one (the
+ * controller's background and step analyses race through its reconciles and 1s scrapes, and either may win
+ * first, more so on a loaded machine); times within
  * FIDELITY_TOLERANCE_SECONDS real of each other: the example's worst-case time to abort (100s of plan time,
  * 10s real) and 5s for what only the controller adds (pod scheduling and readiness, its reconcile loop, the
  * command's 500 ms polling).
@@ -147,7 +148,7 @@ function record(scenario: string, emulated: Json, argo: Json): void {
 describe('fidelity: the emulation against the controller', () => {
   const chartSteps: Json[] = readChart(EXAMPLE_CHART).rollout.spec.strategy.canary.steps;
 
-  test.each(['failing', 'slow'])('a %s canary: both aborted, at the same weight or the next, times within the tolerance', async (canary) => {
+  test.each(['failing', 'slow'])('a %s canary: both aborted, at the same weight or an adjacent one, times within the tolerance', async (canary) => {
     const argo = argoRuns.get(canary);
     if (!argo) throw new Error(`the controller's ${canary} run above did not complete`);
     const emulated = await rehearseEmulated(canary);
@@ -156,7 +157,8 @@ describe('fidelity: the emulation against the controller', () => {
     const weights = setWeights(chartSteps);
     const emulatedWeight = weightAt(chartSteps, emulated.step);
     const argoWeight = weightAt(chartSteps, argo.step);
-    expect([emulatedWeight, weights[weights.indexOf(emulatedWeight) + 1]]).toContain(argoWeight);
+    const at = weights.indexOf(emulatedWeight);
+    expect([weights[at - 1], emulatedWeight, weights[at + 1]]).toContain(argoWeight);
     expect(Math.abs(argo.canaryStartToStableSeconds - emulated.canaryStartToAbort.realSeconds)).toBeLessThanOrEqual(FIDELITY_TOLERANCE_SECONDS);
   }, 180_000);
 

@@ -1,5 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { validateDnsSubdomain } from '../util/internal-validation';
 import { DEFAULT_ALLOWED_METRICS, METRIC_NAME_PATTERN, metricNameError, VERDICT_PATH } from './contract';
 import { SyncWave, setSyncWave } from '../gitops/sync-wave';
 import { AnalysisGateNetworkOptions, LockedDownNetwork } from '../network/locked-down-network';
@@ -136,12 +137,6 @@ export interface SloGateProps extends WorkloadPodProps {
   readonly lockDown?: boolean;
   /** Where the Argo Rollouts controller and Prometheus run, for the NetworkPolicy. @default - see AnalysisGateNetworkOptions */
   readonly network?: AnalysisGateNetworkOptions;
-}
-
-function validateDnsSubdomain(prop: string, value: string): void {
-  if (value.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) {
-    throw new Error(`${prop} must be a Kubernetes object name (lowercase letters, digits, '-' and '.'), got '${value}'`);
-  }
 }
 
 /** Where the gate's pod mounts its Secrets. */

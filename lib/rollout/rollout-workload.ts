@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Deployment } from 'cdk8s-plus-27';
-import { ownRule } from '../util/internal-validation';
+import { ownRule, validateDnsSubdomain } from '../util/internal-validation';
 import { checkPodSecurity, PodSecurityLevel } from '../network/pod-security';
 
 /** What the controller does with the referenced Deployment's own pods (Argo's `workloadRef.scaleDown`). */
@@ -55,9 +55,7 @@ export class RolloutWorkload {
 
   /** The pod of an existing Deployment of the rollout's namespace, by name, with the labels its selector matches. */
   public static fromDeploymentName(name: string, options: DeploymentReferenceOptions): RolloutWorkload {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) {
-      throw new Error(`workload Deployment name must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), got '${name}'`);
-    }
+    validateDnsSubdomain('workload Deployment name', name);
     return new RolloutWorkload(name, options.selectorLabels, options.scaleDown);
   }
 

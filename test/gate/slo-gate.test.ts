@@ -157,12 +157,12 @@ describe('SloGate', () => {
     [{ allowedMetrics: [] }, 'allowedMetrics must name at least one metric, got []: e.g. ["http_requests_total","http_request_duration_seconds"]'],
     [{ allowedMetrics: ['up{job="x"}'] }, 'allowedMetrics must hold metric names matching ^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$, got \'up{job="x"}\''],
     [{ allowedMetrics: ['Inf'] }, 'allowedMetrics must be a metric name, got the PromQL keyword "Inf": name the counter or histogram the service exports'],
-    [{ prometheusBasicAuthSecret: 'Prom_Auth' }, "prometheusBasicAuthSecret must be a Kubernetes object name (lowercase letters, digits, '-' and '.'), got 'Prom_Auth'"],
+    [{ prometheusBasicAuthSecret: 'Prom_Auth' }, "prometheusBasicAuthSecret must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters), got 'Prom_Auth'"],
   ] as Array<[Partial<SloGateProps>, string]>)('fails on %j', (props, message) => {
     expect(() => make(props)).toThrow(new Error(message));
   });
   test.each([
-    [{ tenantTokensSecret: 'Tenants' }, "tenantTokensSecret must be a Kubernetes object name (lowercase letters, digits, '-' and '.'), got 'Tenants'"],
+    [{ tenantTokensSecret: 'Tenants' }, "tenantTokensSecret must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters), got 'Tenants'"],
     [{ tokenSecret: { name: 'token', key: 'a/b' } }, "tokenSecret key must be a Secret key (letters, digits, '-', '_' and '.'), got 'a/b'"],
   ])('fails on tenant tokens %j', (options, message) => {
     expect(() => GateAuth.tenantTokens(options)).toThrow(new Error(message));

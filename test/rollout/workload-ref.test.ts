@@ -119,7 +119,7 @@ describe('RolloutWorkload', () => {
 
   test('fails on an invalid Deployment name', () => {
     expect(() => RolloutWorkload.fromDeploymentName('Web_1', { selectorLabels: { app: 'web' } })).toThrow(
-      "workload Deployment name must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), got 'Web_1'");
+      "workload Deployment name must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters), got 'Web_1'");
   });
 
   test("fails at synth when the Deployment's pod breaks the Pod Security Standard, naming the fields and the fix", () => {

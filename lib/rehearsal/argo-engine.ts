@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { kubectl, kubectlOk } from '../cluster/kubectl';
 import { DemoMode } from '../demo/demo-service';
 import { VERDICT_PATH } from '../gate/contract';
-import { DEFAULT_BUDGETS, recordedBudgets } from '../rollout/plan';
+import { DEFAULT_BUDGETS, PlanBudgets, recordedBudgets } from '../rollout/plan';
 import { parseDurationSeconds } from '../util/internal-duration';
 import { sleep, waitUntil } from './internal-processes';
 import { LoadResponse, startLoad } from './load';
@@ -128,6 +128,15 @@ export function tokenSecrets(objects: readonly Json[], namespace: string, token:
   }));
 }
 
+/**
+ * How long a rehearsal waits for the rollout to end, in real ms: its promotion budget scaled, and 2 minutes for
+ * the controller's reconciles. A chart with its promotion budget turned off is still bounded, by the default budget.
+ */
+export function rehearsalTimeoutMs(budgets: PlanBudgets, timeScale: number): number {
+  const promotionSeconds = Number.isFinite(budgets.promotionSeconds) ? budgets.promotionSeconds : DEFAULT_BUDGETS.promotionSeconds;
+  return Math.round((promotionSeconds / timeScale) * 1000) + 120_000;
+}
+
 /** Runs one rehearsal on the cluster; every process it starts is stopped and the namespace deleted before it returns or throws. */
 export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promise<ClusterRehearsalResult> {
   const print = options.print ?? (() => undefined);
@@ -153,9 +162,7 @@ export async function rehearseOnCluster(options: ClusterRehearsalOptions): Promi
   const annotationPrefix: string = nginxRouting.annotationPrefix ?? 'nginx.ingress.kubernetes.io';
   const canaryIngressName = `${name}-${nginxRouting.stableIngress}-canary`;
   const budgets = recordedBudgets(chart.rollout.metadata, `rollout ${namespace}/${name}`);
-  // A chart with its promotion budget turned off is still bounded, by the default budget.
-  const promotionSeconds = Number.isFinite(budgets.promotionSeconds) ? budgets.promotionSeconds : DEFAULT_BUDGETS.promotionSeconds;
-  const timeoutMs = options.timeoutMs ?? Math.round((promotionSeconds / scale.factor) * 1000) + 120_000;
+  const timeoutMs = options.timeoutMs ?? rehearsalTimeoutMs(budgets, scale.factor);
   const k = (args: string[], input?: string) => kubectlOk(kubeconfig, args, input !== undefined ? { input } : {});
 
   const started = Date.now();

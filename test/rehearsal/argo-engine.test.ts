@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { clusterObjects, rehearseOnCluster, tokenSecrets } from '../../lib/rehearsal/argo-engine';
+import { clusterObjects, rehearsalTimeoutMs, rehearseOnCluster, tokenSecrets } from '../../lib/rehearsal/argo-engine';
 import { nginxConfig } from '../../lib/rehearsal/nginx';
 import { modeOfImage, withTag } from '../../lib/rehearsal/pod-runner';
 import { TimeScale } from '../../lib/rehearsal/time-scale';
@@ -85,5 +85,13 @@ describe('rehearseOnCluster refuses before it starts anything', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('how long a rehearsal on the cluster waits', () => {
+  test('the promotion budget at the time-scale, plus 2 minutes for the controller; the default budget when the chart turns it off', () => {
+    expect(rehearsalTimeoutMs({ promotionSeconds: 600, abortSeconds: 120 }, 10)).toBe(60_000 + 120_000);
+    expect(rehearsalTimeoutMs({ promotionSeconds: Infinity, abortSeconds: 120 }, 10)).toBe(60_000 + 120_000);
+    expect(rehearsalTimeoutMs({ promotionSeconds: 1200, abortSeconds: 120 }, 1)).toBe(1_200_000 + 120_000);
   });
 });

@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AnalysisTemplate, ClusterAnalysisTemplate } from '../../imports/argoproj.io';
-import { setSyncWave, SyncWave } from '../gitops/sync-wave';
+import { SyncWave } from '../gitops/sync-wave';
 
 /**
  * The AnalysisTemplate (or ClusterAnalysisTemplate) object of a template construct, its spec rendered at synth.
@@ -15,6 +15,6 @@ export function addTemplateObject(scope: Construct, clusterScope: boolean, templ
     spec: Lazy.any({ produce: spec }),
   });
   if (clusterScope && resource.metadata.namespace !== undefined) resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-  setSyncWave(resource, SyncWave.ANALYSIS);
+  SyncWave.set(resource, SyncWave.ANALYSIS);
   return resource;
 }

@@ -5,7 +5,7 @@ import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { renderTimeline } from '../plan/svg';
 import { formatSeconds, parseDurationSeconds } from '../util/internal-duration';
-import { formatPlan, PlanBudgets, RolloutPlan, unknownTimingErrors, unknownTimings } from '../rollout/plan';
+import { formatPlan, PlanBudgets, PlanTiming, unknownTimingErrors, unknownTimings } from '../rollout/plan';
 import { flagValue, parseOrExit, UsageError } from './internal-args';
 import type { Command } from './command';
 
@@ -127,7 +127,7 @@ export function planJson(r: ManifestRolloutPlan, svg: string, budgets: PlanBudge
     failureLimit: m.failureLimit, inconclusiveLimit: m.inconclusiveLimit, consecutiveErrorLimit: m.consecutiveErrorLimit,
     window: m.window?.toSeconds() ?? null, dryRun: m.dryRun,
   });
-  const p: RolloutPlan = r.plan;
+  const p: PlanTiming = r.plan;
   return {
     name: r.name, namespace: r.namespace ?? null, strategy: r.strategy, source: r.source, svg, budgets,
     promotionSeconds: s(p.promotionSeconds), canaryStartSeconds: p.canaryStartSeconds,

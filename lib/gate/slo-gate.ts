@@ -2,7 +2,7 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { validateDnsSubdomain } from '../util/internal-validation';
 import { DEFAULT_ALLOWED_METRICS, METRIC_NAME_PATTERN, metricNameError, VERDICT_PATH } from './contract';
-import { SyncWave, setSyncWave } from '../gitops/sync-wave';
+import { SyncWave } from '../gitops/sync-wave';
 import { AnalysisGateNetworkOptions, LockedDownNetwork } from '../network/locked-down-network';
 import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addService, objectLabels } from '../workload/internal-objects';
@@ -259,7 +259,7 @@ export class SloGate extends Construct implements ISloGate, INetworkWorkload {
     addPdb(this, w, workloadProps);
     if (props.lockDown ?? true) this.network = LockedDownNetwork.forAnalysisGate(this, 'Network', this, props.network);
     for (const child of this.node.findAll()) {
-      if (child instanceof ApiObject) setSyncWave(child, SyncWave.ANALYSIS);
+      if (child instanceof ApiObject) SyncWave.set(child, SyncWave.ANALYSIS);
     }
   }
 }

@@ -17,27 +17,29 @@ export enum PodSecurityLevel {
 }
 
 /** Rules, named after the controls of the Pod Security Standards page, plus our own. */
-export const PodSecurityRule = {
-  HOST_PROCESS: 'HostProcess',
-  HOST_NAMESPACES: 'Host Namespaces',
-  PRIVILEGED: 'Privileged Containers',
-  CAPABILITIES: 'Capabilities',
-  HOST_PATH: 'HostPath Volumes',
-  HOST_PORTS: 'Host Ports',
-  APPARMOR: 'AppArmor',
-  SELINUX: 'SELinux',
-  PROC_MOUNT: '/proc Mount Type',
-  SECCOMP: 'Seccomp',
-  SYSCTLS: 'Sysctls',
-  VOLUME_TYPES: 'Volume Types',
-  PRIVILEGE_ESCALATION: 'Privilege Escalation',
-  RUN_AS_NON_ROOT: 'Running as Non-root',
-  RUN_AS_USER: 'Running as Non-root user',
-  RESOURCES: 'Resource requests and limits',
-  IMAGE_TAG: 'Image tag',
-  SERVICE_ACCOUNT_TOKEN: 'Service account token',
-  READ_ONLY_ROOT_FILESYSTEM: 'Read-only root filesystem',
-} as const;
+export class PodSecurityRule {
+  public static readonly HOST_PROCESS = 'HostProcess';
+  public static readonly HOST_NAMESPACES = 'Host Namespaces';
+  public static readonly PRIVILEGED = 'Privileged Containers';
+  public static readonly CAPABILITIES = 'Capabilities';
+  public static readonly HOST_PATH = 'HostPath Volumes';
+  public static readonly HOST_PORTS = 'Host Ports';
+  public static readonly APPARMOR = 'AppArmor';
+  public static readonly SELINUX = 'SELinux';
+  public static readonly PROC_MOUNT = '/proc Mount Type';
+  public static readonly SECCOMP = 'Seccomp';
+  public static readonly SYSCTLS = 'Sysctls';
+  public static readonly VOLUME_TYPES = 'Volume Types';
+  public static readonly PRIVILEGE_ESCALATION = 'Privilege Escalation';
+  public static readonly RUN_AS_NON_ROOT = 'Running as Non-root';
+  public static readonly RUN_AS_USER = 'Running as Non-root user';
+  public static readonly RESOURCES = 'Resource requests and limits';
+  public static readonly IMAGE_TAG = 'Image tag';
+  public static readonly SERVICE_ACCOUNT_TOKEN = 'Service account token';
+  public static readonly READ_ONLY_ROOT_FILESYSTEM = 'Read-only root filesystem';
+
+  private constructor() {}
+}
 
 export interface PodSecurityViolation {
   /** `Kind/namespace/name`, or `Kind/name` without namespace. */
@@ -100,6 +102,19 @@ const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container
 const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 const CONFINED_PROFILES = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+
+/**
+ * Pod Security Standards checks of synthesized objects, for tests of your own charts:
+ * `PodSecurity.check(Testing.synth(chart))` lists each violation of the restricted standard and of this library's own rules.
+ */
+export class PodSecurity {
+  /** Every violation in the pod templates of the objects (Pods, workloads, CronJobs, Argo Rollouts); empty when none. */
+  public static check(objects: any[], options: PodSecurityCheckOptions = {}): PodSecurityViolation[] {
+    return checkPodSecurity(objects, options);
+  }
+
+  private constructor() {}
+}
 
 /** Every pod template among the objects (Pod, workloads, CronJob, Argo Rollout with an inline template). */
 export function podTemplates(objects: readonly unknown[]): PodTemplateLocation[] {

@@ -65,8 +65,10 @@ export type Endpoint = PodEndpoint | IpEndpoint;
 
 /** A connection attempt. */
 export interface ConnectionQuery {
-  readonly from: Endpoint;
-  readonly to: Endpoint;
+  /** Where the connection starts: a pod, or an address outside the cluster. */
+  readonly source: Endpoint;
+  /** Where it goes. */
+  readonly destination: Endpoint;
   readonly port: number;
   /** @default 'TCP' */
   readonly protocol?: NetworkProtocolName;
@@ -96,21 +98,42 @@ export interface ReachabilityOptions {
   readonly defaultNamespace?: string;
 }
 
+/**
+ * What the NetworkPolicies among synthesized objects let through, for tests of your own charts:
+ * `Reachability.canConnect(Testing.synth(chart), { source, destination, port })`.
+ */
+export class Reachability {
+  /**
+   * Answers whether `query.source` may open a connection to `query.destination`, given every NetworkPolicy among
+   * `objects` (objects of other kinds are ignored, so a whole synthesized chart can be passed).
+   */
+  public static canConnect(objects: any[], query: ConnectionQuery, options: ReachabilityOptions = {}): boolean {
+    return checkConnection(objects, query, options).allowed;
+  }
+
+  /** The verdict of each side of a connection (egress of the source, ingress of the destination), with the policies that allow it. */
+  public static check(objects: any[], query: ConnectionQuery, options: ReachabilityOptions = {}): ConnectionVerdict {
+    return checkConnection(objects, query, options);
+  }
+
+  private constructor() {}
+}
+
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /**
- * Answers whether `query.from` may open a connection to `query.to`, given every NetworkPolicy among
+ * Answers whether `query.source` may open a connection to `query.destination`, given every NetworkPolicy among
  * `objects` (objects of other kinds are ignored, so a whole synthesized chart can be passed).
  */
 export function checkConnection(objects: readonly unknown[], query: ConnectionQuery, options: ReachabilityOptions = {}): ConnectionVerdict {
   const policies = objects.filter(isNetworkPolicy);
   const defaultNamespace = options.defaultNamespace ?? 'default';
   const protocol = query.protocol ?? 'TCP';
-  const egress = isPod(query.from)
-    ? side(policies, defaultNamespace, 'Egress', query.from, query.to, query.to, query.port, protocol)
+  const egress = isPod(query.source)
+    ? side(policies, defaultNamespace, 'Egress', query.source, query.destination, query.destination, query.port, protocol)
     : open();
-  const ingress = isPod(query.to)
-    ? side(policies, defaultNamespace, 'Ingress', query.to, query.from, query.to, query.port, protocol)
+  const ingress = isPod(query.destination)
+    ? side(policies, defaultNamespace, 'Ingress', query.destination, query.source, query.destination, query.port, protocol)
     : open();
   return { allowed: egress.allowed && ingress.allowed, egress, ingress };
 }

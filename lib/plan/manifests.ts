@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { AnalysisMetricTiming } from '../analysis/template-ref';
 import { metricTimings } from '../analysis/timing';
-import { blueGreenPlan, BUDGET_ANNOTATIONS, canaryPlan, PlanBudgets, recordedBudgets, RolloutPlan, TemplateTimingLookup } from '../rollout/plan';
+import { blueGreenPlan, BUDGET_ANNOTATIONS, canaryPlan, PlanBudgets, recordedBudgets, PlanTiming, TemplateTimingLookup } from '../rollout/plan';
 
 /**
  * Plans read from manifests, pure (no constructs): load the YAML a chart synthesized (a dist/
@@ -31,7 +31,7 @@ export interface ManifestRolloutPlan {
   readonly strategy: 'canary' | 'blueGreen';
   /** The file the Rollout was read from. */
   readonly source: string;
-  readonly plan: RolloutPlan;
+  readonly plan: PlanTiming;
   /** The budgets recorded on the Rollout (maxPromotionTime, maxTimeToAbort), else the defaults (10m, 2m). */
   readonly budgets: PlanBudgets;
   /** Which budgets the Rollout records itself (its budget annotations), as opposed to the defaults. */

@@ -1,5 +1,5 @@
 import { formatSeconds } from '../util/internal-duration';
-import { RolloutPlan, unknownTimings } from '../rollout/plan';
+import { PlanTiming, unknownTimings } from '../rollout/plan';
 
 /**
  * A rollout plan as an SVG timeline, pure and deterministic (same plan, same bytes): the traffic
@@ -43,7 +43,7 @@ const CHAR_WIDTH = 6.6;
 const C = TIMELINE_COLOURS;
 
 /** Renders the timeline of a plan. */
-export function renderTimeline(plan: RolloutPlan, options: TimelineOptions): string {
+export function renderTimeline(plan: PlanTiming, options: TimelineOptions): string {
   const out: string[] = [];
   const promotion = plan.promotionSeconds;
   const abortAt = plan.abort ? plan.canaryStartSeconds + plan.abort.seconds : undefined;

@@ -7,7 +7,7 @@ import { addPdb } from '../workload/internal-objects';
 import { formatSeconds } from '../util/internal-duration';
 import { ownRule, validateInteger } from '../util/internal-validation';
 import { analysisErrors, noteUse, renderAnalysis, RolloutAnalysis } from './rollout-analysis';
-import { blueGreenPlan, planBudgetErrors, RolloutPlan, templatesLookup } from './plan';
+import { blueGreenPlan, finitePlan, planBudgetErrors, PlanTiming, RolloutPlan, templatesLookup } from './plan';
 
 /** Props of a blue-green rollout. */
 export interface BlueGreenRolloutProps extends RolloutCommonProps {
@@ -99,7 +99,7 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
         for (const [where, analysis] of [['prePromotionAnalysis', props.prePromotionAnalysis], ['postPromotionAnalysis', props.postPromotionAnalysis]] as const) {
           if (analysis) errors.push(...analysisErrors(where, analysis, true));
         }
-        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
+        return errors.length > 0 ? errors : planBudgetErrors(this.planTiming(), props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
       },
     });
 
@@ -125,8 +125,14 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   }
 
   /** The nominal timing: preview ready, pre-promotion analysis, auto-promotion delay, switch, post-promotion analysis. */
-  public get plan(): RolloutPlan {
+  private planTiming(): PlanTiming {
     const templates = this.analyses.flatMap((a) => a.templates);
     return blueGreenPlan(planSpec(this.renderSpec(), this.props), templatesLookup(templates));
   }
+
+  /** The nominal timing of the plan; `indefinite` where a step waits for a human. */
+  public get plan(): RolloutPlan {
+    return finitePlan(this.planTiming());
+  }
+
 }

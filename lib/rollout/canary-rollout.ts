@@ -8,13 +8,13 @@ import { RolloutCommonProps } from './rollout-props';
 import { addPdb, objectLabels } from '../workload/internal-objects';
 import { formatSeconds } from '../util/internal-duration';
 import { ownRule } from '../util/internal-validation';
-import { canaryPlan, planBudgetErrors, RolloutPlan, templatesLookup } from './plan';
+import { canaryPlan, finitePlan, planBudgetErrors, PlanTiming, RolloutPlan, templatesLookup } from './plan';
 import { analysisErrors, BackgroundAnalysis, noteUse, renderAnalysis, RolloutAnalysis, validateStartingStep } from './rollout-analysis';
 import { TrafficRouting } from './traffic-routing';
 
 /** Labels the controller puts on canary and stable pods while a rollout runs (canaryMetadata / stableMetadata). */
-export const CANARY_LABELS: { readonly [key: string]: string } = { track: 'canary' };
-export const STABLE_LABELS: { readonly [key: string]: string } = { track: 'stable' };
+const CANARY_LABELS: { readonly [key: string]: string } = { track: 'canary' };
+const STABLE_LABELS: { readonly [key: string]: string } = { track: 'stable' };
 
 /** Props of a canary rollout. */
 export interface CanaryRolloutProps extends RolloutCommonProps {
@@ -171,7 +171,7 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
           ? [...analysisErrors(`step ${i} (analysis)`, s.action.analysis, true), ...experimentArgErrors(`step ${i} (analysis)`, s.action.analysis)]
           : s.action.experiment ? experimentAnalysisErrors(`step ${i} (experiment)`, s.action.experiment) : [])));
         if (this.background) errors.push(...analysisErrors('backgroundAnalysis', this.background, false), ...experimentArgErrors('backgroundAnalysis', this.background));
-        return errors.length > 0 ? errors : planBudgetErrors(this.plan, props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
+        return errors.length > 0 ? errors : planBudgetErrors(this.planTiming(), props.maxPromotionTime, props.maxTimeToAbort, props.disableMaxTimeToAbort);
       },
     });
   }
@@ -179,12 +179,17 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
   /** The steps, including analysis steps added with addAnalysis. */
   public get steps(): CanaryStep[] { return [...this._steps]; }
 
-  /** The nominal timing of the plan. */
-  public get plan(): RolloutPlan {
+  private planTiming(): PlanTiming {
     const templates = [...this._steps.flatMap((s) => [...s.action.analysis?.templates ?? [], ...(s.action.experiment?.analyses ?? []).map((a) => a.template)]),
       ...(this.background?.templates ?? [])];
     return canaryPlan(planSpec(this.renderSpec(), this.props), templatesLookup(templates));
   }
+
+  /** The nominal timing of the plan; `indefinite` where a step waits for a human. */
+  public get plan(): RolloutPlan {
+    return finitePlan(this.planTiming());
+  }
+
 
   /**
    * Runs an analysis inline after chosen setWeight steps and/or in the background.

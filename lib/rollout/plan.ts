@@ -19,14 +19,25 @@ export interface PlanStep {
   readonly description: string;
   /** Canary traffic weight once the step has run, in percent. */
   readonly weight: number;
-  /** Seconds from the start of the rollout to the start of this step. */
-  readonly startSeconds: number;
-  /** Nominal seconds the step takes (Infinity for an indefinite pause or an endless analysis). */
-  readonly seconds: number;
+  /**
+   * Seconds from the start of the rollout to the start of this step.
+   * @default - undefined after an indefinite step: the step starts when a human promotes
+   */
+  readonly startSeconds?: number;
+  /**
+   * Nominal seconds the step takes.
+   * @default - undefined when the step is indefinite
+   */
+  readonly seconds?: number;
+  /** True for a pause without duration or an analysis that never ends: the rollout waits here until a human promotes it. */
+  readonly indefinite: boolean;
   /** What the seconds are made of, e.g. `pod readiness 10s`. */
   readonly terms: string[];
-  /** Seconds from the start of the rollout to the end of this step. */
-  readonly cumulativeSeconds: number;
+  /**
+   * Seconds from the start of the rollout to the end of this step.
+   * @default - undefined from an indefinite step on
+   */
+  readonly cumulativeSeconds?: number;
 }
 
 /** How fast an analysis can abort a bad canary. */
@@ -49,10 +60,18 @@ export interface AbortEstimate {
 /** The timing of a rollout plan. */
 export interface RolloutPlan {
   readonly steps: PlanStep[];
-  /** Nominal seconds from the start of the rollout to full promotion (Infinity with an indefinite pause). */
-  readonly promotionSeconds: number;
-  /** Seconds from the start of the rollout until canary pods take traffic. */
-  readonly canaryStartSeconds: number;
+  /**
+   * Nominal seconds from the start of the rollout to full promotion.
+   * @default - undefined when a step is indefinite (see `indefinite`)
+   */
+  readonly promotionSeconds?: number;
+  /** True when some step waits until a human promotes the rollout: it reaches 100% only then. */
+  readonly indefinite: boolean;
+  /**
+   * Seconds from the start of the rollout until canary pods take traffic.
+   * @default - undefined when they take it only after an indefinite step
+   */
+  readonly canaryStartSeconds?: number;
   /** Analyses of the plan: where each starts and how long it runs. */
   readonly analyses: PlanAnalysis[];
   /** The fastest way a bad canary is aborted; undefined when no analysis can abort. */
@@ -63,10 +82,18 @@ export interface RolloutPlan {
 export interface PlanAnalysis {
   readonly description: string;
   readonly background: boolean;
-  /** Seconds from the start of the rollout. */
-  readonly startSeconds: number;
-  /** Seconds it runs when every measurement passes (Infinity for a background analysis without count). */
-  readonly seconds: number;
+  /**
+   * Seconds from the start of the rollout.
+   * @default - undefined when it starts after an indefinite step
+   */
+  readonly startSeconds?: number;
+  /**
+   * Seconds it runs when every measurement passes.
+   * @default - undefined when it runs until the rollout ends (a metric without count)
+   */
+  readonly seconds?: number;
+  /** True when it runs until the rollout ends (a background analysis, or a metric without count). */
+  readonly indefinite: boolean;
   readonly metrics: AnalysisMetricTiming[];
   /**
    * Why the timing of some of its templates is unknown, e.g. `AnalysisTemplate 'smoke' not in the manifests`;
@@ -100,6 +127,54 @@ function unknownTemplate(templateName: string, clusterScope: boolean, why: strin
 }
 
 type Json = { [key: string]: any };
+
+/**
+ * A step as the plan arithmetic and the tools read it: Infinity where it, or a step before it, is indefinite. The
+ * constructs' `plan` turns it into a PlanStep (`finitePlan`), since other languages than TypeScript cannot receive Infinity.
+ */
+export type TimedStep = Omit<PlanStep, 'startSeconds' | 'seconds' | 'cumulativeSeconds' | 'indefinite'> & { startSeconds: number; seconds: number; cumulativeSeconds: number };
+/** An analysis as the arithmetic builds it: Infinity where it starts after an indefinite step or never ends. */
+export type TimedAnalysis = Omit<PlanAnalysis, 'startSeconds' | 'seconds' | 'indefinite'> & { startSeconds: number; seconds: number };
+/** A plan as the arithmetic builds it, and the plan command, the timeline and the rehearsal read it. */
+export interface PlanTiming {
+  readonly steps: TimedStep[];
+  /** Infinity when a step is indefinite. */
+  readonly promotionSeconds: number;
+  /** Infinity when the canary takes traffic only after an indefinite step. */
+  readonly canaryStartSeconds: number;
+  readonly analyses: TimedAnalysis[];
+  readonly abort?: AbortEstimate;
+}
+
+/** A plan with Infinity where the constructs' plan says `indefinite`: the form the arithmetic and the tools read. */
+export function timedPlan(plan: PlanTiming | RolloutPlan): PlanTiming {
+  if (!('indefinite' in plan)) return plan;
+  const or = (seconds: number | undefined) => seconds ?? Infinity;
+  return {
+    steps: plan.steps.map(({ indefinite: _, ...s }) => ({ ...s, startSeconds: or(s.startSeconds), seconds: or(s.seconds), cumulativeSeconds: or(s.cumulativeSeconds) })),
+    promotionSeconds: or(plan.promotionSeconds),
+    canaryStartSeconds: or(plan.canaryStartSeconds),
+    analyses: plan.analyses.map(({ indefinite: _, ...a }) => ({ ...a, startSeconds: or(a.startSeconds), seconds: or(a.seconds) })),
+    ...(plan.abort ? { abort: plan.abort } : {}),
+  };
+}
+
+/** The plan as the constructs give it: each Infinity becomes an absent value with an `indefinite` flag. */
+export function finitePlan(plan: PlanTiming): RolloutPlan {
+  const at = (key: string, seconds: number) => (Number.isFinite(seconds) ? { [key]: seconds } : {});
+  return {
+    steps: plan.steps.map(({ startSeconds, seconds, cumulativeSeconds, ...rest }) => ({
+      ...rest, ...at('startSeconds', startSeconds), ...at('seconds', seconds), indefinite: !Number.isFinite(seconds), ...at('cumulativeSeconds', cumulativeSeconds),
+    })),
+    ...at('promotionSeconds', plan.promotionSeconds),
+    indefinite: !Number.isFinite(plan.promotionSeconds),
+    ...at('canaryStartSeconds', plan.canaryStartSeconds),
+    analyses: plan.analyses.map(({ startSeconds, seconds, ...rest }) => ({
+      ...rest, ...at('startSeconds', startSeconds), ...at('seconds', seconds), indefinite: !Number.isFinite(seconds),
+    })),
+    ...(plan.abort ? { abort: plan.abort } : {}),
+  };
+}
 
 /**
  * Annotations of this library on a synthesized Rollout that record the budgets its chart set
@@ -181,7 +256,7 @@ function canaryPods(canary: Json, replicas: number, weight: number, scale: Json 
  * `replicas` canary pods ready before it is promoted; without traffic routing every weight increase
  * waits for readiness.
  */
-export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPlan {
+export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): PlanTiming {
   const canary: Json = spec.strategy?.canary ?? {};
   const steps: Json[] = canary.steps ?? [];
   const ready = readySeconds(spec);
@@ -193,7 +268,7 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
   let scale: Json | undefined;
   let cumulative = 0;
   let canaryStart: number | undefined;
-  const analyses: PlanAnalysis[] = [];
+  const analyses: TimedAnalysis[] = [];
   /** Readiness of the pods a step adds (Argo scales the canary down as readily): seconds, and the term that explains them. */
   const scaleTo = (wanted: number, terms: string[]): number => {
     const more = wanted > pods;
@@ -202,7 +277,7 @@ export function canaryPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPla
     terms.push(more ? `pod readiness ${formatSeconds(ready)} (${count})` : `no new pod (${count})`);
     return more ? ready : 0;
   };
-  const out: PlanStep[] = steps.map((step, index) => {
+  const out: TimedStep[] = steps.map((step, index) => {
     const start = cumulative;
     let seconds = 0;
     let description: string;
@@ -306,7 +381,7 @@ function experimentTiming(experiment: Json, index: number, start: number, ready:
   }
   const available = start + ready;
   const required = refs.some((a) => a.requiredForCompletion);
-  const analyses: PlanAnalysis[] = [];
+  const analyses: TimedAnalysis[] = [];
   for (const r of runs) {
     const description = `experiment analysis ${r.ref.name} at step ${index} (${r.ref.templateName})`;
     // Without a required analysis the experiment ends, and stops its runs, when the duration has passed.
@@ -328,13 +403,13 @@ function experimentTiming(experiment: Json, index: number, start: number, ready:
  * reach the new version only from the switch on (weight 100); the time to abort counts from the
  * preview being ready, when the new version first runs.
  */
-export function blueGreenPlan(spec: Json, lookup: TemplateTimingLookup): RolloutPlan {
+export function blueGreenPlan(spec: Json, lookup: TemplateTimingLookup): PlanTiming {
   const bg: Json = spec.strategy?.blueGreen ?? {};
   const ready = readySeconds(spec);
   const replicas: number = spec.replicas ?? 1;
   const preview: number = bg.previewReplicaCount ?? replicas;
-  const steps: PlanStep[] = [];
-  const analyses: PlanAnalysis[] = [];
+  const steps: TimedStep[] = [];
+  const analyses: TimedAnalysis[] = [];
   let cumulative = 0;
   const add = (description: string, weight: number, seconds: number, terms: string[]) => {
     steps.push({ index: steps.length, description, weight, startSeconds: cumulative, seconds, terms, cumulativeSeconds: cumulative + seconds });
@@ -392,7 +467,7 @@ function analysisTerm(seconds: number, timingUnknown: string[] | undefined): str
 }
 
 /** Why the plan's timing is partly unknown: one entry per template, without repeats. */
-export function unknownTimings(plan: RolloutPlan, inlineOnly = false): string[] {
+export function unknownTimings(plan: PlanTiming, inlineOnly = false): string[] {
   const all = plan.analyses.filter((a) => !inlineOnly || !a.background).flatMap((a) => a.timingUnknown ?? []);
   return all.filter((u, i) => all.indexOf(u) === i);
 }
@@ -402,7 +477,7 @@ export function unknownTimings(plan: RolloutPlan, inlineOnly = false): string[] 
  * every inline analysis, an abort budget the timing of every analysis. Empty when the timing they need
  * is known or no budget is set.
  */
-export function unknownTimingErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration): string[] {
+export function unknownTimingErrors(plan: PlanTiming, maxPromotion?: Duration, maxAbortTime?: Duration): string[] {
   const fix = 'define the template in the same chart or manifests, or state the timing of its metrics (the `metrics` option of AnalysisTemplate.fromName)';
   const errors: string[] = [];
   const inline = unknownTimings(plan, true);
@@ -422,7 +497,7 @@ function templateNames(analysis: Json): string {
   return (analysis.templates ?? []).map((t: Json) => t.templateName).join('+');
 }
 
-function fastestAbort(analyses: PlanAnalysis[], canaryStart: number, stableRestoreSeconds = 0): AbortEstimate | undefined {
+function fastestAbort(analyses: TimedAnalysis[], canaryStart: number, stableRestoreSeconds = 0): AbortEstimate | undefined {
   // A template of unknown timing may abort sooner, and its run may delay the analyses after it: no estimate.
   if (analyses.some((a) => a.timingUnknown)) return undefined;
   let best: AbortEstimate | undefined;
@@ -431,13 +506,15 @@ function fastestAbort(analyses: PlanAnalysis[], canaryStart: number, stableResto
     if (!terms) continue;
     const startsAfter = Math.max(0, a.startSeconds - canaryStart);
     const seconds = startsAfter + terms.total! + stableRestoreSeconds;
+    if (!Number.isFinite(seconds)) continue; // it starts only after a human promotes
     if (!best || seconds < best.seconds) best = { seconds, analysis: a.description, startsAfter, terms, stableRestoreSeconds };
   }
   return best;
 }
 
 /** The plan as a table, for messages and the plan command. */
-export function formatPlan(plan: RolloutPlan): string {
+export function formatPlan(given: PlanTiming | RolloutPlan): string {
+  const plan = timedPlan(given);
   const rows = plan.steps.map((s) => `  ${String(s.index).padStart(2)}  ${s.description.padEnd(34)} weight ${String(s.weight).padStart(3)}%  `
     + `+${formatSeconds(s.seconds).padEnd(9)} = ${formatSeconds(s.cumulativeSeconds).padEnd(9)} ${s.terms.join(', ')}`);
   const background = plan.analyses.filter((a) => a.background).map((a) => `  ${a.description}: starts at ${formatSeconds(a.startSeconds)}, `
@@ -455,7 +532,7 @@ export function formatPlan(plan: RolloutPlan): string {
  * What synth says when a plan misses a budget: the promotion budget when set, the abort budget when
  * set or (2 minutes) as soon as the plan has an analysis, unless turned off (`noAbortBudget`).
  */
-export function planBudgetErrors(plan: RolloutPlan, maxPromotion?: Duration, maxAbortTime?: Duration, noAbortBudget?: boolean): string[] {
+export function planBudgetErrors(plan: PlanTiming, maxPromotion?: Duration, maxAbortTime?: Duration, noAbortBudget?: boolean): string[] {
   // Timing unknown: the budgets set need an assumption (the default abort budget does not apply).
   const unknown = unknownTimings(plan).length > 0;
   const errors = unknownTimingErrors(plan, maxPromotion, noAbortBudget ? undefined : maxAbortTime);

@@ -26,7 +26,7 @@ import { PrometheusServer, QueryResult } from '../rehearsal/prometheus';
 import { prometheusOutcome, webOutcome } from '../rehearsal/providers';
 import { ChartObjects, podTemplateHash, runMetricsOf } from '../rehearsal/rehearse';
 import { parseDurationSeconds } from '../util/internal-duration';
-import { recordedBudgets, RolloutPlan } from '../rollout/plan';
+import { recordedBudgets, PlanTiming } from '../rollout/plan';
 import {
   gateRequest, hasInstantSelector, latencyObjectiveSeconds, longestWindowSeconds, simulatedSource, SimulatedSource,
 } from './sources';
@@ -159,7 +159,7 @@ export function summarize(results: readonly TrialResult[], budgetSeconds: number
  * are meant to see the service's earlier traffic, here the stable traffic of the trials before (the policy
  * leaves the canary out). The canary's weights are the plan's setWeight steps, from the end of each.
  */
-export function trialLayout(plan: RolloutPlan, rawSteps: readonly Json[], metrics: readonly RunMetric[], trials: number, scrapeSeconds: number):
+export function trialLayout(plan: PlanTiming, rawSteps: readonly Json[], metrics: readonly RunMetric[], trials: number, scrapeSeconds: number):
 { layout: TrialLayout; gapSeconds: number } {
   const window = longestWindowSeconds(metrics.filter((m) => m.limits.count !== 1));
   const firstInfinite = plan.steps.find((s) => !Number.isFinite(s.seconds));

@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { DATABASE_LABELS } from '../../app/amas-prod';
 import { AmasProdGatewayChart, GATEWAY_API_PLUGIN_VERSION, RolloutsControllerChart } from '../../app/amas-prod-gateway';
-import { checkConnection, checkPodSecurity, Endpoint, PodEndpoint } from '../../lib';
+import { Endpoint, PodEndpoint, PodSecurity, Reachability } from '../../lib';
 import { synthValid } from '../support/schema';
 
 describe('the amas-prod example through the Gateway API', () => {
@@ -43,7 +43,7 @@ describe('the amas-prod example through the Gateway API', () => {
   });
 
   test('every pod template meets the Pod Security Standard "restricted" and our own checks', () => {
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
   });
 
   describe('allowed flows, as the NetworkPolicies decide them', () => {
@@ -82,7 +82,7 @@ describe('the amas-prod example through the Gateway API', () => {
       ['Argo Rollouts controller -> gate', argoController, gate, 8080, 'TCP', true],
       ['Gateway pods -> gate', gatewayPods, gate, 8080, 'TCP', false],
     ] as const)('%s', (_flow, from, to, port, protocol, allowed) => {
-      expect(checkConnection(objs, { from, to, port, protocol }).allowed).toBe(allowed);
+      expect(Reachability.check(objs, { source: from, destination: to, port, protocol }).allowed).toBe(allowed);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { AmasProdChart, DATABASE_LABELS } from '../../app/amas-prod';
-import { checkConnection, checkPodSecurity, Endpoint, PodEndpoint } from '../../lib';
+import { Endpoint, PodEndpoint, PodSecurity, Reachability } from '../../lib';
 import { synthValid } from '../support/schema';
 
 describe('the amas-prod example', () => {
@@ -22,7 +22,7 @@ describe('the amas-prod example', () => {
   });
 
   test('every pod template meets the Pod Security Standard "restricted" and our own checks', () => {
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
   });
 
   // The example: a canary with its Services and Ingress, the gate, two analyses and the locked-down network.
@@ -98,7 +98,7 @@ describe('the amas-prod example', () => {
       ['gate -> database', gate, database, 5432, 'TCP', false],
       ['gate -> internet', gate, internet, 443, 'TCP', false],
     ] as const)('%s', (_flow, from, to, port, protocol, allowed) => {
-      expect(checkConnection(objs, { from, to, port, protocol }).allowed).toBe(allowed);
+      expect(Reachability.check(objs, { source: from, destination: to, port, protocol }).allowed).toBe(allowed);
     });
   });
 });

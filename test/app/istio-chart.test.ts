@@ -1,8 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import {
-  CanaryRollout, CanaryStep, checkConnection, checkPodSecurity, LockedDownNetwork, PodEndpoint, SliSource, SloAnalysis, SloObjective, StringMatch,
-  TrafficRouting,
-} from '../../lib';
+import { CanaryRollout, CanaryStep, LockedDownNetwork, PodEndpoint, PodSecurity, Reachability, SliSource, SloAnalysis, SloObjective, StringMatch, TrafficRouting } from '../../lib';
 import { synthValid } from '../support/schema';
 
 /**
@@ -60,7 +57,7 @@ describe('a chart routed by Istio', () => {
   });
 
   test('every pod template meets the Pod Security Standard "restricted" and our own checks', () => {
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
   });
 
   test('the SLIs are Istio\'s, read from each pod\'s sidecar: a PodMonitor on its Envoy metrics port', () => {
@@ -98,7 +95,7 @@ describe('a chart routed by Istio', () => {
     ['ingress-nginx controller -> stable :8080', { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }, 'stable', 8080, false],
     ['another namespace -> stable :8080', { namespace: 'other', labels: { app: 'x' } }, 'stable', 8080, false],
   ] as const)('%s', (_flow, from, track, port, allowed) => {
-    expect(checkConnection(objs, { from: { namespace: from.namespace, labels: { ...from.labels } }, to: podOf(track), port }).allowed).toBe(allowed);
+    expect(Reachability.check(objs, { source: { namespace: from.namespace, labels: { ...from.labels } }, destination: podOf(track), port }).allowed).toBe(allowed);
   });
 
   test.each([
@@ -108,6 +105,6 @@ describe('a chart routed by Istio', () => {
     ['canary -> cluster DNS :53', 'canary', { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, 53, true],
     ['canary -> ingress gateway :8080', 'canary', gateway, 8080, false],
   ] as const)('%s', (_flow, track, to, port, allowed) => {
-    expect(checkConnection(objs, { from: podOf(track), to: { namespace: to.namespace, labels: { ...to.labels } }, port }).allowed).toBe(allowed);
+    expect(Reachability.check(objs, { source: podOf(track), destination: { namespace: to.namespace, labels: { ...to.labels } }, port }).allowed).toBe(allowed);
   });
 });

@@ -1,6 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-27';
-import { canConnect, checkPodSecurity, GateAuth, SloGate, SloGateProps } from '../../lib';
+import { GateAuth, PodSecurity, Reachability, SloGate, SloGateProps } from '../../lib';
 import { synthValid } from '../support/schema';
 
 const make = (props: Partial<SloGateProps> = {}) => {
@@ -24,7 +24,7 @@ describe('SloGate', () => {
   });
 
   test('runs the gate hardened like the rollout pods, with its probes', () => {
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
     expect(deployment.spec).toMatchObject({ replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
     expect(container.args).toEqual(['--prometheus-url', 'http://prometheus-operated.monitoring.svc:9090', '--port', '8080',
       '--metrics-port', '9464', '--verdict-timeout', '5s']);
@@ -98,7 +98,7 @@ describe('SloGate', () => {
 
   describe('who may call it (the NetworkPolicy, with the labels of Argo Rollouts v1.9.1\'s install manifests and Helm chart)', () => {
     const gatePod = { namespace: 'ops', labels: { 'app.kubernetes.io/name': 'slo-gate' } };
-    const reaches = (from: { namespace: string; labels: Record<string, string> }, objects = objs) => canConnect(objects, { from, to: gatePod, port: 8080 });
+    const reaches = (from: { namespace: string; labels: Record<string, string> }, objects = objs) => Reachability.canConnect(objects, { source: from, destination: gatePod, port: 8080 });
     // manifests/install.yaml: the controller pod carries the name label alone; dashboard-install.yaml names the dashboard apart
     const manifestController = { namespace: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'argo-rollouts' } };
     const manifestDashboard = { namespace: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'argo-rollouts-dashboard' } };

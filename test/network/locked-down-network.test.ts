@@ -93,7 +93,7 @@ describe('LockedDownNetwork', () => {
     });
     expect(canaryPolicy.spec).toEqual({ podSelector: { matchLabels: { ...APP, track: 'canary' } }, policyTypes: ['Egress', 'Ingress'] });
     for (const [from, to] of [[stable, canary], [canary, stable], [strangerSameNamespace, stable], [strangerSameNamespace, canary]]) {
-      expect(checkConnection([main, canaryPolicy], { from, to, port: 8080 }).allowed).toBe(false);
+      expect(checkConnection([main, canaryPolicy], { source: from, destination: to, port: 8080 }).allowed).toBe(false);
     }
     expect(Testing.synth(chart)).toMatchSnapshot();
   });
@@ -179,13 +179,13 @@ describe('LockedDownNetwork', () => {
       ['gate -> database', false, gate, db, 5432, 'TCP'],
       ['gate -> internet', false, gate, internet, 443, 'TCP'],
     ] as const)('%s: allowed=%s', (_name, expected, from, to, port, protocol) => {
-      expect(checkConnection(objects, { from, to, port, protocol }).allowed).toBe(expected);
+      expect(checkConnection(objects, { source: from, destination: to, port, protocol }).allowed).toBe(expected);
     });
 
     it('gives canary pods only the canary policy (the main policy never selects them)', () => {
-      const verdict = checkConnection(objects, { from: canary, to: db, port: 5432 });
+      const verdict = checkConnection(objects, { source: canary, destination: db, port: 5432 });
       expect(verdict.egress.allowedBy).toEqual([`shop/${objects[1].metadata.name}`]);
-      const stableVerdict = checkConnection(objects, { from: stable, to: db, port: 5432 });
+      const stableVerdict = checkConnection(objects, { source: stable, destination: db, port: 5432 });
       expect(stableVerdict.egress.allowedBy).toEqual([`shop/${objects[0].metadata.name}`]);
     });
   });
@@ -206,10 +206,10 @@ describe('LockedDownNetwork', () => {
       'egress to pods app=prom in namespace obs on TCP 9091',
       'egress to pods k8s-app=kube-dns in namespace kube-system on UDP 53, TCP 53',
     ]);
-    expect(checkConnection(objects, { from: pod('argo', { app: 'rollouts' }), to: gate, port: 8080 }).allowed).toBe(true);
-    expect(checkConnection(objects, { from: argo, to: gate, port: 8080 }).allowed).toBe(false);
-    expect(checkConnection(objects, { from: pod('obs', { app: 'prom' }), to: gate, port: 8080 }).allowed).toBe(false);
-    expect(checkConnection(objects, { from: gate, to: pod('obs', { app: 'prom' }), port: 9091 }).allowed).toBe(true);
+    expect(checkConnection(objects, { source: pod('argo', { app: 'rollouts' }), destination: gate, port: 8080 }).allowed).toBe(true);
+    expect(checkConnection(objects, { source: argo, destination: gate, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { source: pod('obs', { app: 'prom' }), destination: gate, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { source: gate, destination: pod('obs', { app: 'prom' }), port: 9091 }).allowed).toBe(true);
     for (const o of objects) expect(() => new NetworkPolicyModel(o).validate()).not.toThrow();
   });
 
@@ -294,9 +294,9 @@ describe('LockedDownNetwork.forRollout lets in the pods of the rollout\'s traffi
     expect(ingressRules(network)).toEqual(['ingress from pods gateway.networking.k8s.io/gateway-name=public in namespace edge on TCP 8080']);
     const objects = Testing.synth(chart);
     const gatewayPod = pod('edge', { 'gateway.networking.k8s.io/gateway-name': 'public' });
-    expect(checkConnection(objects, { from: gatewayPod, to: canary, port: 8080 }).allowed).toBe(true);
-    expect(checkConnection(objects, { from: pod('edge', { 'gateway.networking.k8s.io/gateway-name': 'internal' }), to: stable, port: 8080 }).allowed).toBe(false);
-    expect(checkConnection(objects, { from: ingressController, to: stable, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { source: gatewayPod, destination: canary, port: 8080 }).allowed).toBe(true);
+    expect(checkConnection(objects, { source: pod('edge', { 'gateway.networking.k8s.io/gateway-name': 'internal' }), destination: stable, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { source: ingressController, destination: stable, port: 8080 }).allowed).toBe(false);
     const local = rolloutWith(TrafficRouting.gatewayApi({ gatewayName: 'shop-gw' })).rollout;
     expect(local.routerPods).toEqual([{ namespace: 'shop', podLabels: { 'gateway.networking.k8s.io/gateway-name': 'shop-gw' } }]);
   });
@@ -346,7 +346,7 @@ describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh
     ]);
     // AND the policies let exactly those through, to stable and canary alike
     const objects = Testing.synth(chart);
-    const can = (from: Endpoint, to: Endpoint, port: number) => checkConnection(objects, { from, to, port }).allowed;
+    const can = (from: Endpoint, to: Endpoint, port: number) => checkConnection(objects, { source: from, destination: to, port }).allowed;
     expect([can(meshed('shop'), canary, 8080), can(meshed('shop'), stable, 8080)]).toEqual([true, true]);
     expect(can(meshed('other'), stable, 8080)).toBe(false);
     expect(can(strangerSameNamespace, stable, 8080)).toBe(false);
@@ -362,8 +362,8 @@ describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh
     const viaGateway = rolloutWith(TrafficRouting.istio({ hosts: ['shop.example.com'], gateways: ['istio-system/public'] }));
     expect(viaGateway.rollout.routerPods!.map((p) => [p.namespace, p.podLabels])).toEqual([['istio-system', { istio: 'ingressgateway' }]]);
     const objects = (LockedDownNetwork.forRollout(viaGateway.chart, 'Net', viaGateway.rollout), Testing.synth(viaGateway.chart));
-    expect(checkConnection(objects, { from: gateway, to: canary, port: 8080 }).allowed).toBe(true);
-    expect(checkConnection(objects, { from: meshed('shop'), to: canary, port: 8080 }).allowed).toBe(false);
+    expect(checkConnection(objects, { source: gateway, destination: canary, port: 8080 }).allowed).toBe(true);
+    expect(checkConnection(objects, { source: meshed('shop'), destination: canary, port: 8080 }).allowed).toBe(false);
     const both = rolloutWith(TrafficRouting.istio({ gateways: ['istio-system/public', 'mesh'] })).rollout;
     expect(both.routerPods!.map((p) => p.namespace)).toEqual(['istio-system', 'shop']);
     // an existing VirtualService, whose gateways are not known: both

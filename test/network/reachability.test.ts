@@ -171,7 +171,7 @@ const external = { ip: '203.0.113.7' };
 describe('reachability oracle: the documented default policies', () => {
   it('allows everything when no policy exists', () => {
     // GIVEN no policy  WHEN a pod connects  THEN it is allowed on both sides, neither isolated
-    const verdict = checkConnection([], { from: web, to: other, port: 80 });
+    const verdict = checkConnection([], { source: web, destination: other, port: 80 });
     expect(verdict).toEqual({
       allowed: true,
       egress: { allowed: true, isolated: false, allowedBy: [] },
@@ -183,35 +183,35 @@ describe('reachability oracle: the documented default policies', () => {
     // GIVEN default-deny-ingress in namespace default
     const objs = policies(DEFAULT_DENY_INGRESS);
     // THEN nothing reaches a pod of default, while its egress stays open
-    expect(canConnect(objs, { from: web, to: other, port: 80 })).toBe(false);
-    expect(canConnect(objs, { from: pod('elsewhere'), to: other, port: 80 })).toBe(false);
-    expect(canConnect(objs, { from: web, to: external, port: 443 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: other, port: 80 })).toBe(false);
+    expect(canConnect(objs, { source: pod('elsewhere'), destination: other, port: 80 })).toBe(false);
+    expect(canConnect(objs, { source: web, destination: external, port: 443 })).toBe(true);
     // AND pods of other namespaces are unaffected
-    expect(canConnect(objs, { from: web, to: pod('elsewhere'), port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: pod('elsewhere'), port: 80 })).toBe(true);
   });
 
   it('allow all ingress wins over default deny ingress (policies are additive)', () => {
     const objs = policies(DEFAULT_DENY_INGRESS + '---' + ALLOW_ALL_INGRESS);
-    const verdict = checkConnection(objs, { from: pod('elsewhere'), to: other, port: 1234, protocol: 'UDP' });
+    const verdict = checkConnection(objs, { source: pod('elsewhere'), destination: other, port: 1234, protocol: 'UDP' });
     expect(verdict.allowed).toBe(true);
     expect(verdict.ingress.allowedBy).toEqual(['default/allow-all-ingress']);
   });
 
   it('default deny egress isolates for egress only', () => {
     const objs = policies(DEFAULT_DENY_EGRESS);
-    expect(canConnect(objs, { from: web, to: external, port: 443 })).toBe(false);
-    expect(canConnect(objs, { from: web, to: other, port: 80 })).toBe(false);
-    expect(canConnect(objs, { from: pod('elsewhere'), to: other, port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: external, port: 443 })).toBe(false);
+    expect(canConnect(objs, { source: web, destination: other, port: 80 })).toBe(false);
+    expect(canConnect(objs, { source: pod('elsewhere'), destination: other, port: 80 })).toBe(true);
   });
 
   it('allow all egress wins over default deny egress', () => {
     const objs = policies(DEFAULT_DENY_EGRESS + '---' + ALLOW_ALL_EGRESS);
-    expect(canConnect(objs, { from: web, to: external, port: 443 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: external, port: 443 })).toBe(true);
   });
 
   it('default deny all isolates both directions', () => {
     const objs = policies(DEFAULT_DENY_ALL);
-    const verdict = checkConnection(objs, { from: web, to: other, port: 80 });
+    const verdict = checkConnection(objs, { source: web, destination: other, port: 80 });
     expect(verdict.egress).toEqual({ allowed: false, isolated: true, allowedBy: [] });
     expect(verdict.ingress).toEqual({ allowed: false, isolated: true, allowedBy: [] });
   });
@@ -232,7 +232,7 @@ describe('reachability oracle: the documented example policy', () => {
     ['172.17.1.5 (except) -> db 6379', false, { ip: '172.17.1.5' }, 6379, 'TCP'],
     ['172.18.0.1 -> db 6379', false, { ip: '172.18.0.1' }, 6379, 'TCP'],
   ] as const)('ingress: %s allowed=%s', (_name, expected, from, port, protocol) => {
-    expect(canConnect(objs, { from, to: db, port, protocol })).toBe(expected);
+    expect(canConnect(objs, { source: from, destination: db, port, protocol })).toBe(expected);
   });
 
   it.each([
@@ -241,12 +241,12 @@ describe('reachability oracle: the documented example policy', () => {
     ['db -> 10.0.1.5:5978', false, { ip: '10.0.1.5' }, 5978],
     ['db -> a pod of default', false, pod('default', { app: 'x' }), 5978],
   ] as const)('egress: %s allowed=%s', (_name, expected, to, port) => {
-    expect(canConnect(objs, { from: db, to, port })).toBe(expected);
+    expect(canConnect(objs, { source: db, destination: to, port })).toBe(expected);
   });
 
   it('leaves pods it does not select open', () => {
-    expect(canConnect(objs, { from: web, to: other, port: 9 })).toBe(true);
-    expect(canConnect(objs, { from: web, to: external, port: 9 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: other, port: 9 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: external, port: 9 })).toBe(true);
   });
 });
 
@@ -263,8 +263,8 @@ describe('reachability oracle: the documented AND and OR selector forms', () => 
     ['client pod in the local namespace', false, true, localClient],
     ['client pod in a bob namespace', false, false, bobClient],
   ])('%s: AND allows=%s, OR allows=%s', (_name, andAllows, orAllows, from) => {
-    expect(canConnect(policies(AND_FORM), { from, to: target, port: 80 })).toBe(andAllows);
-    expect(canConnect(policies(OR_FORM), { from, to: target, port: 80 })).toBe(orAllows);
+    expect(canConnect(policies(AND_FORM), { source: from, destination: target, port: 80 })).toBe(andAllows);
+    expect(canConnect(policies(OR_FORM), { source: from, destination: target, port: 80 })).toBe(orAllows);
   });
 });
 
@@ -272,7 +272,7 @@ describe('reachability oracle: ports', () => {
   it.each([
     [31999, false], [32000, true], [32500, true], [32768, true], [32769, false],
   ])('endPort range 32000-32768 on port %s allowed=%s', (port, expected) => {
-    expect(canConnect(policies(PORT_RANGE), { from: pod('default', { role: 'db' }), to: { ip: '10.0.0.1' }, port })).toBe(expected);
+    expect(canConnect(policies(PORT_RANGE), { source: pod('default', { role: 'db' }), destination: { ip: '10.0.0.1' }, port })).toBe(expected);
   });
 
   const named = policies(`
@@ -293,7 +293,7 @@ spec:
     ['the named port with another protocol', false, api, 8080, 'UDP'],
     ['a pod that does not declare the name', false, pod('shop', { app: 'api' }), 8080, 'TCP'],
   ] as const)('named port "http" resolved on the destination: %s allowed=%s', (_name, expected, to, port, protocol) => {
-    expect(canConnect(named, { from: web, to, port, protocol })).toBe(expected);
+    expect(canConnect(named, { source: web, destination: to, port, protocol })).toBe(expected);
   });
 
   it('a port entry without port number matches every port of its protocol', () => {
@@ -307,8 +307,8 @@ spec:
   - ports:
     - protocol: UDP
 `);
-    expect(canConnect(objs, { from: web, to: other, port: 53, protocol: 'UDP' })).toBe(true);
-    expect(canConnect(objs, { from: web, to: other, port: 53, protocol: 'TCP' })).toBe(false);
+    expect(canConnect(objs, { source: web, destination: other, port: 53, protocol: 'UDP' })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: other, port: 53, protocol: 'TCP' })).toBe(false);
   });
 });
 
@@ -331,8 +331,8 @@ spec:
   egress:
   - to: [{ ipBlock: { cidr: 0.0.0.0/0 } }]
 `);
-    expect(canConnect(objs, { from: web, to: other, port: 80 })).toBe(false);
-    expect(canConnect(objs, { from: other, to: external, port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: other, port: 80 })).toBe(false);
+    expect(canConnect(objs, { source: other, destination: external, port: 80 })).toBe(true);
   });
 
   it('requires the egress of the source and the ingress of the destination', () => {
@@ -354,11 +354,11 @@ spec:
   ingress:
   - from: [{ podSelector: { matchLabels: { role: friend } } }]
 `);
-    const verdict = checkConnection(objs, { from: web, to: other, port: 80 });
+    const verdict = checkConnection(objs, { source: web, destination: other, port: 80 });
     expect(verdict.egress).toEqual({ allowed: true, isolated: true, allowedBy: ['default/web-egress'] });
     expect(verdict.ingress).toEqual({ allowed: false, isolated: true, allowedBy: [] });
     expect(verdict.allowed).toBe(false);
-    expect(canConnect(objs, { from: pod('default', { app: 'web', role: 'friend' }), to: other, port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: pod('default', { app: 'web', role: 'friend' }), destination: other, port: 80 })).toBe(true);
   });
 
   it('selects namespaces by the automatic kubernetes.io/metadata.name label, and {} selects all namespaces', () => {
@@ -379,21 +379,21 @@ spec:
   ingress:
   - from: [{ namespaceSelector: {} }]
 `);
-    expect(canConnect(objs, { from: pod('monitoring'), to: other, port: 80 })).toBe(true);
-    expect(canConnect(objs, { from: pod('kube-system'), to: other, port: 80 })).toBe(false);
-    expect(canConnect(objs, { from: pod('kube-system'), to: web, port: 80 })).toBe(true);
-    expect(canConnect(objs, { from: external, to: web, port: 80 })).toBe(false);
+    expect(canConnect(objs, { source: pod('monitoring'), destination: other, port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: pod('kube-system'), destination: other, port: 80 })).toBe(false);
+    expect(canConnect(objs, { source: pod('kube-system'), destination: web, port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: external, destination: web, port: 80 })).toBe(false);
   });
 
   it('puts policies without namespace in the default namespace, or the one given', () => {
     const objs = policies(DEFAULT_DENY_INGRESS);
-    expect(canConnect(objs, { from: web, to: pod('shop'), port: 80 })).toBe(true);
-    expect(canConnect(objs, { from: web, to: pod('shop'), port: 80 }, { defaultNamespace: 'shop' })).toBe(false);
+    expect(canConnect(objs, { source: web, destination: pod('shop'), port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: pod('shop'), port: 80 }, { defaultNamespace: 'shop' })).toBe(false);
   });
 
   it('ignores objects that are not NetworkPolicies', () => {
     const objs = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, spec: { podSelector: {} } }];
-    expect(canConnect(objs, { from: web, to: other, port: 80 })).toBe(true);
+    expect(canConnect(objs, { source: web, destination: other, port: 80 })).toBe(true);
   });
 
   it('evaluates matchExpressions as Kubernetes does (NotIn matches an absent label)', () => {
@@ -419,13 +419,13 @@ spec:
 
   it('fails on a peer that selects nothing', () => {
     const objs = [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bad' }, spec: { podSelector: {}, ingress: [{ from: [{}] }] } }];
-    expect(() => canConnect(objs, { from: web, to: other, port: 80 }))
+    expect(() => canConnect(objs, { source: web, destination: other, port: 80 }))
       .toThrow('a NetworkPolicy peer must set at least one of ipBlock, podSelector, namespaceSelector, got {}');
   });
 
   it('fails on an ipBlock peer combined with a selector', () => {
     const objs = [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bad' }, spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }] }] } }];
-    expect(() => canConnect(objs, { from: web, to: other, port: 80 }))
+    expect(() => canConnect(objs, { source: web, destination: other, port: 80 }))
       .toThrow('a NetworkPolicy peer with ipBlock must not also set podSelector or namespaceSelector');
   });
 

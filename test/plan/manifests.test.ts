@@ -4,14 +4,16 @@ import * as path from 'node:path';
 import { Duration, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { AmasProdChart } from '../../app/amas-prod';
-import { AnalysisMetricTiming, blueGreenPlan, BlueGreenRollout, RolloutPlan, SliSource, SloAnalysis, SloObjective } from '../../lib';
+import { AnalysisMetricTiming, BlueGreenRollout, RolloutPlan, SliSource, SloAnalysis, SloObjective } from '../../lib';
+import { blueGreenPlan, PlanTiming, timedPlan } from '../../lib/rollout/plan';
 import { metricTimings, promqlWindow } from '../../lib/analysis/timing';
 import { loadManifests, parseManifest, planRollouts } from '../../lib/plan/manifests';
 
 const DIST = path.resolve(__dirname, '..', '..', 'dist');
 
 /** A plan with every Duration turned into seconds, so that plans from different sources compare. */
-function plain(plan: RolloutPlan): object {
+function plain(given: PlanTiming | RolloutPlan): object {
+  const plan = timedPlan(given);
   const metric = (m: AnalysisMetricTiming) => ({
     ...m, interval: m.interval?.toSeconds(), initialDelay: m.initialDelay?.toSeconds(), window: m.window?.toSeconds(),
   });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Duration } from 'cdk8s';
-import { blueGreenPlan, canaryPlan } from '../../lib';
+import { blueGreenPlan, canaryPlan } from '../../lib/rollout/plan';
 import { loadManifests, planRollouts } from '../../lib/plan/manifests';
 import { esc, renderTimeline, TIMELINE_COLOURS } from '../../lib/plan/svg';
 import { metric } from '../support/fake-template';

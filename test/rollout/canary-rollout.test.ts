@@ -1,7 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import {
-  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, Probe, recordedBudgets, TrafficRouting,
-} from '../../lib';
+import { AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, Probe, TrafficRouting } from '../../lib';
+import { recordedBudgets } from '../../lib/rollout/plan';
 import { metric, TemplateRef } from '../support/fake-template';
 import { synthValid } from '../support/schema';
 
@@ -219,7 +218,9 @@ describe('CanaryRollout props', () => {
       { setCanaryScale: { matchTrafficWeight: true } },
     ]);
     expect(r.spec.strategy.canary).toMatchObject({ stableService: 'web-main', canaryService: 'web-next' });
-    expect(rollout.plan.promotionSeconds).toBe(Infinity);
+    // the pause without duration waits for a human: the plan says so with a flag (other languages cannot receive Infinity)
+    expect([rollout.plan.indefinite, rollout.plan.promotionSeconds]).toEqual([true, undefined]);
+    expect(rollout.plan.steps.filter((s) => s.indefinite).map((s) => [s.description, s.seconds])).toEqual([['pause indefinite', undefined]]);
   });
 
   test('addAnalysis inserts inline steps after the chosen weights and sets the background analysis', () => {
@@ -359,7 +360,7 @@ describe('CanaryRollout validation', () => {
     // WHEN synthesized THEN both pauses are emitted and the plan waits for the human
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.steps).toEqual([{ setWeight: 25 }, { pause: {} }, { pause: { duration: '30s' } }]);
     expect(rollout.plan.steps.map((s) => s.description)).toEqual(['setWeight 25', 'pause indefinite', 'pause 30s', 'promote: canary scaled to 3 pods']);
-    expect(rollout.plan.promotionSeconds).toBe(Infinity);
+    expect([rollout.plan.indefinite, rollout.plan.promotionSeconds]).toEqual([true, undefined]);
   });
   test('fails on no steps', () => {
     // GIVEN no steps WHEN made THEN it fails, as this library's rule

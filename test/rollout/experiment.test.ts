@@ -3,10 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import {
-  AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, canaryPlan, ExperimentSpecRef, ExperimentStepProps, formatPlan,
-  SliSource, SloAnalysis, StringMatch, TrafficRouting,
-} from '../../lib';
+import { AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, ExperimentSpecRef, ExperimentStepProps, SliSource, SloAnalysis, StringMatch, TrafficRouting } from '../../lib';
+import { canaryPlan, formatPlan } from '../../lib/rollout/plan';
 import { parseManifest, planRollouts } from '../../lib/plan/manifests';
 import * as rehearsal from '../../lib/rehearsal/rehearse';
 import { metric, TemplateRef } from '../support/fake-template';
@@ -401,11 +399,11 @@ describe('experiment recipes (docs/experiments.md)', () => {
     const rollout = canaryPreview(chart);
     expect(stepsOf(synthValid(chart))[0]).toEqual({ experiment: {
       templates: [{ name: 'preview', specRef: 'canary', service: { name: 'checkout-preview' }, metadata: { labels: { experiment: 'preview' } } }] } });
-    expect(rollout.plan.steps[0].seconds).toBe(Infinity);
+    expect([rollout.plan.steps[0].indefinite, rollout.plan.steps[0].seconds]).toEqual([true, undefined]);
     const scaled = Testing.chart();
     const other = canaryPreviewWithoutExperiment(scaled);
     expect(stepsOf(synthValid(scaled)).slice(0, 4)).toEqual([{ setCanaryScale: { replicas: 1 } }, { setWeight: 0 }, { pause: {} }, { setCanaryScale: { matchTrafficWeight: true } }]);
-    expect(other.plan.steps.slice(0, 3).map((s) => [s.weight, s.seconds])).toEqual([[0, 10], [0, 0], [0, Infinity]]);
+    expect(other.plan.steps.slice(0, 3).map((s) => [s.weight, s.seconds])).toEqual([[0, 10], [0, 0], [0, undefined]]);
   });
 });
 

@@ -1,7 +1,5 @@
 import { Duration } from 'cdk8s';
-import {
-  blueGreenPlan, budgetAnnotations, canaryPlan, DEFAULT_BUDGETS, describeAbort, formatPlan, planBudgetErrors, readySeconds, recordedBudgets,
-} from '../../lib';
+import { blueGreenPlan, budgetAnnotations, canaryPlan, DEFAULT_BUDGETS, describeAbort, formatPlan, planBudgetErrors, readySeconds, recordedBudgets } from '../../lib/rollout/plan';
 import { parseDurationSeconds } from '../../lib/util/internal-duration';
 import { metric } from '../support/fake-template';
 

@@ -1,8 +1,6 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import {
-  BlueGreenRollout, CanaryRollout, CanaryStep, checkPodSecurity, PodSecurityStandard, Probe, RolloutWorkload, TrafficRouting, WorkloadScaleDown,
-} from '../../lib';
+import { BlueGreenRollout, CanaryRollout, CanaryStep, PodSecurity, PodSecurityStandard, Probe, RolloutWorkload, TrafficRouting, WorkloadScaleDown } from '../../lib';
 import { synthValid } from '../support/schema';
 
 const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -67,8 +65,8 @@ describe('CanaryRollout from a Deployment of the chart (workloadRef)', () => {
     expect(rollout.plan.steps[0].terms).toEqual(['pod readiness 12s (1 canary pod)']);
   });
 
-  test("checkPodSecurity sees the Deployment's pod", () => {
-    expect(checkPodSecurity(objs, { beyondStandard: false })).toEqual([]);
+  test("PodSecurity.check sees the Deployment's pod", () => {
+    expect(PodSecurity.check(objs, { beyondStandard: false })).toEqual([]);
   });
 });
 
@@ -133,13 +131,13 @@ describe('RolloutWorkload', () => {
     expect(() => Testing.synth(chart)).toThrow('or, if the namespace enforces a laxer standard, say so with podSecurityStandard');
   });
 
-  test('a laxer podSecurityStandard lets that Deployment through; checkPodSecurity still reports it', () => {
+  test('a laxer podSecurityStandard lets that Deployment through; PodSecurity.check still reports it', () => {
     const chart = Testing.chart();
     new CanaryRollout(chart, 'web', {
       workload: RolloutWorkload.fromDeployment(deployment(chart, false)), steps, podSecurityStandard: PodSecurityStandard.BASELINE,
     });
     const objs = synthValid(chart);
-    expect(checkPodSecurity(objs, { beyondStandard: false }).map((v) => `${v.object} ${v.path}`)).toEqual([
+    expect(PodSecurity.check(objs, { beyondStandard: false }).map((v) => `${v.object} ${v.path}`)).toEqual([
       'Deployment/web spec.template.spec.containers[0].securityContext.capabilities.drop',
       'Deployment/web spec.template.spec.securityContext.seccompProfile.type',
     ]);

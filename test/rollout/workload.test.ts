@@ -2,10 +2,8 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import {
   Capability, ConfigMap, ContainerProps, Cpu, Env, EnvValue, ImagePullPolicy, NodeTaintQuery, PersistentVolumeClaim, Secret, TaintEffect, Volume,
 } from 'cdk8s-plus-27';
-import {
-  BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, checkPodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, readySeconds, SeccompProfile, SloGate,
-  TrafficRouting,
-} from '../../lib';
+import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, PodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, SeccompProfile, SloGate, TrafficRouting } from '../../lib';
+import { readySeconds } from '../../lib/rollout/plan';
 import { synthValid } from '../support/schema';
 
 const IMAGE = 'registry.example.com/web:1.2.3';
@@ -125,7 +123,7 @@ describe('a pod as users write it: env from Secrets and ConfigMaps, volumes, ini
   });
 
   test('the pod meets the restricted Pod Security Standard and our own checks', () => {
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
   });
 });
 
@@ -142,7 +140,7 @@ describe('defaults stay as they were', () => {
 });
 
 describe('relaxing the hardening', () => {
-  test('a writable root filesystem and a given user, group and fsGroup are allowed; checkPodSecurity notes the writable root', () => {
+  test('a writable root filesystem and a given user, group and fsGroup are allowed; PodSecurity.check notes the writable root', () => {
     // GIVEN an image that writes to its root filesystem and runs as a fixed user
     const objs = synthValid(canary({
       securityContext: { readOnlyRootFilesystem: false }, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000,
@@ -154,7 +152,7 @@ describe('relaxing the hardening', () => {
     expect(pod.containers[0].securityContext).toEqual({ ...HARDENED, readOnlyRootFilesystem: false });
     expect(pod.containers[1].securityContext).toEqual({ ...HARDENED, runAsUser: 1337 });
     // AND the restricted standard holds; only our own check notes the writable root filesystem
-    expect(checkPodSecurity(objs).map((v) => [v.level, v.path, v.message])).toEqual([[
+    expect(PodSecurity.check(objs).map((v) => [v.level, v.path, v.message])).toEqual([[
       PodSecurityLevel.BEYOND_STANDARD, 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
       'container web: readOnlyRootFilesystem must be true, got false: the restricted standard allows a writable root filesystem, '
       + 'but a compromised process can then change the files of the image; mount an emptyDir where the image writes',
@@ -174,7 +172,7 @@ describe('relaxing the hardening', () => {
     expect(() => canary({ seccompProfile: SeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.BASELINE })).toThrow(
       /^the pod breaks the Pod Security Standard 'baseline' at spec\.securityContext\.seccompProfile\.type \(Seccomp\): seccompProfile\.type must not be Unconfined: /);
     const objs = synthValid(canary({ seccompProfile: SeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.PRIVILEGED }));
-    expect(checkPodSecurity(objs).map((v) => `${v.level} ${v.path}`)).toEqual(['baseline spec.template.spec.securityContext.seccompProfile.type']);
+    expect(PodSecurity.check(objs).map((v) => `${v.level} ${v.path}`)).toEqual(['baseline spec.template.spec.securityContext.seccompProfile.type']);
     expect(() => SeccompProfile.localhost('/var/lib/kubelet/seccomp/web.json')).toThrow(
       'seccomp localhostProfile must be a path relative to the kubelet\'s seccomp folder, got \'/var/lib/kubelet/seccomp/web.json\': e.g. \'profiles/web.json\'');
   });
@@ -190,10 +188,10 @@ describe('relaxing the hardening', () => {
       'the pod breaks the Pod Security Standard \'baseline\' at spec.containers[1].securityContext.capabilities.add[0] (Capabilities): '
       + 'container net: capability NET_ADMIN must not be added; restricted allows only NET_BIND_SERVICE: undo the relaxation, or, '
       + 'if the namespace enforces a laxer standard, say so with podSecurityStandard: PodSecurityStandard.PRIVILEGED (a rule of cdk8s-progressive, not of Argo Rollouts: a namespace that enforces the standard rejects the pods only when the ReplicaSet creates them, after the apply has succeeded)');
-    // WHEN the namespace is privileged THEN it synthesizes, and checkPodSecurity reports the cost
+    // WHEN the namespace is privileged THEN it synthesizes, and PodSecurity.check reports the cost
     const objs = synthValid(canary({ sidecars, podSecurityStandard: PodSecurityStandard.PRIVILEGED }));
     expect(podOf(objs).spec.containers[1].securityContext.capabilities).toEqual({ add: ['NET_ADMIN'], drop: ['ALL'] });
-    expect(checkPodSecurity(objs).map((v) => `${v.level} ${v.path}`)).toEqual([
+    expect(PodSecurity.check(objs).map((v) => `${v.level} ${v.path}`)).toEqual([
       'baseline spec.template.spec.containers[1].securityContext.capabilities.add[0]',
     ]);
   });
@@ -201,12 +199,12 @@ describe('relaxing the hardening', () => {
   test('cdk8s-plus capabilities are written without their CAP_ prefix, so NET_BIND_SERVICE keeps the restricted standard', () => {
     const objs = synthValid(canary({ securityContext: { capabilities: { add: [Capability.NET_BIND_SERVICE] } } }));
     expect(podOf(objs).spec.containers[0].securityContext.capabilities).toEqual({ add: ['NET_BIND_SERVICE'], drop: ['ALL'] });
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
   });
 
-  test('a baseline namespace accepts a relaxation that breaks only restricted; checkPodSecurity reports it', () => {
+  test('a baseline namespace accepts a relaxation that breaks only restricted; PodSecurity.check reports it', () => {
     const objs = synthValid(canary({ securityContext: { allowPrivilegeEscalation: true }, podSecurityStandard: PodSecurityStandard.BASELINE }));
-    expect(checkPodSecurity(objs).map((v) => `${v.level} ${v.rule}`)).toEqual(['restricted Privilege Escalation']);
+    expect(PodSecurity.check(objs).map((v) => `${v.level} ${v.rule}`)).toEqual(['restricted Privilege Escalation']);
   });
 });
 
@@ -244,7 +242,7 @@ describe('other workloads take the same pod', () => {
       expect(template.spec.containers.map((c: any) => c.name)).toEqual([kind === 'Rollout' ? 'bg' : 'slo-gate', 'proxy']);
       expect(template.spec.containers[0].env).toContainEqual({ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'token', key: 'token' } } });
     }
-    expect(checkPodSecurity(objs)).toEqual([]);
+    expect(PodSecurity.check(objs)).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { evaluateMeasurement, MeasurementPhase } from '../../lib';
+import { evaluateMeasurement, MeasurementPhase } from '../../lib/analysis/expr-eval';
 
 type Json = { [key: string]: any };
 

@@ -61,7 +61,22 @@ export interface IpEndpoint {
   readonly ip: string;
 }
 
-export type Endpoint = PodEndpoint | IpEndpoint;
+/**
+ * One end of a connection: a pod (`namespace` and `labels`, as PodEndpoint) or an address outside the cluster's pods
+ * (`ip` only, as IpEndpoint). One struct rather than a union of the two, so that every cdk8s language can pass it.
+ */
+export interface Endpoint {
+  /** @default - not a pod: give `ip` */
+  readonly namespace?: string;
+  /** @default - not a pod: give `ip` */
+  readonly labels?: Record<string, string>;
+  /** @default - only `kubernetes.io/metadata.name` */
+  readonly namespaceLabels?: Record<string, string>;
+  /** @default - a pod that matches no `ipBlock` */
+  readonly ip?: string;
+  /** @default - named ports never match */
+  readonly ports?: PodContainerPort[];
+}
 
 /** A connection attempt. */
 export interface ConnectionQuery {
@@ -250,8 +265,11 @@ function isNetworkPolicy(o: unknown): o is any {
   return obj?.kind === 'NetworkPolicy' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('networking.k8s.io/');
 }
 
+/** A pod when it has a namespace and labels; an address when it has only an IP; else an error that names the fix. */
 function isPod(e: Endpoint): e is PodEndpoint {
-  return (e as PodEndpoint).namespace !== undefined;
+  if (e.namespace !== undefined && e.labels !== undefined) return true;
+  if (e.namespace === undefined && e.labels === undefined && e.ip !== undefined) return false;
+  throw new Error(`connection endpoint ${JSON.stringify(e)} is neither a pod nor an address: give namespace and labels (a pod), or only ip (an address outside the pods)`);
 }
 
 function open(): DirectionVerdict {

@@ -62,11 +62,16 @@ export interface AddAnalysisOptions {
    */
   readonly atWeights?: number[];
   /**
-   * Also run it in the background from this step index (true: from the step after the first setWeight, where
-   * Argo Rollouts' own default is step 0; give 0 for that).
-   * @default - not in the background
+   * Also run it in the background, from the step after the first setWeight (Argo Rollouts' own default is step 0:
+   * give `backgroundStartingStep: 0` for that).
+   * @default - not in the background, unless backgroundStartingStep is given
    */
-  readonly background?: boolean | number;
+  readonly background?: boolean;
+  /**
+   * Run it in the background from this step index (implies `background`).
+   * @default - the step after the first setWeight
+   */
+  readonly backgroundStartingStep?: number;
 }
 
 /**
@@ -197,7 +202,11 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
    */
   public addAnalysis(analysis: RolloutAnalysis, options: AddAnalysisOptions): CanaryStep[] {
     const atWeights = options.atWeights ?? [];
-    if (atWeights.length === 0 && options.background === undefined) {
+    const background = options.backgroundStartingStep !== undefined || options.background === true;
+    if (options.background === false && options.backgroundStartingStep !== undefined) {
+      throw new Error(`addAnalysis: background is false but backgroundStartingStep is ${options.backgroundStartingStep}: drop one of them`);
+    }
+    if (atWeights.length === 0 && !background && options.background === undefined) {
       throw new Error('addAnalysis needs atWeights or background: say where the analysis runs');
     }
     const added: CanaryStep[] = [];
@@ -216,8 +225,8 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
       this._steps.splice(at + 1, 0, step);
       added.push(step);
     }
-    if (options.background !== undefined && options.background !== false) {
-      this.setBackground({ ...analysis, startingStep: typeof options.background === 'number' ? options.background : undefined });
+    if (background) {
+      this.setBackground({ ...analysis, startingStep: options.backgroundStartingStep });
     }
     return added;
   }

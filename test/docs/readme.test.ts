@@ -42,3 +42,22 @@ describe('README samples', () => {
     expectValidManifests(objects);
   }, 120_000);
 });
+
+/** The README's Python, Java and Go excerpts are lines of the apps the language suite runs (npm run test:languages). */
+describe('README samples in other languages', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const apps: Record<string, string> = {
+    python: 'test/languages/python/app.py', java: 'test/languages/java/src/main/java/example/Main.java', go: 'test/languages/go/main.go',
+  };
+  const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  test.each(Object.entries(apps))('the %s excerpt is in %s, line for line', (language, file) => {
+    // GIVEN the README's excerpt in that language and the app's source
+    const excerpts = [...readme.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => lines(m[1]));
+    const source = lines(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+    // THEN there is one, and its lines appear in the app in a row (indentation aside)
+    expect(excerpts).toHaveLength(1);
+    const at = source.indexOf(excerpts[0][0]);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(source.slice(at, at + excerpts[0].length)).toEqual(excerpts[0]);
+  });
+});

@@ -73,17 +73,35 @@ describe('Python, Java and Go packages', () => {
     expect(reference).toContain('kind: Rollout');
   });
 
-  test('a Python app synthesizes the README example byte for byte', async () => {
-    // GIVEN a virtual environment with cdk8s from PyPI and the wheel
-    const app = copyApp('python', work);
-    await run('python3', ['-m', 'venv', 'venv'], app, 120_000);
-    const wheel = path.join(packages, 'python', 'cdk8s_progressive-0.1.0-py3-none-any.whl');
-    await run(path.join(app, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', 'requirements.txt', wheel], app, 300_000);
-    // WHEN the app runs
-    await run(path.join(app, 'venv', 'bin', 'python'), ['app.py'], app, 120_000, { CDK8S_OUTDIR: path.join(app, 'dist') });
-    // THEN its chart is the TypeScript one
-    expect(chart(path.join(app, 'dist'))).toEqual(reference);
-  }, 600_000);
+  describe('Python', () => {
+    let app: string;
+    beforeAll(async () => {
+      // GIVEN a virtual environment with cdk8s from PyPI and the wheel
+      app = copyApp('python', work);
+      await run('python3', ['-m', 'venv', 'venv'], app, 120_000);
+      const wheel = path.join(packages, 'python', 'cdk8s_progressive-0.1.0-py3-none-any.whl');
+      await run(path.join(app, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', 'requirements.txt', wheel], app, 300_000);
+    }, 600_000);
+    const python = (script: string, env: NodeJS.ProcessEnv = {}) => run(path.join(app, 'venv', 'bin', 'python'), [script], app, 120_000, env);
+
+    test('an app synthesizes the README example byte for byte', async () => {
+      // WHEN the app runs
+      await python('app.py', { CDK8S_OUTDIR: path.join(app, 'dist') });
+      // THEN its chart is the TypeScript one
+      expect(chart(path.join(app, 'dist'))).toEqual(reference);
+    });
+
+    test('a plan with a pause without duration arrives with indefinite flags, not Infinity', async () => {
+      // WHEN the plan of a rollout that ends on a pause without duration is read in Python
+      const printed = JSON.parse((await python('plan.py')).stdout.trim().split('\n').pop()!);
+      // THEN the pause and the plan are indefinite, with no seconds
+      expect(printed).toEqual({
+        indefinite: true, promotion_seconds: null,
+        steps: [['setWeight 20', 10, false], ['pause 1m', 60, false], ['setWeight 50', 10, false], ['pause indefinite', null, true],
+          ['promote: canary scaled to 3 pods', 10, false]],
+      });
+    });
+  });
 
   test('a Java app synthesizes the README example byte for byte', async () => {
     // GIVEN a Maven project that takes the artifacts from the repository jsii-pacmak wrote

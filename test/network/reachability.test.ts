@@ -313,6 +313,17 @@ spec:
 });
 
 describe('reachability oracle: semantics', () => {
+  it('takes an endpoint that is a pod (namespace and labels) or an address (ip only), and names the fix for anything else', () => {
+    // GIVEN a pod, an address, and endpoints that are neither
+    const pod = { namespace: 'shop', labels: { app: 'web' } };
+    expect(canConnect([], { source: pod, destination: { ip: '203.0.113.9' }, port: 443 })).toBe(true);
+    for (const bad of [{ namespace: 'shop' }, { labels: { app: 'web' } }, {}, { namespace: 'shop', ip: '10.0.0.1' }]) {
+      // WHEN asked THEN it fails, naming what an endpoint needs
+      expect(() => canConnect([], { source: pod, destination: bad, port: 80 })).toThrow(
+        `connection endpoint ${JSON.stringify(bad)} is neither a pod nor an address: give namespace and labels (a pod), or only ip (an address outside the pods)`);
+    }
+  });
+
   it('defaults policyTypes to Ingress, plus Egress when egress rules exist', () => {
     expect(effectivePolicyTypes({ spec: { podSelector: {} } })).toEqual(['Ingress']);
     expect(effectivePolicyTypes({ spec: { podSelector: {}, egress: [{}] } })).toEqual(['Ingress', 'Egress']);

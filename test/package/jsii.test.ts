@@ -8,19 +8,18 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as ts from 'typescript';
 import { cleanUp, runToEnd, RunResult, stopAll } from '../support/processes';
 import { ROOT } from '../support/synth';
 
 /**
  * Warnings left on purpose. JSII6: the devDependencies on cdk8s, cdk8s-plus-27 and constructs are newer than the
- * peer minimums (tests run against what apps install). JSII5018 in C#, which is not a target. Two names users do not
- * type in Python or Go as written: ConnectionQuery.from (Python `from_`, with the connection query's move to
- * classes) and RolloutServiceProps.type (Go exports it as `Type`).
+ * peer minimums (tests run against what apps install). JSII5018 in C#, which is not a target. One name users do not
+ * type in Go as written: RolloutServiceProps.type (Go exports it as `Type`).
  */
 const ALLOWED_WARNINGS: RegExp[] = [
   /warning JSII6: A "peerDependency" on "(cdk8s|cdk8s-plus-27|constructs)" at /,
   /warning JSII5018: "\w+" is a reserved word in C#\./,
-  /lib\/network\/reachability\.ts:\d+:\d+ - warning JSII5018: "from" is a reserved word in Python\./,
   /lib\/rollout\/rollout-service\.ts:\d+:\d+ - warning JSII5018: "type" is a reserved word in Go\./,
 ];
 
@@ -66,5 +65,32 @@ describe('jsii', () => {
     const warnings = lines.filter((l) => /\bwarning JSII\d+/.test(l));
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.filter((w) => !ALLOWED_WARNINGS.some((a) => a.test(w)))).toEqual([]);
+  });
+  test('the API reference is generated for each language, in its own syntax', async () => {
+    // WHEN jsii-docgen documents the assembly in TypeScript, Python, Java and Go
+    const docs = await runToEnd({
+      name: 'jsii-docgen', command: path.join(ROOT, 'node_modules', '.bin', 'jsii-docgen'),
+      args: ['-l', 'typescript', '-l', 'python', '-l', 'java', '-l', 'go', '-o', 'API.md'], cwd: work, timeoutMs: 120_000,
+    });
+    expect(docs.code).toBe(0);
+    // THEN each reference shows how a rollout is made in that language
+    const reference = (language: string) => fs.readFileSync(path.join(work, `API.${language}.md`), 'utf8');
+    expect(reference('typescript')).toContain("new CanaryRollout(scope: Construct, id: string, props: CanaryRolloutProps)");
+    expect(reference('python')).toContain('cdk8s_progressive.CanaryRollout(');
+    expect(reference('java')).toContain('CanaryRollout.Builder.create(');
+    expect(reference('go')).toContain('cdk8sprogressive.NewCanaryRollout(');
+  }, 150_000);
+  test('the entry point exports no function or constant, which jsii would drop in other languages without a word', () => {
+    // GIVEN every name lib/index.ts exports
+    const program = ts.createProgram([path.join(ROOT, 'lib', 'index.ts')], { skipLibCheck: true });
+    const checker = program.getTypeChecker();
+    const entry = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'lib', 'index.ts'))!)!;
+    const kinds = checker.getExportsOfModule(entry).map((s) => {
+      const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+      return [s.name, target.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Variable) ? 'function or constant' : 'type'];
+    });
+    // THEN each is a class, an interface, an enum or a type, and the static methods that replaced the functions are there
+    expect(kinds.filter(([, kind]) => kind !== 'type')).toEqual([]);
+    expect(kinds.map(([name]) => name)).toEqual(expect.arrayContaining(['PodSecurity', 'Reachability', 'SyncWave', 'PodSecurityRule']));
   });
 });

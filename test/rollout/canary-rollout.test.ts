@@ -471,9 +471,14 @@ describe('CanaryRollout validation', () => {
   });
   test('fails on a background startingStep past the last step', () => {
     const { chart, rollout } = make();
-    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { background: 9 }))
+    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { backgroundStartingStep: 9 }))
       .toThrow(new Error('backgroundAnalysis startingStep must be an integer between 0 and 3, got 9 (a rule of cdk8s-progressive, not of Argo Rollouts: '
         + 'the controller accepts any step, but from a step past the last one the background analysis never runs)'));
+  });
+  test('fails on background false with a backgroundStartingStep', () => {
+    const { chart, rollout } = make();
+    expect(() => rollout.addAnalysis({ templates: [new TemplateRef(chart, 'a')] }, { background: false, backgroundStartingStep: 1 }))
+      .toThrow(new Error('addAnalysis: background is false but backgroundStartingStep is 1: drop one of them'));
   });
   test('fails on a second background analysis', () => {
     const { chart, rollout } = make();
@@ -603,7 +608,7 @@ describe('CanaryRollout frictions', () => {
 
   test("startingStep 0 gives Argo's default start", () => {
     const { chart, rollout } = make();
-    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { background: 0 });
+    rollout.addAnalysis({ templates: [new TemplateRef(chart, 'slo')] }, { backgroundStartingStep: 0 });
     expect(rolloutOf(synthValid(chart)).spec.strategy.canary.analysis.startingStep).toBe(0);
   });
 

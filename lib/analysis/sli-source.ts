@@ -386,8 +386,16 @@ export interface IngressNginxSliProps extends IngressNginxSliOptions {
   readonly stableIngress: string;
   /** The rollout's canaryService. */
   readonly canaryService: string;
-  /** The Service port of the stable Ingress backend (number or name), as the canary Ingress copies it. */
-  readonly servicePort: number | string;
+  /**
+   * The Service port number of the stable Ingress backend, as the canary Ingress copies it.
+   * @default - give servicePortName
+   */
+  readonly servicePort?: number;
+  /**
+   * Or the Service port name of that backend, when the Ingress names it.
+   * @default - give servicePort
+   */
+  readonly servicePortName?: string;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -398,6 +406,7 @@ class IngressNginxSliSource extends SliSource {
   public readonly hasLatency = true;
   private readonly prefix: string;
   private readonly namespaceLabel: string;
+  private readonly port: number | string;
 
   constructor(private readonly props: IngressNginxSliProps) {
     super();
@@ -407,11 +416,16 @@ class IngressNginxSliSource extends SliSource {
     if (!DNS_LABEL.test(props.canaryService) || props.canaryService.length > 63) {
       throw new Error(`sliSource.ingressNginx canaryService must be a Service name (lowercase letters, digits and '-'), got ${JSON.stringify(props.canaryService)}`);
     }
-    const port = props.servicePort;
+    if ((props.servicePort === undefined) === (props.servicePortName === undefined)) {
+      throw new Error(`sliSource.ingressNginx needs one of servicePort (a number) and servicePortName (a name), got ${
+        props.servicePort === undefined ? 'neither' : `both (${props.servicePort}, ${JSON.stringify(props.servicePortName)})`}: give the one the stable Ingress backend uses`);
+    }
+    const port = props.servicePort ?? props.servicePortName!;
     const portOk = typeof port === 'number' ? Number.isInteger(port) && port >= 1 && port <= 65535 : DNS_LABEL.test(port) && port.length <= 15;
     if (!portOk) {
-      throw new Error(`sliSource.ingressNginx servicePort must be a port number 1-65535 or a port name, got ${JSON.stringify(port)}`);
+      throw new Error(`sliSource.ingressNginx ${typeof port === 'number' ? 'servicePort must be a port number 1-65535' : 'servicePortName must be a port name (at most 15 lowercase letters, digits and \'-\')'}, got ${JSON.stringify(port)}`);
     }
+    this.port = port;
     this.prefix = metricName('sliSource.ingressNginx metricPrefix', props.metricPrefix ?? 'nginx_ingress_controller');
     this.namespaceLabel = labelName('sliSource.ingressNginx namespaceLabel', props.namespaceLabel ?? 'namespace');
   }
@@ -438,7 +452,7 @@ class IngressNginxSliSource extends SliSource {
   private selector(track: Track | undefined, more: LabelMatcher[] = []): string {
     const ns: LabelMatcher = { name: this.namespaceLabel, op: '=', value: argRef(NAMESPACE_ARG.name) };
     const ingress: LabelMatcher = { name: 'ingress', op: '=', value: this.props.stableIngress };
-    const upstream = `${argRef(NAMESPACE_ARG.name)}-${this.props.canaryService}-${this.props.servicePort}`;
+    const upstream = `${argRef(NAMESPACE_ARG.name)}-${this.props.canaryService}-${this.port}`;
     const matchers: LabelMatcher[] = track === 'canary'
       ? [ns, { name: 'canary', op: '=', value: upstream }]
       : [ns, ingress, { name: 'canary', op: '=', value: '' }];

@@ -141,7 +141,7 @@ describe('SliSource.ingressNginx', () => {
   });
 
   test('a named port and a renamed namespace label', () => {
-    const s = SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePort: 'http', namespaceLabel: 'exported_namespace' });
+    const s = SliSource.ingressNginx({ stableIngress: 'orders', canaryService: 'orders-canary', servicePortName: 'http', namespaceLabel: 'exported_namespace' });
     expect(s.successRatio('canary', W)).toContain('{exported_namespace="{{args.namespace}}", canary="{{args.namespace}}-orders-canary-http"}');
   });
 
@@ -151,7 +151,13 @@ describe('SliSource.ingressNginx', () => {
     [{ stableIngress: 'orders', canaryService: 'Orders_Canary', servicePort: 80 },
       'sliSource.ingressNginx canaryService must be a Service name (lowercase letters, digits and \'-\'), got "Orders_Canary"'],
     [{ stableIngress: 'orders', canaryService: 'c', servicePort: 70000 },
-      'sliSource.ingressNginx servicePort must be a port number 1-65535 or a port name, got 70000'],
+      'sliSource.ingressNginx servicePort must be a port number 1-65535, got 70000'],
+    [{ stableIngress: 'orders', canaryService: 'c', servicePortName: 'HTTP_PORT' },
+      "sliSource.ingressNginx servicePortName must be a port name (at most 15 lowercase letters, digits and '-'), got \"HTTP_PORT\""],
+    [{ stableIngress: 'orders', canaryService: 'c' },
+      'sliSource.ingressNginx needs one of servicePort (a number) and servicePortName (a name), got neither: give the one the stable Ingress backend uses'],
+    [{ stableIngress: 'orders', canaryService: 'c', servicePort: 80, servicePortName: 'http' },
+      'sliSource.ingressNginx needs one of servicePort (a number) and servicePortName (a name), got both (80, "http"): give the one the stable Ingress backend uses'],
   ])('fails on invalid names %#', (props, message) => {
     expect(() => SliSource.ingressNginx(props)).toThrow(message);
   });

@@ -269,7 +269,7 @@ describe('SloAnalysis measurement count follows how rollouts run it', () => {
     // AND every metric keeps its failure condition alone: no data never pauses the rollout
     const metrics = template(synthValid(chart)).spec.metrics;
     expect(metrics.map((m: any) => [m.successCondition, typeof m.failureCondition])).toEqual([[undefined, 'string'], [undefined, 'string']]);
-    expect(rollout.plan.analyses.map((a) => [a.background, a.seconds])).toEqual([[true, Infinity]]);
+    expect(rollout.plan.analyses.map((a) => [a.background, a.indefinite, a.seconds])).toEqual([[true, true, undefined]]);
   });
 
   test('without a count, a template run as a step measures 4 times, in gate mode too', () => {

@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CanaryRollout, CanaryStep, GateAuth, LockedDownNetwork, MetricOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
+  CanaryRollout, CanaryStep, GateAuth, LockedDownNetwork, MeasurementOptions, NetworkPeer, NetworkPort, SliSource, SloAnalysis, SloGate,
   SloObjective, TrafficRouting,
 } from '../lib';
 
@@ -38,7 +38,7 @@ function objectives(): SloObjective[] {
 }
 
 /** Measure every 20s after a 20s delay; the first confidently failed measurement aborts. */
-const MEASUREMENT: MetricOptions = { interval: Duration.seconds(20), initialDelay: Duration.seconds(20), failureLimit: 0 };
+const MEASUREMENT: MeasurementOptions = { interval: Duration.seconds(20), initialDelay: Duration.seconds(20), failureLimit: 0 };
 
 /**
  * The example: the amas-orchestrator service in namespace amas-prod, rolled out as a canary

@@ -21,7 +21,7 @@ export {
   PodSecurity, PodSecurityLevel, PodSecurityRule, PodSecurityViolation, PodSecurityCheckOptions,
 } from './network/pod-security';
 export {
-  Reachability, NetworkProtocolName, PodContainerPort, PodEndpoint, IpEndpoint, Endpoint, ConnectionQuery, DirectionVerdict,
+  Reachability, NetworkProtocolName, PodContainerPort, PodEndpoint, IpEndpoint, ConnectionEndpoint, ConnectionQuery, DirectionVerdict,
   ConnectionVerdict, ReachabilityOptions,
 } from './network/reachability';
 export * from './gitops/sync-wave';
@@ -29,7 +29,7 @@ export * from './gitops/argocd-application';
 export { SloAnalysisProps, SloAnalysis } from './analysis/slo-analysis';
 export * from './analysis/analysis-template';
 export {
-  MetricOptions, GateObjective, ObjectiveMetric, JudgementRules, WindowedObjectiveProps, SuccessRateProps, LatencyProps, ErrorBudgetProps,
+  MeasurementOptions, GateObjective, ObjectiveMetric, JudgementRules, WindowedObjectiveProps, SuccessRateProps, LatencyProps, ErrorBudgetProps,
   BurnRateWindowProps, BurnRateWindow, CanaryHealthProps, StableComparisonProps, SloObjective,
 } from './analysis/slo-objective';
 export {

@@ -11,7 +11,7 @@ import {
 import { argRef, checkPromql, promDuration } from './promql';
 import { NAMESPACE_ARG, SliArg, SliSource } from './sli-source';
 import { MetricConditions } from './expr-eval';
-import { DEFAULT_COUNT, GateObjective, JudgementRules, MetricOptions, ObjectiveMetric, ResolvedMetricOptions, resolveMetricOptions, SloObjective } from './slo-objective';
+import { DEFAULT_COUNT, GateObjective, JudgementRules, MeasurementOptions, ObjectiveMetric, ResolvedMeasurementOptions, resolveMeasurementOptions, SloObjective } from './slo-objective';
 import { addTemplateObject } from './internal-template-object';
 import { AnalysisMetricTiming, AnalysisTemplateArg, IAnalysisTemplate, TemplateUse } from './template-ref';
 import * as gateContract from '../gate/contract';
@@ -33,10 +33,10 @@ export interface SloAnalysisProps {
   readonly objectives?: SloObjective[];
   /**
    * Measurement options for every metric; an objective's own options win.
-   * @default - see MetricOptions: every 30s, 4 times, after 30s, failureLimit 0,
+   * @default - see MeasurementOptions: every 30s, 4 times, after 30s, failureLimit 0,
    * inconclusiveLimit 1, consecutiveErrorLimit 2
    */
-  readonly measurement?: MetricOptions;
+  readonly measurement?: MeasurementOptions;
   /**
    * URL of the Prometheus HTTP API. The default is the Service that prometheus-operator creates
    * for a Prometheus in the `monitoring` namespace (kube-prometheus-stack's usual install).
@@ -85,7 +85,7 @@ export const GATE_TOKEN_ARG = 'gate-token';
 const ROLLOUT_ARG: SliArg = { name: 'rollout', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
 
 interface BuiltMetric extends ObjectiveMetric {
-  readonly options: ResolvedMetricOptions;
+  readonly options: ResolvedMeasurementOptions;
 }
 
 /**
@@ -111,7 +111,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   public readonly sli: SliSource;
   /** The gate judging this analysis, in gate mode. */
   public readonly gate?: ISloGate;
-  private readonly measurement: MetricOptions;
+  private readonly measurement: MeasurementOptions;
   private readonly built: BuiltMetric[] = [];
   private readonly gateObjectives: GateObjective[] = [];
   /** The judgement rules every metric follows. */
@@ -131,7 +131,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
     if (!/^https?:\/\/[^\s/?#{}"]+(\/[^\s?#{}"]*)?$/.test(this.address)) {
       throw new Error(`address must be an http or https URL of the Prometheus API, got ${JSON.stringify(this.address)}`);
     }
-    resolveMetricOptions({}, this.measurement);
+    resolveMeasurementOptions({}, this.measurement);
     this.gate = props.gate;
     const minRequests = props.minRequests ?? DEFAULT_MIN_REQUESTS;
     if (!Number.isInteger(minRequests) || minRequests < 1) {
@@ -171,7 +171,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
    */
   public addObjective(objective: SloObjective): ObjectiveMetric[] {
     if (this.gate) this.addGateObjective(objective);
-    const options = resolveMetricOptions(objective.options, this.measurement);
+    const options = resolveMeasurementOptions(objective.options, this.measurement);
     // In gate mode the gate judges the canary; preconditions (the error-budget policy) stay Prometheus metrics.
     const metrics = objective.metrics(this.sli, this.rules).filter((m) => !this.gate || m.precondition);
     for (const m of metrics) {
@@ -230,7 +230,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
   }
 
   /** The count a metric is emitted with: the one set, else until the rollout ends when run only in the background, else 4. */
-  private count(o: ResolvedMetricOptions): number | undefined {
+  private count(o: ResolvedMeasurementOptions): number | undefined {
     if (!o.countDefaulted) return o.count;
     return this.guard ? undefined : DEFAULT_COUNT;
   }
@@ -284,7 +284,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
       ? { ...timing(m.options), name: m.name, interval: undefined, count: undefined, initialDelay: undefined, failureLimit: 0, window: m.window, timeout: PROMETHEUS_TIMEOUT }
       : { ...timing(m.options), name: m.name, count: this.count(m.options), window: m.window, timeout: PROMETHEUS_TIMEOUT }));
     if (!this.gate) return prometheus;
-    const o = resolveMetricOptions({}, this.measurement);
+    const o = resolveMeasurementOptions({}, this.measurement);
     const gate = { ...timing(o), count: this.count(o), name: GATE_METRIC_NAME, window: this.gateObjectives[0]?.window, timeout: webTimeout(this.gate) };
     return [gate, ...prometheus];
   }
@@ -300,7 +300,7 @@ export class SloAnalysis extends Construct implements IAnalysisTemplate {
 
   /** One web metric: POST the objectives to the gate, judge its verdict. */
   private renderGateSpec(gate: ISloGate): AnalysisTemplateSpec {
-    const o = resolveMetricOptions({}, this.measurement);
+    const o = resolveMeasurementOptions({}, this.measurement);
     const objectives = Object.assign({}, ...this.gateObjectives.map(g => g.objectives),
       { minRequests: this.rules.minRequests, confidence: this.rules.confidence });
     const body: gateContract.VerdictRequest = {
@@ -357,7 +357,7 @@ function countSpec(count: number | undefined): AnalysisTemplateSpecMetricsCount 
   return count === undefined ? undefined : AnalysisTemplateSpecMetricsCount.fromNumber(count);
 }
 
-function timing(o: ResolvedMetricOptions): Omit<AnalysisMetricTiming, 'name' | 'window'> {
+function timing(o: ResolvedMeasurementOptions): Omit<AnalysisMetricTiming, 'name' | 'window'> {
   return {
     interval: o.interval,
     count: o.count,

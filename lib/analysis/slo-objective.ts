@@ -13,7 +13,7 @@ import { CANARY_HASH_ARG, NAMESPACE_ARG, SliArg, SliSource } from './sli-source'
  * safe side), one measurement without data is tolerated before a human is asked, and a short
  * Prometheus hiccup (two errors, 20s) is tolerated before the run errors.
  */
-export interface MetricOptions {
+export interface MeasurementOptions {
   /**
    * Time between measurements.
    * @default 30s
@@ -53,8 +53,8 @@ export interface MetricOptions {
   readonly dryRun?: boolean;
 }
 
-/** MetricOptions with every default applied. */
-export interface ResolvedMetricOptions {
+/** MeasurementOptions with every default applied. */
+export interface ResolvedMeasurementOptions {
   readonly interval: Duration;
   /** Undefined: until the rollout ends. */
   readonly count?: number;
@@ -71,8 +71,8 @@ export interface ResolvedMetricOptions {
 export const DEFAULT_COUNT = 4;
 
 /** Resolves options: the objective's own, then the analysis-wide ones, then the defaults. */
-export function resolveMetricOptions(own: MetricOptions, shared: MetricOptions = {}): ResolvedMetricOptions {
-  const pick = <K extends keyof MetricOptions>(k: K) => own[k] ?? shared[k];
+export function resolveMeasurementOptions(own: MeasurementOptions, shared: MeasurementOptions = {}): ResolvedMeasurementOptions {
+  const pick = <K extends keyof MeasurementOptions>(k: K) => own[k] ?? shared[k];
   const count = pick('count') ?? DEFAULT_COUNT;
   const r = {
     interval: pick('interval') ?? Duration.seconds(30),
@@ -88,7 +88,7 @@ export function resolveMetricOptions(own: MetricOptions, shared: MetricOptions =
   return r;
 }
 
-function checkOptions(r: ResolvedMetricOptions, count: number): void {
+function checkOptions(r: ResolvedMeasurementOptions, count: number): void {
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be a whole number >= ${min}, got ${v}`);
   };
@@ -148,7 +148,7 @@ export interface JudgementRules {
 }
 
 /** Props shared by the objectives that query a window. */
-export interface WindowedObjectiveProps extends MetricOptions {
+export interface WindowedObjectiveProps extends MeasurementOptions {
   /**
    * The query's lookback window.
    * @default 2m
@@ -453,7 +453,7 @@ export abstract class SloObjective {
   }
 
   /** The objective's own measurement options. */
-  public abstract readonly options: MetricOptions;
+  public abstract readonly options: MeasurementOptions;
 
   /** @internal What the objective asks of the slo-gate; undefined when the gate cannot judge it. */
   public abstract readonly _gate?: GateObjective;
@@ -462,7 +462,7 @@ export abstract class SloObjective {
   public abstract metrics(source: SliSource, rules: JudgementRules): ObjectiveMetric[];
 }
 
-function build(options: MetricOptions, metrics: (source: SliSource, rules: JudgementRules) => ObjectiveMetric[], gate?: GateObjective): SloObjective {
+function build(options: MeasurementOptions, metrics: (source: SliSource, rules: JudgementRules) => ObjectiveMetric[], gate?: GateObjective): SloObjective {
   return new class extends SloObjective {
     public readonly options = options;
     public readonly _gate = gate;

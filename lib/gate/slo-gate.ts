@@ -7,7 +7,7 @@ import { AnalysisGateNetworkOptions, LockedDownNetwork } from '../network/locked
 import { INetworkWorkload } from '../network/selectable';
 import { addPdb, addService, objectLabels } from '../workload/internal-objects';
 import { podTemplateJson, resolveWorkload } from '../workload/resolved-workload';
-import { Probe, WorkloadPodProps, WorkloadProps } from '../workload/workload';
+import { HealthProbe, WorkloadPodProps, AppWorkloadProps } from '../workload/workload';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyRef {
@@ -190,7 +190,7 @@ export class SloGate extends Construct implements ISloGate, INetworkWorkload {
     }
     const auth = props.auth ?? GateAuth.tenantTokens();
     const basicAuth = props.prometheusBasicAuthSecret;
-    const workloadProps: WorkloadProps = {
+    const workloadProps: AppWorkloadProps = {
       ...props,
       name: props.name ?? 'slo-gate',
       replicas: props.replicas ?? 2,
@@ -205,9 +205,9 @@ export class SloGate extends Construct implements ISloGate, INetworkWorkload {
           SLO_GATE_PROMETHEUS_USERNAME_FILE: `${PROMETHEUS_AUTH_DIR}/username`, SLO_GATE_PROMETHEUS_PASSWORD_FILE: `${PROMETHEUS_AUTH_DIR}/password`,
         } : {}),
       },
-      liveness: Probe.httpGet('/healthz'),
-      readiness: Probe.httpGet('/readyz', { period: Duration.seconds(5) }),
-      startup: Probe.httpGet('/healthz', { period: Duration.seconds(1), failureThreshold: 30 }),
+      liveness: HealthProbe.httpGet('/healthz'),
+      readiness: HealthProbe.httpGet('/readyz', { period: Duration.seconds(5) }),
+      startup: HealthProbe.httpGet('/healthz', { period: Duration.seconds(1), failureThreshold: 30 }),
     };
     const w = resolveWorkload(id, workloadProps);
     this.namespace = w.namespace;

@@ -65,7 +65,7 @@ export interface IpEndpoint {
  * One end of a connection: a pod (`namespace` and `labels`, as PodEndpoint) or an address outside the cluster's pods
  * (`ip` only, as IpEndpoint). One struct rather than a union of the two, so that every cdk8s language can pass it.
  */
-export interface Endpoint {
+export interface ConnectionEndpoint {
   /** @default - not a pod: give `ip` */
   readonly namespace?: string;
   /** @default - not a pod: give `ip` */
@@ -81,9 +81,9 @@ export interface Endpoint {
 /** A connection attempt. */
 export interface ConnectionQuery {
   /** Where the connection starts: a pod, or an address outside the cluster. */
-  readonly source: Endpoint;
+  readonly source: ConnectionEndpoint;
   /** Where it goes. */
-  readonly destination: Endpoint;
+  readonly destination: ConnectionEndpoint;
   readonly port: number;
   /** @default 'TCP' */
   readonly protocol?: NetworkProtocolName;
@@ -202,7 +202,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
 }
 
 function side(policies: any[], defaultNamespace: string, direction: 'Ingress' | 'Egress',
-  subject: PodEndpoint, peer: Endpoint, destination: Endpoint, port: number, protocol: NetworkProtocolName): DirectionVerdict {
+  subject: PodEndpoint, peer: ConnectionEndpoint, destination: ConnectionEndpoint, port: number, protocol: NetworkProtocolName): DirectionVerdict {
   const applying = policies.filter(p =>
     policyNamespace(p, defaultNamespace) === subject.namespace
     && selectorMatches(p.spec?.podSelector ?? {}, subject.labels)
@@ -224,7 +224,7 @@ function side(policies: any[], defaultNamespace: string, direction: 'Ingress' | 
   return { allowed: allowedBy.length > 0, isolated: true, allowedBy };
 }
 
-function peerMatches(peer: any, policyNs: string, endpoint: Endpoint): boolean {
+function peerMatches(peer: any, policyNs: string, endpoint: ConnectionEndpoint): boolean {
   if (peer.ipBlock) {
     if (peer.podSelector || peer.namespaceSelector) {
       throw new Error('a NetworkPolicy peer with ipBlock must not also set podSelector or namespaceSelector');
@@ -244,7 +244,7 @@ function peerMatches(peer: any, policyNs: string, endpoint: Endpoint): boolean {
   return namespaceOk && podOk;
 }
 
-function portMatches(rulePort: any, destination: Endpoint, port: number, protocol: NetworkProtocolName): boolean {
+function portMatches(rulePort: any, destination: ConnectionEndpoint, port: number, protocol: NetworkProtocolName): boolean {
   if ((rulePort.protocol ?? 'TCP') !== protocol) return false;
   if (rulePort.port === undefined || rulePort.port === null) return true;
   if (typeof rulePort.port === 'string') {
@@ -266,7 +266,7 @@ function isNetworkPolicy(o: unknown): o is any {
 }
 
 /** A pod when it has a namespace and labels; an address when it has only an IP; else an error that names the fix. */
-function isPod(e: Endpoint): e is PodEndpoint {
+function isPod(e: ConnectionEndpoint): e is PodEndpoint {
   if (e.namespace !== undefined && e.labels !== undefined) return true;
   if (e.namespace === undefined && e.labels === undefined && e.ip !== undefined) return false;
   throw new Error(`connection endpoint ${JSON.stringify(e)} is neither a pod nor an address: give namespace and labels (a pod), or only ip (an address outside the pods)`);

@@ -9,7 +9,7 @@ import { RolloutServiceProps } from './rollout-service';
 import { RolloutWorkload } from './rollout-workload';
 import { addService, objectLabels } from '../workload/internal-objects';
 import { podTemplateJson, resolveWorkload, ResolvedWorkload } from '../workload/resolved-workload';
-import { WorkloadProps } from '../workload/workload';
+import { AppWorkloadProps } from '../workload/workload';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpec } from '../../imports/argoproj.io';
 
 /**
@@ -178,7 +178,7 @@ export function validateServiceProps(s: RolloutServiceProps, servicePort: number
 }
 
 /** The props that describe the pod itself, which a rollout taking its pod from a Deployment must not set. */
-const POD_PROPS: (keyof WorkloadProps)[] = [
+const POD_PROPS: (keyof AppWorkloadProps)[] = [
   'image', 'env', 'envVariables', 'envFrom', 'volumeMounts', 'initContainers', 'sidecars', 'imagePullPolicy', 'imagePullSecrets',
   'podAnnotations', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'priorityClassName', 'securityContext',
   'command', 'args', 'resources', 'liveness', 'readiness', 'startup', 'preStopDelay', 'terminationGracePeriod', 'serviceAccountName',
@@ -186,7 +186,7 @@ const POD_PROPS: (keyof WorkloadProps)[] = [
 ];
 
 /** Throws when a rollout given a `workload` also describes a pod of its own. */
-export function validateWorkloadExclusive(props: WorkloadProps, workload: RolloutWorkload): void {
+export function validateWorkloadExclusive(props: AppWorkloadProps, workload: RolloutWorkload): void {
   const set = POD_PROPS.filter((k) => props[k] !== undefined);
   if (set.length > 0) {
     throw new Error(`workload takes the pod from Deployment '${workload.deploymentName}', so ${set.join(', ')} would not be used: `

@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
 import { RolloutServiceProps } from './rollout-service';
 import { RolloutWorkload } from './rollout-workload';
-import { WorkloadProps } from '../workload/workload';
+import { AppWorkloadProps } from '../workload/workload';
 
 /** Props every Rollout has, whatever its strategy. */
-export interface RolloutCommonProps extends WorkloadProps {
+export interface RolloutCommonProps extends AppWorkloadProps {
   /**
    * Take the pod from a Deployment instead of describing it here: the Rollout emits `spec.workloadRef`, e.g.
    * `RolloutWorkload.fromDeployment(deployment, { scaleDown: WorkloadScaleDown.ON_SUCCESS })`. Excludes the pod props

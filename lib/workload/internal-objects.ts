@@ -5,7 +5,7 @@
 import { k8s, ServicePort } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { pdbMaxUnavailable, ResolvedWorkload } from './resolved-workload';
-import { WorkloadProps } from './workload';
+import { AppWorkloadProps } from './workload';
 
 /** Labels of every object a rollout construct or the slo-gate emits. */
 export function objectLabels(w: ResolvedWorkload): { [key: string]: string } {
@@ -52,7 +52,7 @@ export function addService(scope: Construct, id: string, o: ServiceOptions): voi
 }
 
 /** The PodDisruptionBudget: node drains take down at most maxUnavailable pods at once. */
-export function addPdb(scope: Construct, w: ResolvedWorkload, props: WorkloadProps): void {
+export function addPdb(scope: Construct, w: ResolvedWorkload, props: AppWorkloadProps): void {
   new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
     metadata: { name: w.name, namespace: w.namespace, labels: objectLabels(w) },
     spec: {

@@ -4,7 +4,7 @@
  */
 import { Container, ContainerProps, ContainerResources, ContainerSecurityContextProps, k8s, Volume, VolumeMount } from 'cdk8s-plus-27';
 import { ownRule, validateDnsLabel, validateDnsSubdomain, validateImage } from '../util/internal-validation';
-import type { WorkloadProps } from './workload';
+import type { AppWorkloadProps } from './workload';
 import { checkPodSecurity, PodSecurityLevel } from '../network/pod-security';
 
 /** The volume every pod has: a writable /tmp. */
@@ -38,7 +38,7 @@ export interface ExtraContainers {
 }
 
 /** Init containers and sidecars, rendered by cdk8s-plus and hardened like the application container. */
-export function renderExtraContainers(props: WorkloadProps, defaultResources: ContainerResources): ExtraContainers {
+export function renderExtraContainers(props: AppWorkloadProps, defaultResources: ContainerResources): ExtraContainers {
   const render = (list: string, c: ContainerProps, i: number): k8s.Container => {
     const where = `${list}[${i}]`;
     if (!c.name) throw new Error(`${where}.name must be set: give every container of the pod its own name, e.g. name: 'proxy'`);
@@ -73,7 +73,7 @@ export interface PodPlumbing {
 }
 
 /** The application container's env and mounts, and the pod's volumes (every volume a container mounts, /tmp first). */
-export function renderPodPlumbing(props: WorkloadProps): PodPlumbing {
+export function renderPodPlumbing(props: AppWorkloadProps): PodPlumbing {
   const env: k8s.EnvVar[] = Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value }));
   for (const [name, value] of Object.entries(props.envVariables ?? {})) {
     if (props.env?.[name] !== undefined) {

@@ -5,7 +5,7 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { hardenedSecurityContext, renderExtraContainers, renderPodPlumbing, validatePod } from './internal-pod';
-import { PodSecurityStandard, Probe, SeccompProfile, WorkloadProps } from './workload';
+import { PodSecurityStandard, HealthProbe, PodSeccompProfile, AppWorkloadProps } from './workload';
 import { formatSeconds } from '../util/internal-duration';
 import { ownRule, validateDnsLabel, validateImage, validateInteger } from '../util/internal-validation';
 
@@ -33,7 +33,7 @@ export interface ReferencedPod {
 }
 
 /** The PodDisruptionBudget's maxUnavailable, from pdbMaxUnavailable or its deprecated name maxUnavailable. */
-export function pdbMaxUnavailable(props: WorkloadProps): number {
+export function pdbMaxUnavailable(props: AppWorkloadProps): number {
   if (props.pdbMaxUnavailable !== undefined && props.maxUnavailable !== undefined) {
     throw new Error(`maxUnavailable (${props.maxUnavailable}) is the deprecated name of pdbMaxUnavailable (${props.pdbMaxUnavailable}): keep pdbMaxUnavailable only`);
   }
@@ -44,7 +44,7 @@ export function pdbMaxUnavailable(props: WorkloadProps): number {
  * Checks the props every workload shares and resolves their defaults. `referenced`: the pod comes from elsewhere
  * (no image of ours), with these selector labels.
  */
-export function resolveWorkload(id: string, props: WorkloadProps, referenced?: ReferencedPod): ResolvedWorkload {
+export function resolveWorkload(id: string, props: AppWorkloadProps, referenced?: ReferencedPod): ResolvedWorkload {
   const name = props.name ?? id;
   if (props.name === undefined) {
     try {
@@ -106,7 +106,7 @@ export function resolveWorkload(id: string, props: WorkloadProps, referenced?: R
  * emptyDir, probes, preStop drain, spread across nodes. Rendered with the Kubernetes types so that
  * the Rollout, a Deployment or any pod-template holder embeds the same thing.
  */
-export function podTemplateJson(props: WorkloadProps, w: ResolvedWorkload): { [key: string]: any } {
+export function podTemplateJson(props: AppWorkloadProps, w: ResolvedWorkload): { [key: string]: any } {
   const json = k8s.toJson_PodTemplateSpec(podTemplate(props, w))!;
   // The preStop sleep action (Kubernetes 1.29+) needs no shell in the image; the generated
   // Kubernetes 1.27 types do not know it, so it is set on the JSON.
@@ -115,7 +115,7 @@ export function podTemplateJson(props: WorkloadProps, w: ResolvedWorkload): { [k
   return json;
 }
 
-function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplateSpec {
+function podTemplate(props: AppWorkloadProps, w: ResolvedWorkload): k8s.PodTemplateSpec {
   const resources = props.resources ?? DEFAULT_RESOURCES;
   const runAsUser = props.runAsUser ?? 10001;
   const extra = renderExtraContainers(props, DEFAULT_RESOURCES);
@@ -138,7 +138,7 @@ function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplate
         runAsUser,
         runAsGroup: props.runAsGroup ?? runAsUser,
         fsGroup: props.fsGroup ?? runAsUser,
-        seccompProfile: (props.seccompProfile ?? SeccompProfile.runtimeDefault())._profile,
+        seccompProfile: (props.seccompProfile ?? PodSeccompProfile.runtimeDefault())._profile,
       },
       topologySpreadConstraints: props.topologySpreadConstraints ?? [{
         maxSkew: 1,
@@ -161,10 +161,10 @@ function podTemplate(props: WorkloadProps, w: ResolvedWorkload): k8s.PodTemplate
           requests: quantities(resources.cpu?.request?.amount, resources.memory?.request),
           limits: quantities(resources.cpu?.limit?.amount, resources.memory?.limit),
         },
-        // Probe.none() renders no probe.
-        livenessProbe: (props.liveness ?? Probe.httpGet('/health/live'))._render(w.port),
-        readinessProbe: (props.readiness ?? Probe.httpGet('/health/ready', { period: Duration.seconds(5) }))._render(w.port),
-        startupProbe: (props.startup ?? Probe.httpGet('/health/live', { period: Duration.seconds(2), failureThreshold: 30 }))._render(w.port),
+        // HealthProbe.none() renders no probe.
+        livenessProbe: (props.liveness ?? HealthProbe.httpGet('/health/live'))._render(w.port),
+        readinessProbe: (props.readiness ?? HealthProbe.httpGet('/health/ready', { period: Duration.seconds(5) }))._render(w.port),
+        startupProbe: (props.startup ?? HealthProbe.httpGet('/health/live', { period: Duration.seconds(2), failureThreshold: 30 }))._render(w.port),
         securityContext: hardenedSecurityContext(props.securityContext),
         volumeMounts: plumbing.volumeMounts,
       }, ...extra.sidecars],

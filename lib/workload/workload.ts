@@ -6,7 +6,7 @@ import {
 import { validateInteger } from '../util/internal-validation';
 
 /** Options shared by every probe factory. */
-export interface ProbeOptions {
+export interface HealthProbeOptions {
   /**
    * Container port the probe targets.
    * @default - the workload's `port`
@@ -23,22 +23,22 @@ export interface ProbeOptions {
 }
 
 /** A liveness, readiness or startup probe. */
-export class Probe {
+export class HealthProbe {
   /** An HTTP GET probe; 2xx and 3xx answers count as success. */
-  public static httpGet(path: string, options: ProbeOptions = {}): Probe {
+  public static httpGet(path: string, options: HealthProbeOptions = {}): HealthProbe {
     if (!path.startsWith('/')) throw new Error(`probe path must start with '/', got '${path}'`);
-    return new Probe(options, (port) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(port) } }));
+    return new HealthProbe(options, (port) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(port) } }));
   }
 
   /** A TCP probe: success when the port accepts a connection. */
-  public static tcpSocket(options: ProbeOptions = {}): Probe {
-    return new Probe(options, (port) => ({ tcpSocket: { port: k8s.IntOrString.fromNumber(port) } }));
+  public static tcpSocket(options: HealthProbeOptions = {}): HealthProbe {
+    return new HealthProbe(options, (port) => ({ tcpSocket: { port: k8s.IntOrString.fromNumber(port) } }));
   }
 
   /** A probe that runs a command in the container; exit code 0 is success. */
-  public static exec(command: string[], options: ProbeOptions = {}): Probe {
+  public static exec(command: string[], options: HealthProbeOptions = {}): HealthProbe {
     if (command.length === 0) throw new Error('probe command must not be empty: give the program and its arguments');
-    return new Probe(options, () => ({ exec: { command } }));
+    return new HealthProbe(options, () => ({ exec: { command } }));
   }
 
   /**
@@ -47,17 +47,17 @@ export class Probe {
    * What leaving one out costs:
    * - readiness: a pod counts as ready as soon as its container has started. In a canary, traffic and
    *   the analysis reach the new pods before they can serve: the first requests fail, and a canary
-   *   step's weight is reached with pods that only look ready. Prefer `Probe.tcpSocket()` when the
+   *   step's weight is reached with pods that only look ready. Prefer `HealthProbe.tcpSocket()` when the
    *   image opens its port only once it serves.
    * - liveness: a hung container is never restarted.
    * - startup: liveness checks start at once (give liveness an initialDelay for a slow start).
    */
-  public static none(): Probe {
-    return new Probe({}, undefined);
+  public static none(): HealthProbe {
+    return new HealthProbe({}, undefined);
   }
 
   private constructor(
-    private readonly options: ProbeOptions,
+    private readonly options: HealthProbeOptions,
     private readonly action: ((port: number) => k8s.Probe) | undefined,
   ) {
     if (options.failureThreshold !== undefined) validateInteger('probe failureThreshold', options.failureThreshold, 1);
@@ -81,23 +81,23 @@ export class Probe {
 }
 
 /** The seccomp profile of the pod: which system calls its containers may make. */
-export class SeccompProfile {
+export class PodSeccompProfile {
   /** The container runtime's default profile: the hardened default, allowed by "restricted". */
-  public static runtimeDefault(): SeccompProfile {
-    return new SeccompProfile({ type: 'RuntimeDefault' });
+  public static runtimeDefault(): PodSeccompProfile {
+    return new PodSeccompProfile({ type: 'RuntimeDefault' });
   }
 
   /** A profile installed on the node, under the kubelet's seccomp folder; allowed by "restricted". */
-  public static localhost(localhostProfile: string): SeccompProfile {
+  public static localhost(localhostProfile: string): PodSeccompProfile {
     if (localhostProfile === '' || localhostProfile.startsWith('/')) {
       throw new Error(`seccomp localhostProfile must be a path relative to the kubelet's seccomp folder, got '${localhostProfile}': e.g. 'profiles/web.json'`);
     }
-    return new SeccompProfile({ type: 'Localhost', localhostProfile });
+    return new PodSeccompProfile({ type: 'Localhost', localhostProfile });
   }
 
   /** No seccomp filter at all: breaks "baseline"; only for a namespace that enforces "privileged". */
-  public static unconfined(): SeccompProfile {
-    return new SeccompProfile({ type: 'Unconfined' });
+  public static unconfined(): PodSeccompProfile {
+    return new PodSeccompProfile({ type: 'Unconfined' });
   }
 
   private constructor(
@@ -119,7 +119,7 @@ export enum PodSecurityStandard {
 /**
  * The pod every workload construct of this library runs: a hardened application container, with the
  * containers, env, volumes and scheduling of cdk8s-plus' own model (EnvValue, Env, Volume, ContainerProps).
- * The base of WorkloadProps and SloGateProps.
+ * The base of AppWorkloadProps and SloGateProps.
  */
 export interface WorkloadPodProps {
   /**
@@ -257,9 +257,9 @@ export interface WorkloadPodProps {
   readonly fsGroup?: number;
   /**
    * The pod's seccomp profile.
-   * @default SeccompProfile.runtimeDefault()
+   * @default PodSeccompProfile.runtimeDefault()
    */
-  readonly seccompProfile?: SeccompProfile;
+  readonly seccompProfile?: PodSeccompProfile;
   /**
    * Pods that voluntary disruptions (node drains) may take down at once: the PodDisruptionBudget's maxUnavailable
    * (not a rolling-update setting).
@@ -276,7 +276,7 @@ export interface WorkloadPodProps {
 }
 
 /** What every workload construct of this library runs: its name, image, replicas, command and probes, and its pod. */
-export interface WorkloadProps extends WorkloadPodProps {
+export interface AppWorkloadProps extends WorkloadPodProps {
   /**
    * metadata.name of the workload; Services and other objects derive their names from it.
    * @default - the construct id
@@ -297,16 +297,16 @@ export interface WorkloadProps extends WorkloadPodProps {
   readonly command?: string[];
   /** @default - the image's cmd */
   readonly args?: string[];
-  /** `Probe.none()` for no liveness probe. @default - HTTP GET /health/live every 10s, 3 failures */
-  readonly liveness?: Probe;
+  /** `HealthProbe.none()` for no liveness probe. @default - HTTP GET /health/live every 10s, 3 failures */
+  readonly liveness?: HealthProbe;
   /**
-   * `Probe.none()` for no readiness probe: then a pod counts as ready as soon as it has started, and a
-   * canary's traffic and analysis reach pods that may not serve yet (see `Probe.none()`).
+   * `HealthProbe.none()` for no readiness probe: then a pod counts as ready as soon as it has started, and a
+   * canary's traffic and analysis reach pods that may not serve yet (see `HealthProbe.none()`).
    * @default - HTTP GET /health/ready every 5s, 3 failures: traffic only reaches ready pods
    */
-  readonly readiness?: Probe;
-  /** `Probe.none()` for no startup probe. @default - HTTP GET /health/live every 2s, up to 30 failures (60s to start) */
-  readonly startup?: Probe;
+  readonly readiness?: HealthProbe;
+  /** `HealthProbe.none()` for no startup probe. @default - HTTP GET /health/live every 2s, up to 30 failures (60s to start) */
+  readonly startup?: HealthProbe;
   /** @default 3 */
   readonly replicas?: number;
 }

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { evaluateMeasurement } from '../../lib/analysis/expr-eval';
 import { SliSource } from '../../lib/analysis/sli-source';
 import { errorDifferenceLowerBound, errorLowerBound, successUpperBound } from '../../lib/analysis/bounds';
-import { BurnRateWindow, JudgementRules, resolveMetricOptions, SloObjective } from '../../lib/analysis/slo-objective';
+import { BurnRateWindow, JudgementRules, resolveMeasurementOptions, SloObjective } from '../../lib/analysis/slo-objective';
 
 const source = SliSource.app({ podMonitor: false });
 const rules: JudgementRules = { minRequests: 50, confidence: 0.999 };
@@ -14,7 +14,7 @@ const only = (o: SloObjective) => {
 
 describe('measurement options', () => {
   test('defaults: every 30s, 4 times, after 30s, failureLimit 0, inconclusiveLimit 1, consecutiveErrorLimit 2', () => {
-    const r = resolveMetricOptions({});
+    const r = resolveMeasurementOptions({});
     expect(r.interval.toSeconds()).toBe(30);
     expect([r.count, r.countDefaulted]).toEqual([4, true]);
     expect(r.initialDelay.toSeconds()).toBe(30);
@@ -22,11 +22,11 @@ describe('measurement options', () => {
   });
 
   test('the objective wins over the analysis, which wins over the defaults; count 0 runs until the rollout ends', () => {
-    const r = resolveMetricOptions({ failureLimit: 1, count: 0 }, { failureLimit: 3, interval: Duration.seconds(10) });
+    const r = resolveMeasurementOptions({ failureLimit: 1, count: 0 }, { failureLimit: 3, interval: Duration.seconds(10) });
     expect(r.failureLimit).toBe(1);
     expect(r.interval.toSeconds()).toBe(10);
     expect([r.count, r.countDefaulted]).toEqual([undefined, false]);
-    expect(resolveMetricOptions({}, { count: 4 }).countDefaulted).toBe(false);
+    expect(resolveMeasurementOptions({}, { count: 4 }).countDefaulted).toBe(false);
   });
 
   test.each([
@@ -40,7 +40,7 @@ describe('measurement options', () => {
     [{ count: 2, inconclusiveLimit: 3 }, 'count must be at least inconclusiveLimit, got count 2 and inconclusiveLimit 3: raise count or lower inconclusiveLimit'],
     [{ interval: Duration.millis(500) }, 'interval must be a positive whole number of seconds, got 500ms'],
   ])('fails on %j', (options, message) => {
-    expect(() => resolveMetricOptions(options)).toThrow(message);
+    expect(() => resolveMeasurementOptions(options)).toThrow(message);
   });
 });
 

@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { DATABASE_LABELS } from '../../app/amas-prod';
 import { AmasProdGatewayChart, GATEWAY_API_PLUGIN_VERSION, RolloutsControllerChart } from '../../app/amas-prod-gateway';
-import { Endpoint, PodEndpoint, PodSecurity, Reachability } from '../../lib';
+import { ConnectionEndpoint, PodEndpoint, PodSecurity, Reachability } from '../../lib';
 import { synthValid } from '../support/schema';
 
 describe('the amas-prod example through the Gateway API', () => {
@@ -65,7 +65,7 @@ describe('the amas-prod example through the Gateway API', () => {
     const deployment = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slo-gate')!;
     const gate: PodEndpoint = { namespace: 'amas-prod-gateway', labels: deployment.spec.template.metadata.labels, ports: deployment.spec.template.spec.containers[0].ports };
     const argoController = pod('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' });
-    const externalApi: Endpoint = { ip: '203.0.113.10' };
+    const externalApi: ConnectionEndpoint = { ip: '203.0.113.10' };
 
     test.each([
       ['Gateway pods -> app port (stable)', gatewayPods, stable, 8080, 'TCP', true],

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { AmasProdChart, DATABASE_LABELS } from '../../app/amas-prod';
-import { Endpoint, PodEndpoint, PodSecurity, Reachability } from '../../lib';
+import { ConnectionEndpoint, PodEndpoint, PodSecurity, Reachability } from '../../lib';
 import { synthValid } from '../support/schema';
 
 describe('the amas-prod example', () => {
@@ -64,12 +64,12 @@ describe('the amas-prod example', () => {
     const database = pod('amas-data', DATABASE_LABELS);
     const otherDatabase = pod('amas-data', { 'app.kubernetes.io/name': 'redis' });
     const stranger = pod('other', { 'app.kubernetes.io/name': 'curious' });
-    const externalApi: Endpoint = { ip: '203.0.113.10' };
+    const externalApi: ConnectionEndpoint = { ip: '203.0.113.10' };
     const deployment = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slo-gate')!;
     const gate: PodEndpoint = { namespace: 'amas-prod', labels: deployment.spec.template.metadata.labels, ports: deployment.spec.template.spec.containers[0].ports };
     const argoController = pod('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' });
     const prometheusApi = pod('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
-    const internet: Endpoint = { ip: '198.51.100.7' };
+    const internet: ConnectionEndpoint = { ip: '198.51.100.7' };
 
     test.each([
       ['ingress controller -> app port (stable)', ingressController, stable, 8080, 'TCP', true],

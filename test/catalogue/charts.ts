@@ -12,7 +12,7 @@ import {
 import { Construct } from 'constructs';
 import {
   AnalysisTemplate, AssumedMetricTiming, BlueGreenRollout, CanaryRollout, CanaryScale, CanaryStep, ClusterAnalysisTemplate, ExperimentSpecRef,
-  MetricProvider, Probe, RolloutWorkload, StringMatch, TemplateArg, TrafficRouting, WorkloadProps,
+  MetricProvider, HealthProbe, RolloutWorkload, StringMatch, TemplateArg, TrafficRouting, AppWorkloadProps,
 } from '../../lib';
 
 /** How far the public API expresses an example. */
@@ -126,12 +126,12 @@ const shellJob = (line: string): MetricProvider => MetricProvider.job({
 });
 
 /** The examples' demo application: argoproj/rollouts-demo on 8080, pulled at every start; it serves / and /color, no health paths. */
-const DEMO: Pick<WorkloadProps, 'image' | 'imagePullPolicy' | 'readiness' | 'liveness' | 'startup'> = {
+const DEMO: Pick<AppWorkloadProps, 'image' | 'imagePullPolicy' | 'readiness' | 'liveness' | 'startup'> = {
   image: 'argoproj/rollouts-demo:blue',
   imagePullPolicy: ImagePullPolicy.ALWAYS,
-  readiness: Probe.httpGet('/color'),
-  liveness: Probe.tcpSocket(),
-  startup: Probe.none(),
+  readiness: HealthProbe.httpGet('/color'),
+  liveness: HealthProbe.tcpSocket(),
+  startup: HealthProbe.none(),
 };
 
 const chartIn = (namespace: string): Chart => new Chart(Testing.app(), namespace, { namespace });
@@ -646,7 +646,7 @@ const AMBASSADOR: CatalogueEntry = {
     const chart = chartIn('argo-ambassador');
     new CanaryRollout(chart, 'echo-rollout', {
       image: 'hashicorp/http-echo:1.0', args: ['-text=VERSION 1', '-listen=:8080'], imagePullPolicy: ImagePullPolicy.ALWAYS, port: 8080,
-      readiness: Probe.httpGet('/'), liveness: Probe.tcpSocket(), startup: Probe.none(),
+      readiness: HealthProbe.httpGet('/'), liveness: HealthProbe.tcpSocket(), startup: HealthProbe.none(),
       replicas: 1, stableServiceName: 'echo-stable', canaryServiceName: 'echo-canary',
       trafficRouting: TrafficRouting.custom({ spec: { ambassador: { mappings: ['echo'] } } }),
       steps: [

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { NetworkPolicy as NetworkPolicyModel } from 'kubernetes-models/networking.k8s.io/v1';
 import { LockedDownNetwork, NetworkDirection } from '../../lib/network/locked-down-network';
 import { NetworkPeer, NetworkPort } from '../../lib/network/network-peer';
-import { checkConnection, Endpoint, PodEndpoint } from '../../lib/network/reachability';
+import { checkConnection, ConnectionEndpoint, PodEndpoint } from '../../lib/network/reachability';
 import { INetworkWorkload } from '../../lib/network/selectable';
 import { CanaryRollout, CanaryStep, TrafficRouting } from '../../lib';
 
@@ -63,7 +63,7 @@ const argo = pod('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' })
 const gate = pod('shop', { ...GATE });
 const strangerElsewhere = pod('other', { 'app.kubernetes.io/name': 'curious' }, { team: 'shop' });
 const strangerSameNamespace = pod('shop', { 'app.kubernetes.io/name': 'curious' });
-const internet: Endpoint = { ip: '93.184.216.34' };
+const internet: ConnectionEndpoint = { ip: '93.184.216.34' };
 
 describe('LockedDownNetwork', () => {
   it('emits schema-valid NetworkPolicies only', () => {
@@ -330,7 +330,7 @@ describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh
   const gateway = pod('istio-system', { istio: 'ingressgateway' });
   const istiod = pod('istio-system', { app: 'istiod' });
   const meshed = (namespace: string) => pod(namespace, { 'app.kubernetes.io/name': 'web', 'security.istio.io/tlsMode': 'istio' });
-  const kubeApi: Endpoint = { ip: '10.96.0.1' };
+  const kubeApi: ConnectionEndpoint = { ip: '10.96.0.1' };
 
   it('mesh routing (the default): the meshed pods of the rollout\'s namespace; the sidecar reaches istiod and is scraped on 15090', () => {
     // GIVEN a rollout routed by Istio inside the mesh WHEN locked down
@@ -346,7 +346,7 @@ describe('LockedDownNetwork.forRollout with Istio: the ingress gateway, the mesh
     ]);
     // AND the policies let exactly those through, to stable and canary alike
     const objects = Testing.synth(chart);
-    const can = (from: Endpoint, to: Endpoint, port: number) => checkConnection(objects, { source: from, destination: to, port }).allowed;
+    const can = (from: ConnectionEndpoint, to: ConnectionEndpoint, port: number) => checkConnection(objects, { source: from, destination: to, port }).allowed;
     expect([can(meshed('shop'), canary, 8080), can(meshed('shop'), stable, 8080)]).toEqual([true, true]);
     expect(can(meshed('other'), stable, 8080)).toBe(false);
     expect(can(strangerSameNamespace, stable, 8080)).toBe(false);

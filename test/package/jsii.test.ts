@@ -93,4 +93,14 @@ describe('jsii', () => {
     expect(kinds.filter(([, kind]) => kind !== 'type')).toEqual([]);
     expect(kinds.map(([name]) => name)).toEqual(expect.arrayContaining(['PodSecurity', 'Reachability', 'SyncWave', 'PodSecurityRule']));
   });
+  test('no type shares its name with one of cdk8s, cdk8s-plus-27 or constructs, which apps import beside it', () => {
+    // GIVEN the type names of the assembly and of the libraries an app imports with it
+    const names = (file: string) => Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).types).map((fqn) => fqn.split('.').pop()!);
+    const ours = names(path.join(work, '.jsii'));
+    // THEN none is also theirs: in Java and Python two imports of one name need qualified names
+    for (const library of ['cdk8s', 'cdk8s-plus-27', 'constructs']) {
+      const theirs = new Set(names(path.join(ROOT, 'node_modules', library, '.jsii')));
+      expect([library, ours.filter((n) => theirs.has(n))]).toEqual([library, []]);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, Probe, TrafficRouting } from '../../lib';
+import { AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, PodTemplateHash, HealthProbe, TrafficRouting } from '../../lib';
 import { recordedBudgets } from '../../lib/rollout/plan';
 import { metric, TemplateRef } from '../support/fake-template';
 import { synthValid } from '../support/schema';
@@ -136,8 +136,8 @@ describe('CanaryRollout props', () => {
     const { chart } = make({
       name: 'api', namespace: 'shop', port: 9000, metricsPort: 9100, servicePort: 8080, replicas: 5,
       env: { B: '2', A: '1' }, command: ['/app'], args: ['--serve'], serviceAccountName: 'api',
-      readiness: Probe.tcpSocket({ period: Duration.seconds(3) }), liveness: Probe.exec(['/app', 'check']),
-      startup: Probe.httpGet('/started', { failureThreshold: 10 }),
+      readiness: HealthProbe.tcpSocket({ period: Duration.seconds(3) }), liveness: HealthProbe.exec(['/app', 'check']),
+      startup: HealthProbe.httpGet('/started', { failureThreshold: 10 }),
       preStopDelay: Duration.seconds(5), terminationGracePeriod: Duration.seconds(20), minReady: Duration.seconds(10),
       revisionHistoryLimit: 5, scaleDownDelayRevisionLimit: 2, rollbackWindow: 2, progressDeadline: Duration.minutes(5), progressDeadlineAbort: false,
       scaleDownDelay: Duration.seconds(60), abortScaleDownDelay: Duration.seconds(10), maxUnavailable: 2, runAsUser: 2000,
@@ -388,7 +388,7 @@ describe('CanaryRollout validation', () => {
     fails({ port: 70000 }, 'port must be an integer between 1 and 65535, got 70000');
   });
   test('fails on a probe path without a slash', () => {
-    expect(() => Probe.httpGet('health')).toThrow("probe path must start with '/', got 'health'");
+    expect(() => HealthProbe.httpGet('health')).toThrow("probe path must start with '/', got 'health'");
   });
   test('fails on an nginx host that is not a DNS name', () => {
     expect(() => TrafficRouting.nginx({ host: 'https://app' })).toThrow("nginx host must be a lowercase DNS name such as app.example.com, got 'https://app'");

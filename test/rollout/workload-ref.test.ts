@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { BlueGreenRollout, CanaryRollout, CanaryStep, PodSecurity, PodSecurityStandard, Probe, RolloutWorkload, TrafficRouting, WorkloadScaleDown } from '../../lib';
+import { BlueGreenRollout, CanaryRollout, CanaryStep, PodSecurity, PodSecurityStandard, HealthProbe, RolloutWorkload, TrafficRouting, WorkloadScaleDown } from '../../lib';
 import { synthValid } from '../support/schema';
 
 const byKind = (objs: any[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -99,7 +99,7 @@ describe('RolloutWorkload', () => {
   test('fails when the rollout also describes a pod', () => {
     const chart = Testing.chart();
     expect(() => new CanaryRollout(chart, 'web', {
-      workload: RolloutWorkload.fromDeployment(deployment(chart)), image: 'registry.example.com/web:2.0.0', liveness: Probe.none(), steps,
+      workload: RolloutWorkload.fromDeployment(deployment(chart)), image: 'registry.example.com/web:2.0.0', liveness: HealthProbe.none(), steps,
     })).toThrow("workload takes the pod from Deployment 'web', so image, liveness would not be used: set them on the Deployment, "
       + 'or remove workload to describe the pod here');
   });

@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import {
   Capability, ConfigMap, ContainerProps, Cpu, Env, EnvValue, ImagePullPolicy, NodeTaintQuery, PersistentVolumeClaim, Secret, TaintEffect, Volume,
 } from 'cdk8s-plus-27';
-import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, PodSecurity, PodSecurityLevel, PodSecurityStandard, Probe, SeccompProfile, SloGate, TrafficRouting } from '../../lib';
+import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, PodSecurity, PodSecurityLevel, PodSecurityStandard, HealthProbe, PodSeccompProfile, SloGate, TrafficRouting } from '../../lib';
 import { readySeconds } from '../../lib/rollout/plan';
 import { synthValid } from '../support/schema';
 
@@ -167,13 +167,13 @@ describe('relaxing the hardening', () => {
   });
 
   test('a seccomp profile of the node keeps "restricted"; none at all breaks baseline', () => {
-    const pod = podOf(synthValid(canary({ seccompProfile: SeccompProfile.localhost('profiles/web.json') }))).spec;
+    const pod = podOf(synthValid(canary({ seccompProfile: PodSeccompProfile.localhost('profiles/web.json') }))).spec;
     expect(pod.securityContext.seccompProfile).toEqual({ type: 'Localhost', localhostProfile: 'profiles/web.json' });
-    expect(() => canary({ seccompProfile: SeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.BASELINE })).toThrow(
+    expect(() => canary({ seccompProfile: PodSeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.BASELINE })).toThrow(
       /^the pod breaks the Pod Security Standard 'baseline' at spec\.securityContext\.seccompProfile\.type \(Seccomp\): seccompProfile\.type must not be Unconfined: /);
-    const objs = synthValid(canary({ seccompProfile: SeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.PRIVILEGED }));
+    const objs = synthValid(canary({ seccompProfile: PodSeccompProfile.unconfined(), podSecurityStandard: PodSecurityStandard.PRIVILEGED }));
     expect(PodSecurity.check(objs).map((v) => `${v.level} ${v.path}`)).toEqual(['baseline spec.template.spec.securityContext.seccompProfile.type']);
-    expect(() => SeccompProfile.localhost('/var/lib/kubelet/seccomp/web.json')).toThrow(
+    expect(() => PodSeccompProfile.localhost('/var/lib/kubelet/seccomp/web.json')).toThrow(
       'seccomp localhostProfile must be a path relative to the kubelet\'s seccomp folder, got \'/var/lib/kubelet/seccomp/web.json\': e.g. \'profiles/web.json\'');
   });
 
@@ -209,8 +209,8 @@ describe('relaxing the hardening', () => {
 });
 
 describe('probes', () => {
-  test('removable on purpose with Probe.none(): no probe is emitted', () => {
-    const pod = podOf(synthValid(canary({ readiness: Probe.none(), liveness: Probe.none(), startup: Probe.none() }))).spec;
+  test('removable on purpose with HealthProbe.none(): no probe is emitted', () => {
+    const pod = podOf(synthValid(canary({ readiness: HealthProbe.none(), liveness: HealthProbe.none(), startup: HealthProbe.none() }))).spec;
     const main = pod.containers[0];
     expect([main.readinessProbe, main.livenessProbe, main.startupProbe]).toEqual([undefined, undefined, undefined]);
   });
@@ -218,11 +218,11 @@ describe('probes', () => {
   test('without readiness, the plan counts a new pod as ready once minReady has passed, with no probe period', () => {
     const rolloutOf = (objs: any[]) => objs.find((o) => o.kind === 'Rollout')!;
     expect(readySeconds(rolloutOf(synthValid(canary())).spec)).toBe(5 + 5);
-    expect(readySeconds(rolloutOf(synthValid(canary({ readiness: Probe.none() }))).spec)).toBe(5);
+    expect(readySeconds(rolloutOf(synthValid(canary({ readiness: HealthProbe.none() }))).spec)).toBe(5);
   });
 
   test('removing one keeps the others', () => {
-    const main = podOf(synthValid(canary({ readiness: Probe.none() }))).spec.containers[0];
+    const main = podOf(synthValid(canary({ readiness: HealthProbe.none() }))).spec.containers[0];
     expect(main.readinessProbe).toBeUndefined();
     expect(main.livenessProbe.httpGet.path).toBe('/health/live');
   });

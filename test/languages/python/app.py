@@ -2,7 +2,7 @@
 from cdk8s import App, Chart, ChartProps, Duration
 from cdk8s_plus_27 import ConfigMap, ContainerProps, EnvValue, Secret, SecretValue, Volume, VolumeMount
 from cdk8s_progressive import (
-    CanaryRollout, CanaryStep, LockedDownNetwork, MetricOptions, RolloutAnalysis,
+    CanaryRollout, CanaryStep, LockedDownNetwork, MeasurementOptions, RolloutAnalysis,
     SliSource, SloAnalysis, SloGate, SloObjective, TrafficRouting,
 )
 
@@ -39,7 +39,7 @@ slo = SloAnalysis(chart, "checkout-slo",
         SloObjective.success_rate(objective=0.95, window=window),
         SloObjective.latency(quantile=0.95, threshold=Duration.seconds(3), window=window),
     ],
-    measurement=MetricOptions(interval=Duration.seconds(20), count=3, initial_delay=Duration.seconds(0)),
+    measurement=MeasurementOptions(interval=Duration.seconds(20), count=3, initial_delay=Duration.seconds(0)),
 )
 rollout.add_analysis(RolloutAnalysis(templates=[slo]), at_weights=[10, 25, 50, 75])
 

@@ -68,7 +68,7 @@ public final class Main {
         .objectives(List.of(
             SloObjective.successRate(SuccessRateProps.builder().objective(0.95).window(window).build()),
             SloObjective.latency(LatencyProps.builder().quantile(0.95).threshold(Duration.seconds(3)).window(window).build())))
-        .measurement(MetricOptions.builder().interval(Duration.seconds(20)).count(3).initialDelay(Duration.seconds(0)).build())
+        .measurement(MeasurementOptions.builder().interval(Duration.seconds(20)).count(3).initialDelay(Duration.seconds(0)).build())
         .build());
     rollout.addAnalysis(RolloutAnalysis.builder().templates(List.of(slo)).build(),
         AddAnalysisOptions.builder().atWeights(List.of(10, 25, 50, 75)).build());

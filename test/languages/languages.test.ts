@@ -104,9 +104,15 @@ describe('Python, Java and Go packages', () => {
   });
 
   test('a Java app synthesizes the README example byte for byte', async () => {
-    // GIVEN a Maven project that takes the artifacts from the repository jsii-pacmak wrote
+    // GIVEN a Maven project that takes the artifacts from the repository jsii-pacmak wrote, with the copies an
+    // earlier run left in the local Maven repository evicted: Maven never fetches a release version it has again
     const app = copyApp('java', work);
-    await run('mvn', ['-B', '-q', `-Dpackages.repository=${path.join(packages, 'java')}`, 'package', 'dependency:build-classpath', '-Dmdep.outputFile=classpath.txt'],
+    const repository = path.join(packages, 'java');
+    const cached = path.join(os.homedir(), '.m2', 'repository');
+    for (const pom of fs.readdirSync(repository, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.pom'))) {
+      fs.rmSync(path.join(cached, path.dirname(pom)), { recursive: true, force: true });
+    }
+    await run('mvn', ['-B', '-q', `-Dpackages.repository=${repository}`, 'package', 'dependency:build-classpath', '-Dmdep.outputFile=classpath.txt'],
       app, 600_000);
     // WHEN the app runs
     const classpath = [path.join(app, 'target', 'shop-1.0.0.jar'), fs.readFileSync(path.join(app, 'classpath.txt'), 'utf8').trim()].join(path.delimiter);

@@ -49,7 +49,7 @@ func main() {
 				Quantile: jsii.Number(0.95), Threshold: cdk8s.Duration_Seconds(jsii.Number(3)), Window: window,
 			}),
 		},
-		Measurement: &cdk8sprogressive.MetricOptions{
+		Measurement: &cdk8sprogressive.MeasurementOptions{
 			Interval: cdk8s.Duration_Seconds(jsii.Number(20)), Count: jsii.Number(3), InitialDelay: cdk8s.Duration_Seconds(jsii.Number(0)),
 		},
 	})

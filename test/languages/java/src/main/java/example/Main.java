@@ -23,7 +23,7 @@ import io.github.cdk8sprogressive.CanaryRolloutProps;
 import io.github.cdk8sprogressive.CanaryStep;
 import io.github.cdk8sprogressive.LatencyProps;
 import io.github.cdk8sprogressive.LockedDownNetwork;
-import io.github.cdk8sprogressive.MetricOptions;
+import io.github.cdk8sprogressive.MeasurementOptions;
 import io.github.cdk8sprogressive.NginxTrafficRoutingProps;
 import io.github.cdk8sprogressive.RolloutAnalysis;
 import io.github.cdk8sprogressive.SliSource;

@@ -7,6 +7,12 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The workspace packages run from their TypeScript sources, as the rest of the suite does (their builds serve the bins).
+  moduleNameMapper: {
+    '^@cdk8s-progressive/gate-contract$': '<rootDir>/lib/gate/contract.ts',
+    '^@cdk8s-progressive/gate-contract/build/statistics$': '<rootDir>/lib/gate/statistics.ts',
+    '^@cdk8s-progressive/slo-gate$': '<rootDir>/tools/slo-gate/src/index.ts',
+  },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 30000,
 };

@@ -6,8 +6,8 @@ import baseJest from './jest.config.js';
 
 /** The modules mutated: verdicts, statistics, conditions, timing, validation, plans and the simulation's walk. */
 const MUTATED = [
-  'lib/gate/service/judge.ts',
-  'lib/gate/service/statistics.ts',
+  'tools/slo-gate/src/judge.ts',
+  'lib/gate/statistics.ts',
   'lib/analysis/bounds.ts',
   'lib/analysis/conditions.ts',
   'lib/analysis/expr-eval.ts',
@@ -23,7 +23,7 @@ const MUTATED = [
 /** The unit suites that exercise them. */
 const SUITES = [
   'test/gate/service/judge.test.ts',
-  'test/gate/service/statistics.test.ts',
+  'test/gate/statistics.test.ts',
   'test/analysis/bounds.test.ts',
   'test/analysis/conditions.test.ts',
   'test/analysis/expr-eval.test.ts',

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cleanUp, compiledModule, LocalProcess, spawnLocal } from './internal-processes';
+import { cleanUp, compiledGate, LocalProcess, spawnLocal } from './internal-processes';
 
 export class LocalGate {
   /** Starts the gate against `prometheusUrl`, answering only for `namespace`. */
@@ -17,7 +17,7 @@ export class LocalGate {
       fs.writeFileSync(path.join(tokens, namespace), token, { mode: 0o600 });
       const child = await spawnLocal({
         name: 'slo-gate', command: process.execPath, announcesPort: true,
-        args: [compiledModule('gate/service/cli'), '--prometheus-url', prometheusUrl, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
+        args: [compiledGate(), '--prometheus-url', prometheusUrl, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
           '--tenant-tokens-dir', tokens],
       });
       return new LocalGate(child, tokens, token);

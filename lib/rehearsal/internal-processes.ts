@@ -81,6 +81,15 @@ export function compiledModule(modulePath: string): string {
   return fromBuild;
 }
 
+/** The slo-gate package's compiled service (what its bin and its image run). Throws when the package is not built. */
+export function compiledGate(): string {
+  const entry = path.join(path.dirname(require.resolve('@cdk8s-progressive/slo-gate/package.json')), 'build', 'cli.js');
+  if (!fs.existsSync(entry)) {
+    throw new Error('the slo-gate package is not built, run npm run build first');
+  }
+  return entry;
+}
+
 export interface SpawnOptions {
   readonly name: string;
   readonly command: string;

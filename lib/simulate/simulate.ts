@@ -14,11 +14,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { judge, parseSampleValue, planQueries, readMeasurements, resolveObjectives, Sample } from '@cdk8s-progressive/slo-gate';
 import { MeasurementPhase } from '../analysis/expr-eval';
 import { LatencyModel, SeededRandom } from '../demo/traffic-model';
 import { VerdictRequest, windowError } from '../gate/contract';
-import { judge } from '../gate/service/judge';
-import { parseSampleValue, planQueries, readMeasurements, resolveObjectives, Sample } from '../gate/service/queries';
 import { loadManifests, ManifestObject, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { RunMetric } from '../rehearsal/controller';
 import { cleanUp, runToEnd } from '../rehearsal/internal-processes';

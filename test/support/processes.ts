@@ -30,7 +30,15 @@ export interface StartProcessOptions {
  * Throws a clear message when the build is missing.
  */
 export function builtScript(modulePath: string): string {
-  const file = path.join(REPO_ROOT, 'build', `${modulePath}.js`);
+  return built(path.join(REPO_ROOT, 'build', `${modulePath}.js`));
+}
+
+/** Path of the slo-gate package's compiled service (tools/slo-gate/build/cli.js), which its bin runs. */
+export function builtGate(): string {
+  return built(path.join(REPO_ROOT, 'tools', 'slo-gate', 'build', 'cli.js'));
+}
+
+function built(file: string): string {
   if (!fs.existsSync(file)) {
     throw new Error(`${path.relative(REPO_ROOT, file)} does not exist, run npm run build first`);
   }

@@ -18,8 +18,8 @@
  * - Missing data (NaN, +Inf, no histogram buckets): the affected check is inconclusive, never pass.
  * - Overall: any failed check fails; otherwise any inconclusive check makes it inconclusive.
  */
-import { Check, CheckVerdict, Verdict } from '../contract';
-import { errorRatioDifference, wilsonBounds } from './statistics';
+import { Check, CheckVerdict, Verdict } from '@cdk8s-progressive/gate-contract';
+import { errorRatioDifference, wilsonBounds } from '@cdk8s-progressive/gate-contract/build/statistics';
 
 /** What Prometheus measured for one side (canary or stable) over the window. */
 export interface SideMeasurement {

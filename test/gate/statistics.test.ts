@@ -1,4 +1,4 @@
-import { errorRatioDifference, normalQuantile, wilsonBounds } from '../../../lib/gate/service/statistics';
+import { errorRatioDifference, normalQuantile, wilsonBounds } from '../../lib/gate/statistics';
 
 describe('normalQuantile', () => {
   test('matches the standard normal table', () => {

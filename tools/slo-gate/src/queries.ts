@@ -9,7 +9,7 @@ import {
   DEFAULT_CONFIDENCE, DEFAULT_DURATION_METRIC, DEFAULT_ERROR_RATIO_TOLERANCE, DEFAULT_LATENCY_RATIO_TOLERANCE, DEFAULT_LATENCY_MARGIN_SECONDS,
   DEFAULT_MAX_BURN_RATE, DEFAULT_MIN_REQUESTS, DEFAULT_REQUESTS_METRIC, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN,
   METRIC_NAME_PATTERN, metricNameError, POD_TEMPLATE_HASH_PATTERN, VerdictRequest, WINDOW_PATTERN,
-} from '../contract';
+} from '@cdk8s-progressive/gate-contract';
 import { Measurements, ResolvedObjectives } from './judge';
 
 /** One sample of an instant vector: its labels and its value (NaN and infinities kept). */

@@ -1,6 +1,6 @@
 /**
  * The `slo-gate` command: reads its settings, serves until SIGTERM or SIGINT, then drains.
- * `node build/lib/gate/service/cli.js` (the container's entrypoint) and the package bin run this.
+ * `node build/cli.js` (the container's entrypoint) and the package bin run this.
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';

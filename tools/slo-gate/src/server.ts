@@ -17,7 +17,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import {
   DEFAULT_DURATION_METRIC, DEFAULT_REQUESTS_METRIC, ErrorResponse, MAX_BODY_DEPTH, metricNameError, REQUEST_ID_HEADER, REQUEST_ID_PATTERN,
   VERDICT_PATH, VERDICT_REQUEST_SCHEMA, VerdictRequest, VerdictResponse, windowError,
-} from '../contract';
+} from '@cdk8s-progressive/gate-contract';
 import { GateConfig } from './config';
 import { judge } from './judge';
 import { readBasicAuth } from './prometheus-auth';

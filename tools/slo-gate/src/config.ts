@@ -2,7 +2,7 @@
  * The gate's settings, from command-line flags first, then SLO_GATE_* environment variables,
  * then defaults; validated at start so that a bad setting stops the process with a clear message.
  */
-import { DEFAULT_ALLOWED_METRICS, METRIC_NAME_PATTERN, metricNameError } from '../contract';
+import { DEFAULT_ALLOWED_METRICS, METRIC_NAME_PATTERN, metricNameError } from '@cdk8s-progressive/gate-contract';
 import { readBasicAuth } from './prometheus-auth';
 import { TenantTokens, TenantTokensError } from './tenant-tokens';
 

@@ -12,7 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DNS_LABEL_PATTERN } from '../contract';
+import { DNS_LABEL_PATTERN } from '@cdk8s-progressive/gate-contract';
 
 /** Shortest token accepted: 16 characters (e.g. `openssl rand -hex 32` gives 64). */
 export const MIN_TOKEN_LENGTH = 16;

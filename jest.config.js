@@ -12,6 +12,8 @@ module.exports = {
     '^@cdk8s-progressive/gate-contract$': '<rootDir>/lib/gate/contract.ts',
     '^@cdk8s-progressive/gate-contract/build/statistics$': '<rootDir>/lib/gate/statistics.ts',
     '^@cdk8s-progressive/slo-gate$': '<rootDir>/tools/slo-gate/src/index.ts',
+    '^cdk8s-progressive$': '<rootDir>/lib/index.ts',
+    '^cdk8s-progressive/build/lib/(.*)$': '<rootDir>/lib/$1',
   },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 30000,

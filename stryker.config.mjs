@@ -15,9 +15,9 @@ const MUTATED = [
   'lib/util/internal-duration.ts',
   'lib/util/internal-validation.ts',
   'lib/rollout/plan.ts',
-  'lib/simulate/walk.ts',
-  'lib/simulate/simulate.ts',
-  'lib/simulate/traffic.ts',
+  'tools/cli/src/simulate/walk.ts',
+  'tools/cli/src/simulate/simulate.ts',
+  'tools/cli/src/simulate/traffic.ts',
 ];
 
 /** The unit suites that exercise them. */

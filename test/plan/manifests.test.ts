@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { AmasProdChart } from '../../app/amas-prod';
 import { AnalysisMetricTiming, blueGreenPlan, BlueGreenRollout, RolloutPlan, SliSource, SloAnalysis, SloObjective } from '../../lib';
 import { metricTimings, promqlWindow } from '../../lib/analysis/timing';
-import { loadManifests, parseManifest, planRollouts } from '../../lib/plan/manifests';
+import { loadManifests, parseManifest, planRollouts } from '../../tools/cli/src/plan/manifests';
 
 const DIST = path.resolve(__dirname, '..', '..', 'dist');
 

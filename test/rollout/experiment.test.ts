@@ -7,8 +7,8 @@ import {
   AnalysisArg, CanaryRollout, CanaryRolloutProps, CanaryScale, CanaryStep, canaryPlan, ExperimentSpecRef, ExperimentStepProps, formatPlan,
   SliSource, SloAnalysis, StringMatch, TrafficRouting,
 } from '../../lib';
-import { parseManifest, planRollouts } from '../../lib/plan/manifests';
-import * as rehearsal from '../../lib/rehearsal/rehearse';
+import { parseManifest, planRollouts } from '../../tools/cli/src/plan/manifests';
+import * as rehearsal from '../../tools/cli/src/rehearsal/rehearse';
 import { metric, TemplateRef } from '../support/fake-template';
 import { synthValid } from '../support/schema';
 import { ROOT } from '../support/synth';

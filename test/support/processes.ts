@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanUp, LocalProcess, runToEnd, RunResult, spawnLocal, startAll, stopAllProcesses } from '../../lib/rehearsal/internal-processes';
+import { cleanUp, LocalProcess, runToEnd, RunResult, spawnLocal, startAll, stopAllProcesses } from '../../tools/cli/src/rehearsal/internal-processes';
 
 export { cleanUp, runToEnd, RunResult, startAll };
 
@@ -26,11 +26,16 @@ export interface StartProcessOptions {
 }
 
 /**
- * Path of a compiled module under build/, e.g. `builtScript('lib/demo/demo-service')`.
+ * Path of a compiled module of the construct library under build/, e.g. `builtScript('lib/index')`.
  * Throws a clear message when the build is missing.
  */
 export function builtScript(modulePath: string): string {
   return built(path.join(REPO_ROOT, 'build', `${modulePath}.js`));
+}
+
+/** Path of a compiled module of the command line's package (tools/cli/build/), e.g. `builtCli('demo/demo-service')`. */
+export function builtCli(modulePath: string): string {
+  return built(path.join(REPO_ROOT, 'tools', 'cli', 'build', `${modulePath}.js`));
 }
 
 /** Path of the slo-gate package's compiled service (tools/slo-gate/build/cli.js), which its bin runs. */
@@ -56,7 +61,7 @@ export function startProcess(options: StartProcessOptions): Promise<StartedProce
 
 /** Starts the demo service from the build with the given flags. */
 export function startDemo(args: readonly string[] = []): Promise<StartedProcess> {
-  return startProcess({ command: process.execPath, args: [builtScript('lib/demo/demo-service'), ...args] });
+  return startProcess({ command: process.execPath, args: [builtCli('demo/demo-service'), ...args] });
 }
 
 /** Stops every process started through this module that is still running. */

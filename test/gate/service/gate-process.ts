@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REQUEST_ID_HEADER, VERDICT_PATH } from '../../../lib/gate/contract';
-import { waitUntil } from '../../../lib/rehearsal/internal-processes';
+import { waitUntil } from '../../../tools/cli/src/rehearsal/internal-processes';
 import { REPO_ROOT, builtGate, startProcess, StartedProcess } from '../../support/processes';
 
 export const BIN = path.join(REPO_ROOT, 'tools', 'slo-gate', 'bin', 'slo-gate');

@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'cdk8s';
-import { AnalysisMetricTiming } from '../analysis/template-ref';
+import { AnalysisMetricTiming, formatPlan, PlanBudgets, RolloutPlan, unknownTimingErrors, unknownTimings } from 'cdk8s-progressive';
 import { loadManifests, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { renderTimeline } from '../plan/svg';
-import { formatSeconds, parseDurationSeconds } from '../util/internal-duration';
-import { formatPlan, PlanBudgets, RolloutPlan, unknownTimingErrors, unknownTimings } from '../rollout/plan';
+import { formatSeconds, parseDurationSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
 import { flagValue, parseOrExit, UsageError } from './internal-args';
 import type { Command } from './command';
 

@@ -6,9 +6,8 @@
  * Run-ending rules (analysis controller, assessMetricStatus / assessRunStatus) are pure functions
  * below, tested on scripted measurement sequences.
  */
-import { MeasurementPhase } from '../analysis/expr-eval';
-import { ARGO_METRIC_DEFAULTS, ERROR_RETRY_INTERVAL } from '../analysis/timing';
-import { formatSeconds } from '../util/internal-duration';
+import { ARGO_METRIC_DEFAULTS, ERROR_RETRY_INTERVAL, MeasurementPhase } from 'cdk8s-progressive';
+import { formatSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
 import { Clock, REAL_CLOCK } from './internal-clock';
 import { RolloutOutcome } from './rollout-outcome';
 import { Timeline } from './timeline';

@@ -1,5 +1,5 @@
-import { formatSeconds } from '../util/internal-duration';
-import { RolloutPlan, unknownTimings } from '../rollout/plan';
+import { formatSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
+import { RolloutPlan, unknownTimings } from 'cdk8s-progressive';
 
 /**
  * A rollout plan as an SVG timeline, pure and deterministic (same plan, same bytes): the traffic

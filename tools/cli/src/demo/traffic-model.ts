@@ -5,7 +5,7 @@
  * durations (a body near the median and a long right tail). Pure: no I/O, no clock.
  */
 
-import { normalQuantile } from '../gate/statistics';
+import { normalQuantile } from '@cdk8s-progressive/gate-contract/build/statistics';
 
 /**
  * A seeded pseudo-random generator (mulberry32): the same seed gives the same sequence, so a

@@ -7,7 +7,7 @@
  * the new state) and measurements come at most once a second (no faster than the data changes).
  * Plan time is real time multiplied by the factor.
  */
-import { formatSeconds, parseDurationSeconds } from '../util/internal-duration';
+import { formatSeconds, parseDurationSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
 
 /** Floors of scaled durations, in seconds. */
 export const FLOORS = { window: 5, initialDelay: 2, interval: 1 } as const;

@@ -9,7 +9,7 @@
  * phases, so that many trials can be walked side by side and each instant measured for all of
  * them at once (`walkTrials`). A measurement takes no time.
  */
-import { MeasurementPhase } from '../analysis/expr-eval';
+import { MeasurementPhase } from 'cdk8s-progressive';
 import {
   AnalysisPhase, assessRunAfterReconcile, metricDueAt, MetricState, newMetricState, recordAt, RunMetric,
 } from '../rehearsal/controller';

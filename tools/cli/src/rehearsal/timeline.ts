@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatSeconds } from '../util/internal-duration';
-import type { PlanBudgets } from '../rollout/plan';
+import { formatSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
+import type { PlanBudgets } from 'cdk8s-progressive';
 import { Clock, REAL_CLOCK } from './internal-clock';
 import type { LoadResponse } from './load';
 import type { RolloutOutcome } from './rollout-outcome';

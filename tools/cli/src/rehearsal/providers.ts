@@ -9,8 +9,8 @@
  *   (default `{$}`), a missing path is an Error; a body that is not JSON is Successful as it stands.
  * Conditions are judged by `evaluateMeasurement`, Argo's EvaluateResult rules.
  */
-import { ConditionResult, evaluateMeasurement, prometheusResult } from '../analysis/expr-eval';
-import { WINDOW_PATTERN } from '../gate/contract';
+import { ConditionResult, evaluateMeasurement, prometheusResult } from 'cdk8s-progressive';
+import { WINDOW_PATTERN } from '@cdk8s-progressive/gate-contract';
 import type { MeasurementOutcome, RunMetric } from './controller';
 import { TimeScale } from './time-scale';
 

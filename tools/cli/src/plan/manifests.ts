@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { AnalysisMetricTiming } from '../analysis/template-ref';
-import { metricTimings } from '../analysis/timing';
-import { blueGreenPlan, BUDGET_ANNOTATIONS, canaryPlan, PlanBudgets, recordedBudgets, RolloutPlan, TemplateTimingLookup } from '../rollout/plan';
+import { AnalysisMetricTiming, blueGreenPlan, BUDGET_ANNOTATIONS, canaryPlan, metricTimings, PlanBudgets, recordedBudgets, RolloutPlan, TemplateTimingLookup } from 'cdk8s-progressive';
 
 /**
  * Plans read from manifests, pure (no constructs): load the YAML a chart synthesized (a dist/

@@ -15,17 +15,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { judge, parseSampleValue, planQueries, readMeasurements, resolveObjectives, Sample } from '@cdk8s-progressive/slo-gate';
-import { MeasurementPhase } from '../analysis/expr-eval';
+import { MeasurementPhase, recordedBudgets, RolloutPlan } from 'cdk8s-progressive';
 import { LatencyModel, SeededRandom } from '../demo/traffic-model';
-import { VerdictRequest, windowError } from '../gate/contract';
+import { VerdictRequest, windowError } from '@cdk8s-progressive/gate-contract';
 import { loadManifests, ManifestObject, ManifestRolloutPlan, planRollouts, qualified } from '../plan/manifests';
 import { RunMetric } from '../rehearsal/controller';
 import { cleanUp, runToEnd } from '../rehearsal/internal-processes';
 import { PrometheusServer, QueryResult } from '../rehearsal/prometheus';
 import { prometheusOutcome, webOutcome } from '../rehearsal/providers';
 import { ChartObjects, podTemplateHash, runMetricsOf } from '../rehearsal/rehearse';
-import { parseDurationSeconds } from '../util/internal-duration';
-import { recordedBudgets, RolloutPlan } from '../rollout/plan';
+import { parseDurationSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
 import {
   gateRequest, hasInstantSelector, latencyObjectiveSeconds, longestWindowSeconds, simulatedSource, SimulatedSource,
 } from './sources';

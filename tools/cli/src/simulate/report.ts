@@ -2,7 +2,7 @@
  * A simulation's results as a table for the terminal, as JSON, and as an operating-characteristic
  * chart (lib/simulate/svg.ts). Pure.
  */
-import { formatSeconds } from '../util/internal-duration';
+import { formatSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
 import type { RolloutSimulation, ScenarioResult, Simulation } from './simulate';
 
 /** `12.5%`, with one decimal below 100. */

@@ -68,13 +68,13 @@ function canBind(port: number): Promise<boolean> {
 }
 
 /**
- * The compiled module `lib/<modulePath>.js`: next to this file once compiled, under build/ when
- * this file runs from TypeScript sources (tests). Throws when the build is missing.
+ * The compiled module `<modulePath>.js` of this package: next to this file once compiled, under the
+ * package's build/ when this file runs from TypeScript sources (tests). Throws when the build is missing.
  */
 export function compiledModule(modulePath: string): string {
   const fromBuild = __filename.endsWith('.js')
     ? path.join(__dirname, '..', `${modulePath}.js`)
-    : path.join(__dirname, '..', '..', 'build', 'lib', `${modulePath}.js`);
+    : path.join(__dirname, '..', '..', 'build', `${modulePath}.js`);
   if (!fs.existsSync(fromBuild)) {
     throw new Error(`${modulePath}.js is not built, run npm run build first`);
   }

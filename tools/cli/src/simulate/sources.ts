@@ -6,9 +6,9 @@
  * and `SliSource.ingressNginx` (the ingress-nginx controller's request counter and histogram, on
  * `namespace`/`exported_namespace`, `ingress` and `canary`).
  */
-import { vectorSelectors } from '../analysis/promql';
-import { promqlWindow } from '../analysis/timing';
-import { DEFAULT_DURATION_METRIC, DEFAULT_REQUESTS_METRIC, VERDICT_PATH, VerdictRequest, windowSeconds } from '../gate/contract';
+import { vectorSelectors } from 'cdk8s-progressive/build/lib/analysis/promql';
+import { promqlWindow } from 'cdk8s-progressive';
+import { DEFAULT_DURATION_METRIC, DEFAULT_REQUESTS_METRIC, VERDICT_PATH, VerdictRequest, windowSeconds } from '@cdk8s-progressive/gate-contract';
 import type { RunMetric } from '../rehearsal/controller';
 import type { SeriesNames } from './traffic';
 import { DEMO_LATENCY_BUCKETS } from '../demo/demo-service';

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { VERDICT_PATH } from '../gate/contract';
+import { VERDICT_PATH } from '@cdk8s-progressive/gate-contract';
 import { DEFAULT_ERROR_RATE, DemoMode } from '../demo/demo-service';
 import { SeededRandom } from '../demo/traffic-model';
 import { metricLimits, RolloutEmulation, RunMetric, ERROR_RETRY_SECONDS } from './controller';
@@ -27,8 +27,7 @@ import { LocalNginx } from './nginx';
 import { PrometheusServer } from './prometheus';
 import { localizeProvider, measure } from './providers';
 import { RolloutOutcome } from './rollout-outcome';
-import { metricTimings, worstTimeToAbort } from '../analysis/timing';
-import { canaryPlan, recordedBudgets } from '../rollout/plan';
+import { canaryPlan, metricTimings, recordedBudgets, worstTimeToAbort } from 'cdk8s-progressive';
 import { TimeScale } from './time-scale';
 import { durationOf, formatSummary, RehearsalSummary, Timeline, TimelineEvent, trafficByPhase, writeReports } from './timeline';
 

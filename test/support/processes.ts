@@ -1,7 +1,7 @@
 /**
  * Starts child processes for tests and benchmarks, waits for the JSON line announcing their port,
  * and stops them all in afterAll (`stopAll()`), even when a test failed. The processes are the
- * rehearsal's local processes (lib/rehearsal/internal-processes.ts), started from the repository root:
+ * rehearsal's local processes (tools/cli/src/rehearsal/internal-processes.ts), started from the repository root:
  * tracked from spawn, each in its own process group, stopped with everything they started.
  */
 import * as fs from 'node:fs';

@@ -3,7 +3,7 @@
  * benchmark and rehearsals. It exposes the metrics the `app` SLI source expects:
  * `http_requests_total{status, method, route}` and `http_request_duration_seconds`.
  *
- * Usage: `node build/lib/demo/demo-service.js [--port 0] [--host 127.0.0.1]
+ * Usage: `node tools/cli/build/demo/demo-service.js [--port 0] [--host 127.0.0.1]
  *   [--mode good|failing|slow] [--error-rate 0.2] [--latency 4s]
  *   [--baseline-error-rate 0] [--errors random|even] [--seed 1]`
  * (or DEMO_PORT, DEMO_HOST, DEMO_MODE, DEMO_ERROR_RATE, DEMO_LATENCY, DEMO_BASELINE_ERROR_RATE,
@@ -11,7 +11,7 @@
  *
  * Requests to `/` fail at random with probability baseline-error-rate, plus error-rate in `failing`
  * mode (capped at 1); `--errors even` spreads the same share evenly instead (request n fails when
- * floor((n+1)*p) > floor(n*p)). Latencies are log-normal (lib/demo/traffic-model.ts): median 40ms,
+ * floor((n+1)*p) > floor(n*p)). Latencies are log-normal (demo/traffic-model.ts): median 40ms,
  * p95 150ms, or in `slow` mode the same shape with its p95 at --latency (4s by default); --latency
  * sets the p95 in any mode, and 0 answers at once. The same seed gives the same errors and
  * latencies, request after request in the order they arrive.

@@ -34,7 +34,7 @@ import { trafficByPhase, PhaseTraffic } from './timeline';
 
 type Json = { [key: string]: any };
 
-/** The emulation's options (lib/rehearsal/rehearse.ts), with the cluster to run on. */
+/** The emulation's options (rehearsal/rehearse.ts), with the cluster to run on. */
 export interface ClusterRehearsalOptions extends RehearsalOptions {
   /** kubeconfig of the cluster (its kubelet kwok, its Argo Rollouts controller on this machine). */
   readonly kubeconfig: string;

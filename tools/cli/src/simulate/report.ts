@@ -1,6 +1,6 @@
 /**
  * A simulation's results as a table for the terminal, as JSON, and as an operating-characteristic
- * chart (lib/simulate/svg.ts). Pure.
+ * chart (simulate/svg.ts). Pure.
  */
 import { formatSeconds } from 'cdk8s-progressive/build/lib/util/internal-duration';
 import type { RolloutSimulation, ScenarioResult, Simulation } from './simulate';

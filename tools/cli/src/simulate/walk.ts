@@ -2,7 +2,7 @@
  * The controller's walk through one canary rollout in simulated time, pure: steps on the plan's
  * timeline, the background analysis from `startingStep` (terminated at promotion), inline analysis
  * steps blocking their step, a Failed or Error run aborting the rollout and an Inconclusive one
- * pausing it. The run rules are the controller emulation's (lib/rehearsal/controller.ts): when a
+ * pausing it. The run rules are the controller emulation's (rehearsal/controller.ts): when a
  * metric is due, how a measurement is counted, when a metric and a run end.
  *
  * A walk is a generator: it yields the measurements due at one instant and is resumed with their

@@ -6,8 +6,8 @@ import baseJest from './jest.config.js';
 
 /** The modules mutated: verdicts, statistics, conditions, timing, validation, plans and the simulation's walk. */
 const MUTATED = [
-  'lib/gate/service/judge.ts',
-  'lib/gate/service/statistics.ts',
+  'tools/slo-gate/src/judge.ts',
+  'lib/gate/statistics.ts',
   'lib/analysis/bounds.ts',
   'lib/analysis/conditions.ts',
   'lib/analysis/expr-eval.ts',
@@ -15,15 +15,15 @@ const MUTATED = [
   'lib/util/internal-duration.ts',
   'lib/util/internal-validation.ts',
   'lib/rollout/plan.ts',
-  'lib/simulate/walk.ts',
-  'lib/simulate/simulate.ts',
-  'lib/simulate/traffic.ts',
+  'tools/cli/src/simulate/walk.ts',
+  'tools/cli/src/simulate/simulate.ts',
+  'tools/cli/src/simulate/traffic.ts',
 ];
 
 /** The unit suites that exercise them. */
 const SUITES = [
   'test/gate/service/judge.test.ts',
-  'test/gate/service/statistics.test.ts',
+  'test/gate/statistics.test.ts',
   'test/analysis/bounds.test.ts',
   'test/analysis/conditions.test.ts',
   'test/analysis/expr-eval.test.ts',

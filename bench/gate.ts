@@ -16,9 +16,9 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { VERDICT_PATH, VerdictRequest } from '../lib/gate/contract';
-import { planQueries } from '../lib/gate/service/queries';
+import { planQueries } from '../tools/slo-gate/src/queries';
 import { startLoad } from '../test/support/load';
-import { REPO_ROOT, builtScript, cleanUp, startAll, startDemo, startProcess, stopAll } from '../test/support/processes';
+import { REPO_ROOT, builtGate, cleanUp, startAll, startDemo, startProcess, stopAll } from '../test/support/processes';
 import { PrometheusServer } from '../test/support/prometheus';
 
 // autocannon ships no types: the little used here.
@@ -120,7 +120,7 @@ function metric(text: string, series: string): number {
 }
 
 async function main(): Promise<void> {
-  builtScript('lib/gate/service/cli');
+  builtGate();
   const [stable, canary] = await startAll([startDemo(), startDemo()]);
   const target = (port: number, hash: string) => ({ port, labels: { namespace: 'shop', pod: `web-${hash}-0`, rollouts_pod_template_hash: hash } });
   const prometheus = await PrometheusServer.start({ targets: [target(stable.port, HASH.stable), target(canary.port, HASH.canary)] });
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   try {
     const gateProcess = await startProcess({
       command: process.execPath,
-      args: [path.join(REPO_ROOT, 'bin', 'slo-gate'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1'],
+      args: [path.join(REPO_ROOT, 'tools', 'slo-gate', 'bin', 'slo-gate'), '--prometheus-url', prometheus.url, '--port', '0', '--host', '127.0.0.1'],
     });
     await prometheus.waitFor(
       () => prometheus.vector(`sum(increase(http_requests_total{rollouts_pod_template_hash="${HASH.canary}"}[2m]))`),

@@ -8,8 +8,8 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatSimulation } from '../lib/simulate/report';
-import { simulate } from '../lib/simulate/simulate';
+import { formatSimulation } from '../tools/cli/src/simulate/report';
+import { simulate } from '../tools/cli/src/simulate/simulate';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,11 +1,11 @@
 import { literal } from './conditions';
 import { EventCounts } from './sli-source';
-import { normalQuantile } from '../gate/service/statistics';
+import { normalQuantile } from '../gate/statistics';
 
 /**
  * Confidence bounds in PromQL, computed from event counts: what lets a Prometheus-provider metric
  * fail only on confident evidence, as the slo-gate does (the same formulas as
- * lib/gate/service/statistics.ts). Each function takes PromQL for one-sample vectors and returns
+ * lib/gate/statistics.ts). Each function takes PromQL for one-sample vectors and returns
  * PromQL for a one-sample vector.
  */
 

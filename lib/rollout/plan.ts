@@ -7,7 +7,7 @@ import { formatSeconds, parseDurationSeconds } from '../util/internal-duration';
  * Plan arithmetic, pure: from a Rollout's spec (as synthesized JSON) and the timing of the analysis
  * templates it references, the nominal time to full promotion and the worst-case time from a bad
  * canary to abort. The constructs, the plan command and the rehearsal all read plans through here.
- * Reading manifests and resolving the templates a Rollout references is lib/plan/manifests.ts's; the
+ * Reading manifests and resolving the templates a Rollout references is tools/cli/src/plan/manifests.ts's; the
  * timing of one analysis (time to abort, run length) is lib/analysis/timing.ts's.
  */
 

@@ -3,7 +3,7 @@ import * as YAML from 'yaml';
 import {
   AnalysisArg, AnalysisTemplate, CanaryRollout, CanaryStep, ClusterAnalysisTemplate, MetricProvider, TemplateArg, TrafficRouting, WebMethod,
 } from '../../lib';
-import { parseManifest, planRollouts } from '../../lib/plan/manifests';
+import { parseManifest, planRollouts } from '../../tools/cli/src/plan/manifests';
 import { finitePlan, formatPlan } from '../../lib/rollout/plan';
 import { promtoolErrors } from '../support/promtool';
 import { synthValid } from '../support/schema';

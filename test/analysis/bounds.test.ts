@@ -1,6 +1,6 @@
 import { errorDifferenceLowerBound, errorLowerBound, successUpperBound, withMinRequests, zOf } from '../../lib/analysis/bounds';
 import { EventCounts } from '../../lib/analysis/sli-source';
-import { errorRatioDifference, wilsonBounds } from '../../lib/gate/service/statistics';
+import { errorRatioDifference, wilsonBounds } from '../../lib/gate/statistics';
 
 /**
  * The arithmetic of a bound with numbers in place of the count selectors: PromQL's +, -, *, / and

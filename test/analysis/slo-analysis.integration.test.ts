@@ -13,7 +13,7 @@ import { SliSource } from '../../lib/analysis/sli-source';
 import { SloAnalysis } from '../../lib/analysis/slo-analysis';
 import { SloObjective } from '../../lib/analysis/slo-objective';
 import { timeToAbort } from '../../lib/analysis/timing';
-import { wilsonBounds } from '../../lib/gate/service/statistics';
+import { wilsonBounds } from '../../lib/gate/statistics';
 import { RunningLoad, startLoad } from '../support/load';
 import { cleanUp, startAll, startDemo, StartedProcess, stopAll } from '../support/processes';
 import { PrometheusServer } from '../support/prometheus';

@@ -1,8 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseClusterArgs } from '../../lib/cli/cluster-command';
-import { UsageError } from '../../lib/cli/internal-args';
-import { cacheRoot, COMPONENTS, repositoryRoot } from '../../lib/cluster/binaries';
+import { parseClusterArgs } from '../../tools/cli/src/cli/cluster-command';
+import { UsageError } from '../../tools/cli/src/cli/internal-args';
+import { cacheRoot, COMPONENTS, repositoryRoot } from '../../tools/cli/src/cluster/binaries';
 import { REPO_ROOT } from '../support/processes';
 
 /** What of the local control plane runs without Go: arguments, the cache folder, the component list. The cluster suite runs the rest. */

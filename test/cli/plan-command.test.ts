@@ -2,16 +2,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadManifests, planRollouts } from '../../lib/plan/manifests';
-import { renderTimeline } from '../../lib/plan/svg';
-import { builtScript, REPO_ROOT } from '../support/processes';
+import { loadManifests, planRollouts } from '../../tools/cli/src/plan/manifests';
+import { renderTimeline } from '../../tools/cli/src/plan/svg';
+import { builtCli, REPO_ROOT } from '../support/processes';
 
 /** The command as a user runs it: the package bin over the compiled build (npm run build first). */
 const BIN = path.join(REPO_ROOT, 'bin', 'cdk8s-progressive');
 const DIST = path.join(REPO_ROOT, 'dist');
 
 function run(args: string[], cwd = REPO_ROOT) {
-  builtScript('lib/cli/plan-command');
+  builtCli('cli/plan-command');
   // spawnSync waits for the exit and kills the process at the timeout; plan starts no processes of its own,
   // so nothing outlives the test.
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });

@@ -1,4 +1,4 @@
-import { parseSimulateArgs } from '../../lib/cli/simulate-command';
+import { parseSimulateArgs } from '../../tools/cli/src/cli/simulate-command';
 
 describe('simulate arguments', () => {
   test('defaults: 4 traffic levels, 4 baselines, 100 trials, seed 1', () => {

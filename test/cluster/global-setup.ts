@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { killControlPlaneNow, startControlPlane } from '../../lib/cluster/control-plane';
+import { killControlPlaneNow, startControlPlane } from '../../tools/cli/src/cluster/control-plane';
 
 export default async function globalSetup(): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-progressive-cluster-'));

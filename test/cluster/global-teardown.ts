@@ -1,7 +1,7 @@
 /** Stops the control plane of global-setup.ts and removes its state folder (CLUSTER_KEEP_LOGS=1 keeps it, with the logs). */
 import * as fs from 'node:fs';
-import { NODE_NAME, runningProcesses, stopControlPlane } from '../../lib/cluster/control-plane';
-import { kubectl } from '../../lib/cluster/kubectl';
+import { NODE_NAME, runningProcesses, stopControlPlane } from '../../tools/cli/src/cluster/control-plane';
+import { kubectl } from '../../tools/cli/src/cluster/kubectl';
 
 export default async function globalTeardown(): Promise<void> {
   const stateDir = process.env.CLUSTER_STATE_DIR;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readChart } from '../../lib/rehearsal/rehearse';
+import { readChart } from '../../tools/cli/src/rehearsal/rehearse';
 import { exampleWith } from '../rehearsal/example-chart';
 import { REPO_ROOT } from '../support/processes';
 import { EXAMPLE_CHART, Json, k, rehearse, rehearseArgo } from './support';

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { kubectl, KubectlOptions, KubectlResult, kubectlOk } from '../../lib/cluster/kubectl';
-import { spawnLocal, waitUntil } from '../../lib/rehearsal/internal-processes';
+import { kubectl, KubectlOptions, KubectlResult, kubectlOk } from '../../tools/cli/src/cluster/kubectl';
+import { spawnLocal, waitUntil } from '../../tools/cli/src/rehearsal/internal-processes';
 import { REPO_ROOT } from '../support/processes';
 
 export type Json = { [key: string]: any };

@@ -1,4 +1,4 @@
-import { DemoServiceOptions, failureProbability, faultSequence, parseDemoOptions, parseDurationMs, startDemoService } from '../../lib/demo/demo-service';
+import { DemoServiceOptions, failureProbability, faultSequence, parseDemoOptions, parseDurationMs, startDemoService } from '../../tools/cli/src/demo/demo-service';
 
 const GOOD: Omit<DemoServiceOptions, 'port' | 'host'> = { mode: 'good', errorRate: 0, baselineErrorRate: 0, errors: 'random', latencyP95Ms: 150, seed: 1 };
 const faults = (options: Partial<DemoServiceOptions>, n: number) => {

@@ -1,4 +1,4 @@
-import { LatencyModel, SeededRandom, standardNormalCdf } from '../../lib/demo/traffic-model';
+import { LatencyModel, SeededRandom, standardNormalCdf } from '../../tools/cli/src/demo/traffic-model';
 
 describe('SeededRandom', () => {
   test('the same seed gives the same sequence, another seed another', () => {

@@ -14,7 +14,7 @@ import { Testing } from 'cdk8s';
 import { AmasProdChart } from '../../app/amas-prod';
 import { RunningLoad, startLoad } from '../support/load';
 import { measureWebMetric, resolveArgs } from '../support/argo-web';
-import { REPO_ROOT, builtScript, startDemo, startProcess, StartedProcess, stopAll } from '../support/processes';
+import { REPO_ROOT, builtGate, startDemo, startProcess, StartedProcess, stopAll } from '../support/processes';
 import { PrometheusServer } from '../support/prometheus';
 import { SecretVolume } from './service/gate-process';
 
@@ -76,10 +76,10 @@ describe('the example analysis, measured as Argo measures it', () => {
     set('--prometheus-url', prometheus.url);
     set('--port', '0');
     set('--metrics-port', '0');
-    builtScript('lib/gate/service/cli');
+    builtGate();
     gate = await startProcess({
       command: process.execPath,
-      args: [path.join(REPO_ROOT, 'bin', 'slo-gate'), ...args, '--host', '127.0.0.1'],
+      args: [path.join(REPO_ROOT, 'tools', 'slo-gate', 'bin', 'slo-gate'), ...args, '--host', '127.0.0.1'],
       env: { ...env, SLO_GATE_TENANT_TOKENS_DIR: tenantTokens.dir },
     });
     for (const canary of [good, failing]) {

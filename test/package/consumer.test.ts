@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { builtScript, cleanUp, runToEnd, RunResult, stopAll } from '../support/processes';
+import { builtCli, builtGate, builtScript, cleanUp, runToEnd, RunResult, stopAll } from '../support/processes';
 import { expectValidManifests } from '../support/schema';
 import { ROOT } from '../support/synth';
 
@@ -18,6 +18,10 @@ async function run(command: string, args: string[], cwd: string, timeoutMs = 240
   if (r.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
+
+const GATE = '@cdk8s-progressive/slo-gate';
+const CONTRACT = '@cdk8s-progressive/gate-contract';
+const CLI = '@cdk8s-progressive/cli';
 
 const CHART = `import { App, Chart, Duration } from 'cdk8s';
 import {
@@ -72,30 +76,47 @@ app.synth();
 describe('the npm package in a consumer project', () => {
   let work: string;
   let tarball: string;
+  /** The tarballs of the workspace packages (the gate, its contract, the command line), by package name. */
+  let toolTarballs: Record<string, string>;
   beforeAll(async () => {
     // GIVEN the build of this checkout (npm test builds it first)
     builtScript('lib/index');
-    builtScript('lib/gate/service/cli');
+    builtGate();
+    builtCli('cli/main');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-progressive-consumer-'));
-    const packed = JSON.parse((await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT, 120_000)).stdout);
-    tarball = path.join(work, packed[0].filename);
+    const pack = async (...args: string[]) => JSON.parse((await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...args], ROOT, 120_000)).stdout);
+    tarball = path.join(work, (await pack())[0].filename);
+    const tools = await pack('--workspace', GATE, '--workspace', CONTRACT, '--workspace', CLI);
+    toolTarballs = Object.fromEntries(tools.map((p: { name: string; filename: string }) => [p.name, path.join(work, p.filename)]));
   }, 150_000);
   afterAll(() => cleanUp(stopAll, () => fs.rmSync(work, { recursive: true, force: true })));
 
-  test('holds compiled JS, declarations and the bins, and no tests, sources or dist', async () => {
+  test('holds compiled JS and declarations, and no tests, sources, dist or tools', async () => {
     const files: string[] = (await run('tar', ['-tzf', tarball], work, 30_000)).stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['build/lib/index.js', 'build/lib/index.d.ts', 'bin/slo-gate', 'bin/cdk8s-progressive',
-      'build/lib/gate/service/cli.js', 'build/imports/argoproj.io.js', 'build/imports/gateway.networking.k8s.io.js',
+    expect(files).toEqual(expect.arrayContaining(['build/lib/index.js', 'build/lib/index.d.ts',
+      'build/lib/gate/contract.js', 'build/imports/argoproj.io.js', 'build/imports/gateway.networking.k8s.io.js',
       'build/imports/networking.istio.io.js', 'README.md', 'LICENSE', 'package.json']));
     // node_modules/: the bundled runtime dependencies (bundledDependencies, which jsii requires), as published
-    expect(files.filter((f) => /^(test|dist|__snapshots__|app|bench|scripts)\/|\.ts$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('node_modules/'))).toEqual([]);
+    expect(files.filter((f) => /^(test|dist|__snapshots__|app|bench|scripts|tools)\/|\.ts$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('node_modules/'))).toEqual([]);
+    // AND no HTTP server and no command line: the gate's service, the command and their dependencies are packages of their own
+    expect(files.filter((f) => /^(bin\/|build\/lib\/(gate\/service|cli|rehearsal|simulate|plan|cluster|demo)\/|node_modules\/(fastify|pino|prom-client)\/)/.test(f))).toEqual([]);
+  });
+
+  test('the workspace packages hold their compiled modules and bins; the gate\'s depend on no construct package', async () => {
+    const files = async (tgz: string) => (await run('tar', ['-tzf', tgz], work, 30_000)).stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
+    expect(await files(toolTarballs[GATE])).toEqual(expect.arrayContaining(['bin/slo-gate', 'build/cli.js', 'build/index.d.ts', 'package.json', 'README.md']));
+    expect(await files(toolTarballs[CONTRACT])).toEqual(['README.md', 'build/contract.d.ts', 'build/contract.js', 'build/statistics.d.ts', 'build/statistics.js', 'package.json']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools', 'slo-gate', 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([CONTRACT, 'fastify', 'pino', 'prom-client']);
+    expect(await files(toolTarballs[CLI])).toEqual(expect.arrayContaining(['bin/cdk8s-progressive', 'build/cli/main.js', 'build/demo/demo-service.js', 'package.json', 'README.md']));
   });
 
   test('installs, compiles a chart with the public API, synthesizes it and runs its bins', async () => {
-    // GIVEN a fresh project depending on the tarball (peer dependencies come with it)
+    // GIVEN a fresh project depending on the tarballs, the construct library's and the tools' (peer dependencies come with them)
     const consumer = path.join(work, 'consumer');
     fs.mkdirSync(consumer);
-    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'cdk8s-progressive': `file:${tarball}` } }));
+    const dependencies = { 'cdk8s-progressive': `file:${tarball}`, ...Object.fromEntries(Object.entries(toolTarballs).map(([name, tgz]) => [name, `file:${tgz}`])) };
+    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies }));
     fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: true, outDir: 'out', types: [] }, include: ['main.ts'],
     }));

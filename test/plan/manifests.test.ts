@@ -7,7 +7,7 @@ import { AmasProdChart } from '../../app/amas-prod';
 import { AnalysisMetricTiming, BlueGreenRollout, RolloutPlan, SliSource, SloAnalysis, SloObjective } from '../../lib';
 import { blueGreenPlan, PlanTiming, timedPlan } from '../../lib/rollout/plan';
 import { metricTimings, promqlWindow } from '../../lib/analysis/timing';
-import { loadManifests, parseManifest, planRollouts } from '../../lib/plan/manifests';
+import { loadManifests, parseManifest, planRollouts } from '../../tools/cli/src/plan/manifests';
 
 const DIST = path.resolve(__dirname, '..', '..', 'dist');
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadManifests, planRollouts } from '../../lib/plan/manifests';
-import { renderTimeline, TIMELINE_COLOURS } from '../../lib/plan/svg';
+import { loadManifests, planRollouts } from '../../tools/cli/src/plan/manifests';
+import { renderTimeline, TIMELINE_COLOURS } from '../../tools/cli/src/plan/svg';
 import { runChromium } from '../support/chromium';
 import { cleanUp, stopAll } from '../support/processes';
 import { countColour, countNonWhite, decodePng } from '../support/png';

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { Duration } from 'cdk8s';
 import { blueGreenPlan, canaryPlan } from '../../lib/rollout/plan';
-import { loadManifests, planRollouts } from '../../lib/plan/manifests';
-import { esc, renderTimeline, TIMELINE_COLOURS } from '../../lib/plan/svg';
+import { loadManifests, planRollouts } from '../../tools/cli/src/plan/manifests';
+import { esc, renderTimeline, TIMELINE_COLOURS } from '../../tools/cli/src/plan/svg';
 import { metric } from '../support/fake-template';
 
 const [example] = planRollouts(loadManifests([path.resolve(__dirname, '..', '..', 'dist')]));

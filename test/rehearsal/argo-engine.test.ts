@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { clusterObjects, rehearsalTimeoutMs, rehearseOnCluster, tokenSecrets } from '../../lib/rehearsal/argo-engine';
-import { nginxConfig } from '../../lib/rehearsal/nginx';
-import { modeOfImage, withTag } from '../../lib/rehearsal/pod-runner';
-import { TimeScale } from '../../lib/rehearsal/time-scale';
+import { clusterObjects, rehearsalTimeoutMs, rehearseOnCluster, tokenSecrets } from '../../tools/cli/src/rehearsal/argo-engine';
+import { nginxConfig } from '../../tools/cli/src/rehearsal/nginx';
+import { modeOfImage, withTag } from '../../tools/cli/src/rehearsal/pod-runner';
+import { TimeScale } from '../../tools/cli/src/rehearsal/time-scale';
 import { EXAMPLE_CHART } from './example-chart';
 
 /** The pieces of `rehearse --engine argo` that need no cluster (the runs themselves are in test/cluster/). */

@@ -1,5 +1,5 @@
-import { readChart, resolveRolloutArgs, rolloutField, substituteArgs } from '../../lib/rehearsal/rehearse';
-import { parseRehearseFlags } from '../../lib/cli/rehearse-command';
+import { readChart, resolveRolloutArgs, rolloutField, substituteArgs } from '../../tools/cli/src/rehearsal/rehearse';
+import { parseRehearseFlags } from '../../tools/cli/src/cli/rehearse-command';
 import { EXAMPLE_CHART } from './example-chart';
 
 const hashes = { stable: 'stablehash', canary: 'canaryhash' };

@@ -1,13 +1,13 @@
 import {
   abortScaleDown, AnalysisRunEmulation, assessMetric, assessRun, effectiveCount, EMPTY_RESULT, limitBreach, MeasurementOutcome, metricLimits,
   MetricLimits, MetricResult, recordMeasurement, RolloutEmulation, RunMetric, shortValue,
-} from '../../lib/rehearsal/controller';
+} from '../../tools/cli/src/rehearsal/controller';
 import { MeasurementPhase } from '../../lib/analysis/expr-eval';
-import { TimeScale } from '../../lib/rehearsal/time-scale';
-import { Timeline } from '../../lib/rehearsal/timeline';
+import { TimeScale } from '../../tools/cli/src/rehearsal/time-scale';
+import { Timeline } from '../../tools/cli/src/rehearsal/timeline';
 import { VirtualClock } from '../support/virtual-clock';
 import { emulate, EXAMPLE_CHART, exampleWith, exampleWithoutBackground } from './example-chart';
-import { indefinitePauseWatchMs, readChart } from '../../lib/rehearsal/rehearse';
+import { indefinitePauseWatchMs, readChart } from '../../tools/cli/src/rehearsal/rehearse';
 
 /** Plays a scripted sequence through the counters and returns the metric's phase after each measurement. */
 function play(limits: MetricLimits, phases: MeasurementPhase[]): string[] {

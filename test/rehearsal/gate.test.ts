@@ -1,5 +1,5 @@
 import { VERDICT_PATH } from '../../lib/gate/contract';
-import { LocalGate } from '../../lib/rehearsal/gate';
+import { LocalGate } from '../../tools/cli/src/rehearsal/gate';
 import { stopAll } from '../support/processes';
 
 /** A verdict request for `namespace`; the gate refuses it (401 or 403) before it would ask Prometheus. */

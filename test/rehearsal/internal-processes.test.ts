@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   cleanUp, compiledModule, freePort, runningProcesses, runToEnd, spawnLocal, startAll, stopAllProcesses, waitUntil,
-} from '../../lib/rehearsal/internal-processes';
+} from '../../tools/cli/src/rehearsal/internal-processes';
 import { REPO_ROOT } from '../support/processes';
 import { groupMembers, isRunning, recordedPids, WITH_GRANDCHILD } from './fixtures/processes';
 

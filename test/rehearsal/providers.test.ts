@@ -1,5 +1,5 @@
-import { jsonPath, localizeProvider } from '../../lib/rehearsal/providers';
-import { TimeScale } from '../../lib/rehearsal/time-scale';
+import { jsonPath, localizeProvider } from '../../tools/cli/src/rehearsal/providers';
+import { TimeScale } from '../../tools/cli/src/rehearsal/time-scale';
 import { stepWebMetric } from './example-chart';
 
 const WEB_METRIC = stepWebMetric();

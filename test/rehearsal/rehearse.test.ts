@@ -3,8 +3,8 @@
  * slo-gate and the demo service. Needs `npm run build` (the demo and the gate run compiled).
  * The load is 20 requests per second of plan time (the default), so 200/s real at time-scale 10.
  */
-import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
-import { rehearse, RehearsalResult } from '../../lib/rehearsal/rehearse';
+import { stopAllProcesses } from '../../tools/cli/src/rehearsal/internal-processes';
+import { rehearse, RehearsalResult } from '../../tools/cli/src/rehearsal/rehearse';
 import { emulate, EXAMPLE_CHART, exampleWithoutBackground } from './example-chart';
 
 jest.setTimeout(110_000);

@@ -6,8 +6,8 @@
  * traffic: five times the requests of a window at real speed, so random errors weigh less than in
  * rehearse.test.ts at time-scale 10 (no floor). Needs `npm run build`.
  */
-import { stopAllProcesses } from '../../lib/rehearsal/internal-processes';
-import { rehearse } from '../../lib/rehearsal/rehearse';
+import { stopAllProcesses } from '../../tools/cli/src/rehearsal/internal-processes';
+import { rehearse } from '../../tools/cli/src/rehearsal/rehearse';
 import { EXAMPLE_CHART } from './example-chart';
 
 const RUNS = 5;

@@ -1,4 +1,4 @@
-import { TimeScale } from '../../lib/rehearsal/time-scale';
+import { TimeScale } from '../../tools/cli/src/rehearsal/time-scale';
 
 describe('TimeScale', () => {
   test('divides durations by the factor', () => {

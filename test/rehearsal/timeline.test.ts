@@ -1,4 +1,4 @@
-import { formatSummary, RehearsalSummary } from '../../lib/rehearsal/timeline';
+import { formatSummary, RehearsalSummary } from '../../tools/cli/src/rehearsal/timeline';
 
 const summary = (over: Partial<RehearsalSummary>): RehearsalSummary => ({
   chart: 'dist/payments.k8s.yaml', rollout: 'payments/payments-api', canary: 'good', baselineErrorRate: 0.003, seed: 1, timeScale: 10, floors: [],

@@ -4,11 +4,34 @@ import * as ts from 'typescript';
 import { ROOT } from '../support/synth';
 
 /**
- * The library's modules import one another without cycles: a cycle makes load order decide which
- * module sees the other half-initialised, and it ties areas together that the layout keeps apart.
+ * The library's modules, and those of the workspaces under tools/, import one another without cycles: a cycle
+ * makes load order decide which module sees the other half-initialised, and it ties areas together that the
+ * layout keeps apart.
  */
 
 const LIB = path.join(ROOT, 'lib');
+const TOOLS = path.join(ROOT, 'tools');
+
+/** The workspace packages' module names, to the source each stands for (relative to the root). */
+const WORKSPACE_MODULES: Record<string, string> = {
+  '@cdk8s-progressive/gate-contract': 'lib/gate/contract.ts',
+  '@cdk8s-progressive/gate-contract/build/statistics': 'lib/gate/statistics.ts',
+  '@cdk8s-progressive/slo-gate': 'tools/slo-gate/src/index.ts',
+  'cdk8s-progressive': 'lib/index.ts',
+};
+
+/** The source a workspace package's module name stands for (the command line reaches internal helpers through `build/lib/`), absolute. */
+function workspaceModule(specifier: string): string | undefined {
+  const deep = /^cdk8s-progressive\/build\/(lib\/.+)$/.exec(specifier);
+  if (deep) return path.join(ROOT, `${deep[1]}.ts`);
+  return WORKSPACE_MODULES[specifier] === undefined ? undefined : path.join(ROOT, WORKSPACE_MODULES[specifier]);
+}
+
+/** Every .ts source under lib/ and under the workspaces' src/ folders, absolute. */
+function allSources(): string[] {
+  const workspaces = fs.readdirSync(TOOLS).map((d) => path.join(TOOLS, d, 'src')).filter((d) => fs.existsSync(d));
+  return [...sources(LIB), ...workspaces.flatMap(sources)];
+}
 
 /** Every .ts file under `dir`, absolute. */
 function sources(dir: string): string[] {
@@ -21,17 +44,20 @@ function sources(dir: string): string[] {
   return out.sort();
 }
 
-/** The file a relative module specifier names from `from`, or undefined when it is a package or outside lib/. */
+/**
+ * The file a module specifier names from `from`: a relative one into lib/ or tools/, or a workspace package's
+ * name; undefined for any other package.
+ */
 function resolveImport(from: string, specifier: string): string | undefined {
-  if (!specifier.startsWith('.')) return undefined;
+  if (!specifier.startsWith('.')) return workspaceModule(specifier);
   const base = path.resolve(path.dirname(from), specifier);
   for (const candidate of [`${base}.ts`, path.join(base, 'index.ts')]) {
-    if (candidate.startsWith(LIB + path.sep) && fs.existsSync(candidate)) return candidate;
+    if ([LIB, TOOLS].some((dir) => candidate.startsWith(dir + path.sep)) && fs.existsSync(candidate)) return candidate;
   }
   return undefined;
 }
 
-/** The import graph of the files given: each file (relative to the root) to the lib/ files it imports or re-exports. */
+/** The import graph of the files given: each file (relative to the root) to the lib/ and tools/ files it imports or re-exports. */
 export function importGraph(files: string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
@@ -123,12 +149,13 @@ export function reachable(graph: Map<string, string[]>, from: string): Set<strin
   return seen;
 }
 
-describe('the import graph of lib/', () => {
+describe('the import graph of lib/ and tools/', () => {
   test('has no cycle', () => {
-    // GIVEN the imports of every TypeScript source under lib/
-    const graph = importGraph(sources(LIB));
+    // GIVEN the imports of every TypeScript source under lib/ and the workspaces
+    const graph = importGraph(allSources());
     expect(graph.size).toBeGreaterThan(50);
     expect(graph.get('lib/index.ts')).toContain('lib/rollout/canary-rollout.ts');
+    expect(graph.get('tools/slo-gate/src/judge.ts')).toContain('lib/gate/statistics.ts');
 
     // WHEN its cycles are looked for
     const cycles = importCycles(graph);
@@ -150,6 +177,32 @@ describe('the import graph of lib/', () => {
 
     // THEN none is a rollout file
     expect(intoRollout).toEqual([]);
+  });
+
+  test('the gate service reaches nothing of the construct library but the contract and the statistics', () => {
+    // GIVEN the imports of every source
+    const graph = importGraph(allSources());
+    const service = [...graph.keys()].filter((f) => f.startsWith('tools/slo-gate/'));
+    expect(service).toContain('tools/slo-gate/src/cli.ts');
+
+    // WHEN the files of lib/ they reach are listed
+    const intoLib = new Set(service.flatMap((f) => [...reachable(graph, f)].filter((t) => t.startsWith('lib/'))));
+
+    // THEN they are the two files the gate-contract package is compiled from
+    expect([...intoLib].sort()).toEqual(['lib/gate/contract.ts', 'lib/gate/statistics.ts']);
+  });
+
+  test('the construct library reaches no file of the workspaces: tools read what the constructs produce', () => {
+    // GIVEN the imports of every source
+    const graph = importGraph(allSources());
+    expect(reachable(graph, 'tools/cli/src/cli/main.ts')).toContain('lib/rollout/plan.ts');
+    expect(reachable(graph, 'tools/cli/src/simulate/simulate.ts')).toContain('lib/util/internal-duration.ts');
+
+    // WHEN the files of tools/ that lib/ reaches are listed
+    const intoTools = [...graph.keys()].filter((f) => f.startsWith('lib/')).flatMap((f) => [...reachable(graph, f)].filter((t) => t.startsWith('tools/')).map((t) => `${f} -> ${t}`));
+
+    // THEN there are none
+    expect(intoTools).toEqual([]);
   });
 
   test('names each cycle as a closed path with the other files caught in it', () => {

@@ -1,10 +1,10 @@
 import { VerdictRequest } from '../../lib/gate/contract';
-import { metricLimits, RunMetric } from '../../lib/rehearsal/controller';
-import { QueryResult } from '../../lib/rehearsal/prometheus';
+import { metricLimits, RunMetric } from '../../tools/cli/src/rehearsal/controller';
+import { QueryResult } from '../../tools/cli/src/rehearsal/prometheus';
 import { canaryPlan } from '../../lib/rollout/plan';
 import {
   canaryKinds, gateRefusal, labelsOf, percentile, pointsAt, scrapeIntervalSeconds, summarize, trialLayout,
-} from '../../lib/simulate/simulate';
+} from '../../tools/cli/src/simulate/simulate';
 
 // The figures a simulation reports, pure (the simulation on a real Prometheus is in simulate.test.ts).
 describe('figures of a scenario', () => {

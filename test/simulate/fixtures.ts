@@ -1,4 +1,4 @@
-import type { RolloutSimulation, ScenarioResult } from '../../lib/simulate/simulate';
+import type { RolloutSimulation, ScenarioResult } from '../../tools/cli/src/simulate/simulate';
 
 /** A rollout's results with made-up figures: 2 traffic levels, 2 baselines, good and four error faults, one latency fault. */
 export function fakeSimulation(rollout = 'shop/web'): RolloutSimulation {

@@ -1,4 +1,4 @@
-import { formatMarkdownSummary, formatRolloutTable, simulationJson } from '../../lib/simulate/report';
+import { formatMarkdownSummary, formatRolloutTable, simulationJson } from '../../tools/cli/src/simulate/report';
 import { fakeSimulation } from './fixtures';
 
 describe('the report', () => {

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RolloutSimulation, ScenarioResult, simulate } from '../../lib/simulate/simulate';
-import { formatMarkdownSummary } from '../../lib/simulate/report';
-import { renderOperatingCharacteristic } from '../../lib/simulate/svg';
+import { RolloutSimulation, ScenarioResult, simulate } from '../../tools/cli/src/simulate/simulate';
+import { formatMarkdownSummary } from '../../tools/cli/src/simulate/report';
+import { renderOperatingCharacteristic } from '../../tools/cli/src/simulate/svg';
 import { cleanUp, REPO_ROOT, runToEnd, stopAll } from '../support/processes';
 import { EXAMPLE_CHART } from '../rehearsal/example-chart';
 

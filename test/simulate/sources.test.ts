@@ -1,5 +1,5 @@
-import { metricLimits, RunMetric } from '../../lib/rehearsal/controller';
-import { hasInstantSelector, latencyObjectiveSeconds, longestWindowSeconds, simulatedSource } from '../../lib/simulate/sources';
+import { metricLimits, RunMetric } from '../../tools/cli/src/rehearsal/controller';
+import { hasInstantSelector, latencyObjectiveSeconds, longestWindowSeconds, simulatedSource } from '../../tools/cli/src/simulate/sources';
 
 type Json = { [key: string]: any };
 const metric = (name: string, spec: Json): RunMetric => ({ name, spec: { name, ...spec }, limits: metricLimits(spec), initialDelayMs: 0, errorRetryMs: 10_000 });

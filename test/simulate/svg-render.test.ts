@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { OC_COLOURS, renderOperatingCharacteristic } from '../../lib/simulate/svg';
+import { OC_COLOURS, renderOperatingCharacteristic } from '../../tools/cli/src/simulate/svg';
 import { runChromium } from '../support/chromium';
 import { cleanUp, stopAll } from '../support/processes';
 import { countColour, countNonWhite, decodePng } from '../support/png';

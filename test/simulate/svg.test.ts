@@ -1,4 +1,4 @@
-import { OC_COLOURS, renderOperatingCharacteristic } from '../../lib/simulate/svg';
+import { OC_COLOURS, renderOperatingCharacteristic } from '../../tools/cli/src/simulate/svg';
 import { fakeSimulation } from './fixtures';
 
 describe('the operating-characteristic chart', () => {

@@ -1,6 +1,6 @@
-import { LatencyModel, SeededRandom } from '../../lib/demo/traffic-model';
-import { DEMO_LATENCY_BUCKETS } from '../../lib/demo/demo-service';
-import { bucketShares, canaryShareMs, layoutEndMs, ScenarioSeries, scrapeTimes, SideCounter, TrialLayout, weightAt } from '../../lib/simulate/traffic';
+import { LatencyModel, SeededRandom } from '../../tools/cli/src/demo/traffic-model';
+import { DEMO_LATENCY_BUCKETS } from '../../tools/cli/src/demo/demo-service';
+import { bucketShares, canaryShareMs, layoutEndMs, ScenarioSeries, scrapeTimes, SideCounter, TrialLayout, weightAt } from '../../tools/cli/src/simulate/traffic';
 
 const LAYOUT: TrialLayout = {
   trials: 3, firstTrialMs: 300_000, periodMs: 600_000, durationMs: 200_000, scrapeIntervalMs: 15_000,

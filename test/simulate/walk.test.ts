@@ -1,6 +1,6 @@
 import { MeasurementPhase } from '../../lib/analysis/expr-eval';
-import { metricLimits, RunMetric } from '../../lib/rehearsal/controller';
-import { DueMeasurement, walkRollout, walkTrials, WalkPlan } from '../../lib/simulate/walk';
+import { metricLimits, RunMetric } from '../../tools/cli/src/rehearsal/controller';
+import { DueMeasurement, walkRollout, walkTrials, WalkPlan } from '../../tools/cli/src/simulate/walk';
 
 type Json = { [key: string]: any };
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, LocalProcess, spawnLocal, waitUntil } from '../../lib/rehearsal/internal-processes';
+import { freePort, LocalProcess, spawnLocal, waitUntil } from '../../tools/cli/src/rehearsal/internal-processes';
 
 export class BasicAuthNginx {
   public static async start(upstreamPort: number, username: string, password: string, binary = process.env.NGINX_BIN ?? 'nginx'): Promise<BasicAuthNginx> {

@@ -1,7 +1,7 @@
 /**
  * Headless Chromium for tests that look at what a browser renders (the Debian package `chromium`).
  * A missing browser is a failure with the fix, never a skipped test. Every run is bounded in time and
- * runs in its own process group (lib/rehearsal/internal-processes.ts): its helper processes (GPU,
+ * runs in its own process group (tools/cli/src/rehearsal/internal-processes.ts): its helper processes (GPU,
  * renderer, zygote) end with it, and `stopAll()` in afterAll stops whatever still runs.
  */
 import * as fs from 'node:fs';

@@ -1,3 +1,3 @@
 // The local Prometheus of the rehearsal serves the tests and benchmarks too.
-export * from '../../lib/rehearsal/prometheus';
-export { freePort } from '../../lib/rehearsal/internal-processes';
+export * from '../../tools/cli/src/rehearsal/prometheus';
+export { freePort } from '../../tools/cli/src/rehearsal/internal-processes';

@@ -3,7 +3,7 @@
  * and jumps to the next sleep that is due once nothing can. What a test sees then follows the
  * emulation's own schedule, whatever the machine's speed.
  */
-import { Clock } from '../../lib/rehearsal/internal-clock';
+import { Clock } from '../../tools/cli/src/rehearsal/internal-clock';
 
 interface Sleeper {
   readonly at: number;

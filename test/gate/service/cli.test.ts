@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { PROMQL_KEYWORDS, VERDICT_PATH, VerdictRequest, VerdictResponse } from '../../../lib/gate/contract';
 import { RunningLoad, startLoad } from '../../support/load';
-import { builtScript, cleanUp, startAll, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
+import { builtGate, cleanUp, startAll, startDemo, startProcess, StartedProcess, stopAll } from '../../support/processes';
 import { freePort, PrometheusServer } from '../../support/prometheus';
 import { StallingProxy } from '../../support/stalling-proxy';
 import { Answer, bearer, BIN, get, logOf, metricValue, post as postAs, REQUEST_ID_HEADER, SecretVolume, startGate } from './gate-process';
@@ -542,7 +542,7 @@ describe('slo-gate process against a real Prometheus', () => {
     // GIVEN the gate started exactly as the image's entrypoint runs it, configured by the environment as SloGate does
     const entry = await startProcess({
       command: process.execPath,
-      args: [builtScript('lib/gate/service/cli'), '--port', '0', '--host', '127.0.0.1'],
+      args: [builtGate(), '--port', '0', '--host', '127.0.0.1'],
       env: { SLO_GATE_PROMETHEUS_URL: prometheus!.url, SLO_GATE_TENANT_TOKENS_DIR: tokens.dir },
     });
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig, usage } from '../../../lib/gate/service/config';
-import { TenantTokens } from '../../../lib/gate/service/tenant-tokens';
+import { loadConfig, usage } from '../../../tools/slo-gate/src/config';
+import { TenantTokens } from '../../../tools/slo-gate/src/tenant-tokens';
 
 const URL_FLAG = ['--prometheus-url', 'http://prometheus:9090'];
 const OPEN = [...URL_FLAG, '--allow-unauthenticated'];

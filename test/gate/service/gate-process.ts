@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REQUEST_ID_HEADER, VERDICT_PATH } from '../../../lib/gate/contract';
-import { waitUntil } from '../../../lib/rehearsal/internal-processes';
-import { REPO_ROOT, builtScript, startProcess, StartedProcess } from '../../support/processes';
+import { waitUntil } from '../../../tools/cli/src/rehearsal/internal-processes';
+import { REPO_ROOT, builtGate, startProcess, StartedProcess } from '../../support/processes';
 
-export const BIN = path.join(REPO_ROOT, 'bin', 'slo-gate');
+export const BIN = path.join(REPO_ROOT, 'tools', 'slo-gate', 'bin', 'slo-gate');
 
 /**
  * A Secret volume as the kubelet writes it: the keys' files in a timestamped directory, `..data`
@@ -57,7 +57,7 @@ export interface GateOptions {
 
 /** Starts the gate through its bin on 127.0.0.1 with a free port. */
 export function startGate(prometheusUrl: string, options: GateOptions = {}): Promise<StartedProcess> {
-  builtScript('lib/gate/service/cli');
+  builtGate();
   return startProcess({
     command: process.execPath,
     args: [BIN, '--prometheus-url', prometheusUrl, '--port', '0', '--host', '127.0.0.1',

@@ -1,5 +1,5 @@
-import { judge, Measurements, ResolvedObjectives } from '../../../lib/gate/service/judge';
-import { errorRatioDifference, wilsonBounds } from '../../../lib/gate/service/statistics';
+import { judge, Measurements, ResolvedObjectives } from '../../../tools/slo-gate/src/judge';
+import { errorRatioDifference, wilsonBounds } from '../../../lib/gate/statistics';
 
 const objectives: ResolvedObjectives = {
   successRate: 0.95,

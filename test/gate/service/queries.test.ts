@@ -1,7 +1,7 @@
 import { VerdictRequest } from '../../../lib/gate/contract';
 import {
   parseSampleValue, planQueries, promqlString, readMeasurements, regexLiteral, resolveObjectives, verdictKey,
-} from '../../../lib/gate/service/queries';
+} from '../../../tools/slo-gate/src/queries';
 
 const appRequest: VerdictRequest = {
   workload: { namespace: 'shop', source: { app: { canaryPodTemplateHash: 'c4n4ry', stablePodTemplateHash: 'st4ble' } } },

@@ -92,7 +92,7 @@ export interface PlanAnalysis {
    * @default - undefined when it runs until the rollout ends (a metric without count)
    */
   readonly seconds?: number;
-  /** True when it runs until the rollout ends (a background analysis, or a metric without count). */
+  /** True when it runs until the rollout ends: a metric without count, as background analysis often has. */
   readonly indefinite: boolean;
   readonly metrics: AnalysisMetricTiming[];
   /**

@@ -35,18 +35,29 @@ export interface PodContainerPort {
   readonly protocol?: NetworkProtocolName;
 }
 
-/** A pod, described by what NetworkPolicies look at. */
-export interface PodEndpoint {
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
+/**
+ * One end of a connection: a pod (`namespace` and `labels`) or an address outside the cluster's pods (`ip` only).
+ * One struct rather than a union of the two, so that every cdk8s language can pass it.
+ */
+export interface ConnectionEndpoint {
+  /**
+   * The pod's namespace.
+   * @default - not a pod: give `ip`
+   */
+  readonly namespace?: string;
+  /**
+   * The pod's labels.
+   * @default - not a pod: give `ip`
+   */
+  readonly labels?: Record<string, string>;
   /**
    * Labels of the pod's namespace. `kubernetes.io/metadata.name` is always added, as Kubernetes does.
    * @default - only `kubernetes.io/metadata.name`
    */
   readonly namespaceLabels?: Record<string, string>;
   /**
-   * The pod's IP, for `ipBlock` peers.
-   * @default - the pod matches no `ipBlock`
+   * The address, or the pod's IP for `ipBlock` peers.
+   * @default - a pod that matches no `ipBlock`
    */
   readonly ip?: string;
   /**
@@ -56,27 +67,11 @@ export interface PodEndpoint {
   readonly ports?: PodContainerPort[];
 }
 
-/** An address outside the cluster's pods (or a pod known only by its IP). */
-export interface IpEndpoint {
-  readonly ip: string;
-}
+/** A pod, described by what NetworkPolicies look at: an endpoint with its namespace and labels. */
+export type PodEndpoint = ConnectionEndpoint & { readonly namespace: string; readonly labels: Record<string, string> };
 
-/**
- * One end of a connection: a pod (`namespace` and `labels`, as PodEndpoint) or an address outside the cluster's pods
- * (`ip` only, as IpEndpoint). One struct rather than a union of the two, so that every cdk8s language can pass it.
- */
-export interface ConnectionEndpoint {
-  /** @default - not a pod: give `ip` */
-  readonly namespace?: string;
-  /** @default - not a pod: give `ip` */
-  readonly labels?: Record<string, string>;
-  /** @default - only `kubernetes.io/metadata.name` */
-  readonly namespaceLabels?: Record<string, string>;
-  /** @default - a pod that matches no `ipBlock` */
-  readonly ip?: string;
-  /** @default - named ports never match */
-  readonly ports?: PodContainerPort[];
-}
+/** An address outside the cluster's pods (or a pod known only by its IP). */
+export type IpEndpoint = ConnectionEndpoint & { readonly ip: string };
 
 /** A connection attempt. */
 export interface ConnectionQuery {

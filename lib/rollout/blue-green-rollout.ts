@@ -134,5 +134,4 @@ export class BlueGreenRollout extends Construct implements INetworkWorkload {
   public get plan(): RolloutPlan {
     return finitePlan(this.planTiming());
   }
-
 }

@@ -195,7 +195,6 @@ export class CanaryRollout extends Construct implements INetworkWorkload {
     return finitePlan(this.planTiming());
   }
 
-
   /**
    * Runs an analysis inline after chosen setWeight steps and/or in the background.
    * Returns the inserted analysis steps.
